@@ -1,0 +1,163 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { createKafka } from '../../services/common/src/kafka-client.js';
+import { findJava } from './java.js';
+import { kafkaClasspath } from './maven.js';
+import { kafkaInfraDir } from './paths.js';
+import { isAlive, logTail, runningPid, startJava, stopByPidFile } from './processes.js';
+import { KAFKA_MIN_JAVA } from './versions.js';
+
+const run = promisify(execFile);
+
+export interface KafkaServerOptions {
+  /** Holds server.properties, data/, kafka.log and kafka.pid. */
+  dir: string;
+  port: number;
+  controllerPort: number;
+  heapMb?: number;
+}
+
+const files = (dir: string) => ({
+  properties: join(dir, 'server.properties'),
+  data: join(dir, 'data'),
+  log: join(dir, 'kafka.log'),
+  pid: join(dir, 'kafka.pid'),
+});
+const markerOf = (dir: string) => `ghl.pipeline.kafka=${dir}`;
+
+/**
+ * Single-node KRaft (broker + controller in one JVM). The replication-factor-1 settings are the
+ * ones a single broker needs, or the group and transaction coordinators never become available
+ * (ARCHITECTURE.md §7). Internal topics get few partitions: it starts faster and nothing here
+ * needs 50 coordinator partitions.
+ */
+function serverProperties(o: KafkaServerOptions): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${o.controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}`,
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    `log.dirs=${files(o.dir).data}`,
+    'num.partitions=1',
+    'auto.create.topics.enable=false',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=6',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=6',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    '',
+  ].join('\n');
+}
+
+export interface RunningKafka {
+  brokers: string;
+  pid: number;
+  dir: string;
+}
+
+export async function startKafka(o: KafkaServerOptions): Promise<RunningKafka> {
+  const f = files(o.dir);
+  const marker = markerOf(o.dir);
+  const brokers = `127.0.0.1:${o.port}`;
+  const existing = runningPid(f.pid, marker);
+  if (existing !== undefined) {
+    await waitForKafka(brokers, existing, f.log, 60_000);
+    return { brokers, pid: existing, dir: o.dir };
+  }
+  mkdirSync(o.dir, { recursive: true });
+  writeFileSync(f.properties, serverProperties(o));
+  const java = findJava(KAFKA_MIN_JAVA, 'KAFKA_JAVA_HOME');
+  const classpath = await kafkaClasspath();
+  const log4j = `-Dlog4j2.configurationFile=${join(kafkaInfraDir(), 'log4j2.properties')}`;
+  if (!existsSync(join(f.data, 'meta.properties'))) {
+    // Storage is formatted once per data dir; a restart reuses it (and its topics).
+    await run(java, [
+      '-cp',
+      classpath,
+      log4j,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId(),
+      '-c',
+      f.properties,
+    ]);
+  }
+  const heap = o.heapMb ?? 1024;
+  const pid = startJava({
+    java,
+    cwd: o.dir,
+    logFile: f.log,
+    pidFile: f.pid,
+    marker,
+    args: [
+      `-Xms${Math.min(512, heap)}m`,
+      `-Xmx${heap}m`,
+      '-XX:+UseG1GC',
+      '-XX:+ExitOnOutOfMemoryError',
+      '-Djava.awt.headless=true',
+      log4j,
+      '-cp',
+      classpath,
+      'kafka.Kafka',
+      f.properties,
+    ],
+  });
+  await waitForKafka(brokers, pid, f.log, 90_000);
+  return { brokers, pid, dir: o.dir };
+}
+
+export const stopKafka = (dir: string) => stopByPidFile(files(dir).pid, markerOf(dir), 30_000);
+export const kafkaPid = (dir: string) => runningPid(files(dir).pid, markerOf(dir));
+
+/** A KRaft cluster id: 16 random bytes, base64url without padding (what `random-uuid` prints). */
+function clusterId(): string {
+  return Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+}
+
+/** Ready means a metadata request succeeds. Fails fast if the JVM dies while we wait. */
+export async function waitForKafka(
+  brokers: string,
+  pid: number,
+  logFile: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) {
+      throw new Error(
+        `Kafka (pid ${pid}) exited during start-up; last log lines:\n${logTail(logFile)}`,
+      );
+    }
+    const admin = createKafka({
+      brokers: [brokers],
+      clientId: 'stack-ready',
+      retry: { retries: 0 },
+    }).admin();
+    try {
+      await admin.connect();
+      await admin.fetchTopicMetadata();
+      return;
+    } catch (err) {
+      lastError = (err as Error).message;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    await sleep(250);
+  }
+  throw new Error(
+    `Kafka at ${brokers} not ready after ${timeoutMs} ms (${lastError}); log:\n${logTail(logFile)}`,
+  );
+}

@@ -1,0 +1,61 @@
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import type { Logger } from './logger.js';
+
+// kafkajs warns about its v2 partitioner change on every producer; the pipeline never relied on
+// the legacy partitioner, so the warning is noise.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
+export interface KafkaClientOptions {
+  brokers: readonly string[];
+  clientId: string;
+  logger?: Logger;
+  /** kafkajs connection/request timeouts; defaults suit a local loopback broker. */
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  retry?: KafkaConfig['retry'];
+}
+
+const levelName: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/**
+ * kafkajs logs connection errors at ERROR even when it retries them successfully (for example
+ * "coordinator is loading" right after broker start). They go to pino at debug/warn so that
+ * real failures, which surface as rejected promises in our code, are what shows at error.
+ */
+function pinoLogCreator(logger: Logger) {
+  return () =>
+    ({ namespace, level, log }: LogEntry) => {
+      const {
+        message,
+        timestamp: _ts,
+        logger: _l,
+        ...extra
+      } = log as LogEntry['log'] & { logger?: string };
+      const name = levelName[level] ?? 'info';
+      const target = name === 'error' ? 'warn' : name === 'info' ? 'debug' : name;
+      logger[target]({ kafkajs: namespace, ...extra }, message);
+    };
+}
+
+export function createKafka(options: KafkaClientOptions): Kafka {
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    requestTimeout: options.requestTimeoutMs ?? 30000,
+    retry: options.retry ?? { initialRetryTime: 100, retries: 8 },
+    logLevel: options.logger ? logLevel.INFO : logLevel.NOTHING,
+    ...(options.logger ? { logCreator: pinoLogCreator(options.logger) } : {}),
+  });
+}
+
+export const parseBrokers = (value: string): string[] =>
+  value
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');

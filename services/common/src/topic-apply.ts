@@ -1,0 +1,83 @@
+import type { Admin } from 'kafkajs';
+import { ConfigResourceTypes } from './kafkajs.js';
+import type { TopicSpec } from './topics.js';
+
+export type TopicOutcome =
+  | { topic: string; status: 'created'; partitions: number; replicationFactor: number }
+  | { topic: string; status: 'unchanged' }
+  | { topic: string; status: 'drift'; differences: string[] };
+
+/**
+ * Creates the topics that are missing and compares the ones that exist against their spec.
+ * Existing topics are never altered: changing partitions of ghl.raw or the changelog would move
+ * keys between partitions and break the raw/changelog pairing, so drift is reported for a human.
+ */
+export async function applyTopics(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+): Promise<TopicOutcome[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.name));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.name,
+        numPartitions: s.partitions,
+        replicationFactor: s.replicationFactor,
+        configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+  const present = specs.filter((s) => existing.has(s.name));
+  const drift = await describeDrift(admin, present);
+  return specs.map((s): TopicOutcome => {
+    if (!existing.has(s.name)) {
+      return {
+        topic: s.name,
+        status: 'created',
+        partitions: s.partitions,
+        replicationFactor: s.replicationFactor,
+      };
+    }
+    const differences = drift.get(s.name) ?? [];
+    return differences.length > 0
+      ? { topic: s.name, status: 'drift', differences }
+      : { topic: s.name, status: 'unchanged' };
+  });
+}
+
+/** For each existing topic, the ways it differs from its spec (empty when it matches). */
+export async function describeDrift(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+): Promise<Map<string, string[]>> {
+  const result = new Map<string, string[]>();
+  if (specs.length === 0) return result;
+  const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: specs.map((s) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name: s.name,
+      configNames: Object.keys(s.configs),
+    })),
+  });
+  for (const spec of specs) {
+    const differences: string[] = [];
+    const meta = topics.find((t) => t.name === spec.name);
+    const partitions = meta?.partitions.length ?? 0;
+    if (partitions !== spec.partitions)
+      differences.push(`partitions: ${partitions}, declared ${spec.partitions}`);
+    const rf = meta?.partitions[0]?.replicas.length ?? 0;
+    if (rf !== spec.replicationFactor)
+      differences.push(`replication factor: ${rf}, declared ${spec.replicationFactor}`);
+    const entries = resources.find((r) => r.resourceName === spec.name)?.configEntries ?? [];
+    for (const [name, want] of Object.entries(spec.configs)) {
+      const have = entries.find((e) => e.configName === name)?.configValue;
+      if (have !== want) differences.push(`${name}: ${have ?? '(unset)'}, declared ${want}`);
+    }
+    result.set(spec.name, differences);
+  }
+  return result;
+}
