@@ -1,0 +1,97 @@
+// One list of error codes for the whole pipeline (STYLE.md #4). Code branches on `code` or on the
+// flags here, never on message text. Ingress codes carry the HTTP status they map to; transformer
+// codes say whether the failure is transient (retry, never DLQ) or which DLQ reason it becomes.
+
+export const DLQ_REASONS = [
+  'invalid_json',
+  'invalid_envelope',
+  'unmapped_event_type',
+  'invalid_payload',
+  'schema_validation',
+  'unknown_tenant',
+  'retries_exhausted',
+] as const;
+export type DlqReason = (typeof DLQ_REASONS)[number];
+
+interface IngressErrorSpec {
+  statusCode: number;
+  message: string;
+}
+
+export const INGRESS_ERRORS = {
+  ING_ERR_MISSING_SIGNATURE: { statusCode: 401, message: 'missing webhook signature' },
+  ING_ERR_BAD_SIGNATURE: { statusCode: 401, message: 'invalid webhook signature' },
+  ING_ERR_INVALID_JSON: { statusCode: 400, message: 'body is not valid JSON' },
+  ING_ERR_NOT_AN_OBJECT: { statusCode: 400, message: 'body must be a JSON object' },
+  ING_ERR_MISSING_EVENT_TYPE: {
+    statusCode: 400,
+    message: 'body has no event type ("event" or "type")',
+  },
+  ING_ERR_MISSING_LOCATION_ID: { statusCode: 400, message: 'body has no locationId' },
+  ING_ERR_BODY_TOO_LARGE: { statusCode: 413, message: 'body exceeds the size limit' },
+  ING_ERR_UNSUPPORTED_MEDIA_TYPE: {
+    statusCode: 415,
+    message: 'content-type must be application/json',
+  },
+  ING_ERR_KAFKA_UNAVAILABLE: { statusCode: 429, message: 'event store unavailable, retry later' },
+  ING_ERR_PRODUCE_TIMEOUT: { statusCode: 429, message: 'event store too slow, retry later' },
+  ING_ERR_OVERLOADED: { statusCode: 429, message: 'too many requests in flight, retry later' },
+  ING_ERR_SHUTTING_DOWN: { statusCode: 429, message: 'shutting down, retry later' },
+  ING_ERR_NOT_FOUND: { statusCode: 404, message: 'not found' },
+  ING_ERR_METHOD_NOT_ALLOWED: { statusCode: 405, message: 'method not allowed' },
+  ING_ERR_BAD_REQUEST: { statusCode: 400, message: 'bad request' },
+  ING_ERR_INTERNAL: { statusCode: 500, message: 'internal error' },
+} as const satisfies Record<string, IngressErrorSpec>;
+export type IngressErrorCode = keyof typeof INGRESS_ERRORS;
+
+/** An ingress failure with a known HTTP answer. `message` defaults to the code's public text. */
+export class IngressError extends Error {
+  readonly statusCode: number;
+  constructor(
+    readonly code: IngressErrorCode,
+    message?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message ?? INGRESS_ERRORS[code].message, options);
+    this.name = 'IngressError';
+    this.statusCode = INGRESS_ERRORS[code].statusCode;
+  }
+}
+
+interface TransformerErrorSpec {
+  /** Transient: abort, back off, retry. Never DLQ, never skip. */
+  retriable: boolean;
+  /** Permanent failures go to the DLQ with this reason. */
+  dlqReason?: DlqReason;
+}
+
+export const TRANSFORMER_ERRORS = {
+  TRF_ERR_INVALID_JSON: { retriable: false, dlqReason: 'invalid_json' },
+  TRF_ERR_INVALID_ENVELOPE: { retriable: false, dlqReason: 'invalid_envelope' },
+  TRF_ERR_UNMAPPED_EVENT_TYPE: { retriable: false, dlqReason: 'unmapped_event_type' },
+  TRF_ERR_INVALID_PAYLOAD: { retriable: false, dlqReason: 'invalid_payload' },
+  TRF_ERR_SCHEMA_VALIDATION: { retriable: false, dlqReason: 'schema_validation' },
+  TRF_ERR_UNKNOWN_TENANT: { retriable: false, dlqReason: 'unknown_tenant' },
+  TRF_ERR_RETRIES_EXHAUSTED: { retriable: false, dlqReason: 'retries_exhausted' },
+  TRF_ERR_REGISTRY_UNAVAILABLE: { retriable: true },
+  TRF_ERR_KAFKA: { retriable: true },
+  TRF_ERR_FENCED: { retriable: false },
+  TRF_ERR_SCHEMA_INCOMPATIBLE: { retriable: false },
+} as const satisfies Record<string, TransformerErrorSpec>;
+export type TransformerErrorCode = keyof typeof TRANSFORMER_ERRORS;
+
+export class TransformerError extends Error {
+  readonly retriable: boolean;
+  readonly dlqReason: DlqReason | undefined;
+  constructor(
+    readonly code: TransformerErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'TransformerError';
+    const spec: TransformerErrorSpec = TRANSFORMER_ERRORS[code];
+    this.retriable = spec.retriable;
+    this.dlqReason = spec.dlqReason;
+  }
+}

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+
+export type EventIdSource = 'eventId' | 'webhookId' | 'content-hash';
+
+/** Longer ids are not ids: they fall through to the content hash rather than bloat every key. */
+const MAX_ID_LENGTH = 256;
+
+const usableId = (value: unknown): string | undefined => {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed !== '' && trimmed.length <= MAX_ID_LENGTH ? trimmed : undefined;
+};
+
+/**
+ * The event ID rule of ARCHITECTURE.md §5: top-level `eventId`, else top-level `webhookId` (real
+ * GHL's per-delivery dedup key), else `sha256:` + the hash of the canonical JSON without the
+ * delivery-only fields, so a retry of the same event hashes the same. Never `metadata.webhookId`
+ * (it names the subscription) and never the entity `id` (many events share one entity).
+ */
+export function deriveEventId(body: Readonly<Record<string, unknown>>): {
+  eventId: string;
+  source: EventIdSource;
+} {
+  const eventId = usableId(body.eventId);
+  if (eventId) return { eventId, source: 'eventId' };
+  const webhookId = usableId(body.webhookId);
+  if (webhookId) return { eventId: webhookId, source: 'webhookId' };
+  return { eventId: `sha256:${contentHash(body)}`, source: 'content-hash' };
+}
+
+/** SHA-256 hex of the canonical JSON (sorted keys) without metadata.attempt/deliveredAt. */
+export function contentHash(body: Readonly<Record<string, unknown>>): string {
+  return createHash('sha256')
+    .update(canonicalJson(withoutDeliveryFields(body)))
+    .digest('hex');
+}
+
+function withoutDeliveryFields(body: Readonly<Record<string, unknown>>): unknown {
+  const metadata = body.metadata;
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return body;
+  const {
+    attempt: _attempt,
+    deliveredAt: _deliveredAt,
+    ...rest
+  } = metadata as Record<string, unknown>;
+  return { ...body, metadata: rest };
+}
+
+/** JSON with object keys sorted at every depth; arrays keep their order. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
