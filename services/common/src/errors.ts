@@ -77,6 +77,8 @@ export const TRANSFORMER_ERRORS = {
   TRF_ERR_KAFKA: { retriable: true },
   TRF_ERR_FENCED: { retriable: false },
   TRF_ERR_SCHEMA_INCOMPATIBLE: { retriable: false },
+  /** The registry answered but refused for a reason retrying cannot fix (401/403/404 …). */
+  TRF_ERR_REGISTRY_REJECTED: { retriable: false },
 } as const satisfies Record<string, TransformerErrorSpec>;
 export type TransformerErrorCode = keyof typeof TRANSFORMER_ERRORS;
 

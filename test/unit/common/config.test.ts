@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { bool, ConfigError, int, list, loadConfig, oneOf, optionalInt, str } from '../../../services/common/src/config.js';
+import {
+  bool,
+  ConfigError,
+  int,
+  list,
+  loadConfig,
+  oneOf,
+  optionalInt,
+  str,
+} from '../../../services/common/src/config.js';
 
 const schema = {
   PORT: int({ default: 3000, min: 1, max: 65535, describe: 'port' }),
@@ -13,7 +22,14 @@ const schema = {
 describe('loadConfig', () => {
   it('applies defaults, parses values and freezes the result', () => {
     const c = loadConfig(schema, { NAME: 'x', FLAG: 'true', ITEMS: 'b, a,' });
-    expect(c).toEqual({ PORT: 3000, NAME: 'x', MODE: 'dlq', FLAG: true, ITEMS: ['b', 'a'], MAYBE: undefined });
+    expect(c).toEqual({
+      PORT: 3000,
+      NAME: 'x',
+      MODE: 'dlq',
+      FLAG: true,
+      ITEMS: ['b', 'a'],
+      MAYBE: undefined,
+    });
     expect(Object.isFrozen(c)).toBe(true);
   });
 

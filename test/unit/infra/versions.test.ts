@@ -6,7 +6,9 @@ const read = (path: string) => readFileSync(new URL(`../../../${path}`, import.m
 
 describe('pinned stack versions', () => {
   it('are the same in versions.ts, the Maven pom and docker-compose.yml', () => {
-    expect(read('infra/kafka/pom.xml')).toContain(`<kafka.version>${KAFKA_VERSION}</kafka.version>`);
+    expect(read('infra/kafka/pom.xml')).toContain(
+      `<kafka.version>${KAFKA_VERSION}</kafka.version>`,
+    );
     const compose = read('docker-compose.yml');
     expect(compose).toContain(`image: apache/kafka:${KAFKA_VERSION}`);
     expect(compose).toContain(`image: apicurio/apicurio-registry:${APICURIO_VERSION}`);

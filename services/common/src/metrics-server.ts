@@ -1,0 +1,50 @@
+import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
+
+export interface MetricsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A tiny HTTP endpoint for services without an HTTP API of their own: GET /metrics (Prometheus
+ * text), /healthz (process up) and /readyz (the service's own readiness check).
+ */
+export async function startMetricsServer(
+  registry: Registry,
+  opts: { host: string; port: number; ready: () => boolean },
+): Promise<MetricsServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') {
+      res
+        .writeHead(405, { 'content-type': 'application/json' })
+        .end('{"error":"method not allowed","code":"METHOD_NOT_ALLOWED"}');
+    } else if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    } else if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    } else if (path === '/readyz') {
+      const ready = opts.ready();
+      res
+        .writeHead(ready ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: ready ? 'ready' : 'not ready' }));
+    } else {
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"error":"not found","code":"NOT_FOUND"}');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, resolve);
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : opts.port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

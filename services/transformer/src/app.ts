@@ -1,0 +1,140 @@
+import { hostname } from 'node:os';
+import type { Admin, Kafka } from 'kafkajs';
+import { createKafka, parseBrokers } from '../../common/src/kafka-client.js';
+import { createLogger, type Logger } from '../../common/src/logger.js';
+import { startMetricsServer, type MetricsServer } from '../../common/src/metrics-server.js';
+import { topicNames } from '../../common/src/topics.js';
+import { ChangelogReader } from './changelog-reader.js';
+import type { TransformerConfig } from './config.js';
+import { EosLoop } from './eos-loop.js';
+import { createTransformerMetrics, type TransformerMetrics } from './metrics.js';
+import type { Encoder } from './partition-worker.js';
+import { registerSchemas } from './schema-catalog.js';
+import { TenantStore } from './tenant-store.js';
+import { transform as defaultTransform } from './transform.js';
+import type { Decision, RawRecord, TransformContext } from './transform-types.js';
+
+export interface TransformerDeps {
+  logger?: Logger;
+  /** Replaces the registry-backed encoder (tests inject faults through it). */
+  encoder?: Encoder;
+  transform?: (raw: RawRecord, ctx: TransformContext) => Decision;
+}
+
+export interface Transformer {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  readonly metrics: TransformerMetrics;
+  /** Port of the metrics endpoint once started (useful with TRANSFORMER_METRICS_PORT=0). */
+  readonly metricsPort: number | undefined;
+  ownedPartitions(): number[];
+}
+
+/** Builds the transformer (STYLE.md #1): nothing connects until `start()`. */
+export function createTransformer(
+  config: TransformerConfig,
+  deps: TransformerDeps = {},
+): Transformer {
+  const logger = deps.logger ?? createLogger('transformer', config.LOG_LEVEL);
+  const names = topicNames(config.TOPIC_PREFIX);
+  const metrics = createTransformerMetrics();
+  const groupId = config.TRANSFORMER_GROUP_ID;
+  const kafka: Kafka = createKafka({
+    brokers: parseBrokers(config.KAFKA_BROKERS),
+    clientId: `transformer-${hostname()}-${process.pid}`,
+    logger: logger.child({ component: 'kafkajs' }),
+  });
+  const tenants = new TenantStore(logger);
+  let admin: Admin | undefined;
+  let reader: ChangelogReader | undefined;
+  let loop: EosLoop | undefined;
+  let server: MetricsServer | undefined;
+  let ready = false;
+
+  async function start(): Promise<void> {
+    const deadline = Date.now() + config.TRANSFORMER_START_TIMEOUT_MS;
+    if (config.TENANT_MAP_FILE) tenants.loadFile(config.TENANT_MAP_FILE);
+    server = await startMetricsServer(metrics.registry, {
+      host: config.TRANSFORMER_METRICS_HOST,
+      port: config.TRANSFORMER_METRICS_PORT,
+      ready: () => ready,
+    });
+    const encoder =
+      deps.encoder ??
+      (await registerSchemas(config.SCHEMA_REGISTRY_URL, names, { logger, deadline }));
+    admin = kafka.admin();
+    await admin.connect();
+    await tenants.follow(kafka, names.tenants, groupId, Math.max(1000, deadline - Date.now()));
+    reader = new ChangelogReader(kafka, names.dedup, groupId, logger);
+    await reader.start();
+    const consumer = kafka.consumer({
+      groupId,
+      readUncommitted: false,
+      sessionTimeout: config.TRANSFORMER_SESSION_TIMEOUT_MS,
+      heartbeatInterval: config.TRANSFORMER_HEARTBEAT_INTERVAL_MS,
+      rebalanceTimeout: Math.max(60_000, config.TRANSFORMER_SESSION_TIMEOUT_MS * 2),
+      maxBytesPerPartition: config.TRANSFORMER_MAX_BYTES_PER_PARTITION,
+      maxWaitTimeInMs: 100,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 10_000 },
+    });
+    loop = new EosLoop(
+      consumer,
+      {
+        kafka,
+        admin,
+        names,
+        reader,
+        encoder,
+        context: {
+          tenantOf: tenants.tenantOf,
+          unknownTenantPolicy: config.UNKNOWN_TENANT_POLICY,
+          unmappedEventPolicy: config.UNMAPPED_EVENT_POLICY,
+        },
+        transform: deps.transform ?? defaultTransform,
+        metrics,
+        logger,
+        settings: {
+          groupId,
+          dedupWindowMs: config.DEDUP_WINDOW_MS,
+          transactionTimeoutMs: config.TRANSFORMER_TRANSACTION_TIMEOUT_MS,
+          restoreTimeoutMs: config.TRANSFORMER_RESTORE_TIMEOUT_MS,
+          maxRecordAttempts: config.TRANSFORMER_MAX_RECORD_ATTEMPTS,
+          expirySweepLimit: 1000,
+        },
+      },
+      {
+        sessionTimeoutMs: config.TRANSFORMER_SESSION_TIMEOUT_MS,
+        heartbeatIntervalMs: config.TRANSFORMER_HEARTBEAT_INTERVAL_MS,
+        rebalanceTimeoutMs: Math.max(60_000, config.TRANSFORMER_SESSION_TIMEOUT_MS * 2),
+        partitionsConsumedConcurrently: config.TRANSFORMER_CONCURRENCY,
+        maxBytesPerPartition: config.TRANSFORMER_MAX_BYTES_PER_PARTITION,
+        maxTransactionRecords: config.TRANSFORMER_MAX_TRANSACTION_RECORDS,
+        backoffInitialMs: config.TRANSFORMER_BACKOFF_INITIAL_MS,
+        backoffMaxMs: config.TRANSFORMER_BACKOFF_MAX_MS,
+      },
+      logger,
+    );
+    await loop.start();
+    ready = true;
+    logger.info({ group: groupId, input: names.raw, tenants: tenants.size }, 'transformer started');
+  }
+
+  async function close(): Promise<void> {
+    ready = false;
+    await loop?.stop();
+    await reader?.stop().catch(() => undefined);
+    await tenants.stop().catch(() => undefined);
+    await admin?.disconnect().catch(() => undefined);
+    await server?.close();
+  }
+
+  return {
+    start,
+    close,
+    metrics,
+    get metricsPort() {
+      return server?.port;
+    },
+    ownedPartitions: () => loop?.ownedPartitions ?? [],
+  };
+}

@@ -1,0 +1,92 @@
+import { int, loadConfig, oneOf, optionalStr, str, type Env } from '../../common/src/config.js';
+import { kafkaConfigSchema } from '../../common/src/kafka-config.js';
+
+export const transformerConfigSchema = {
+  ...kafkaConfigSchema,
+  TRANSFORMER_GROUP_ID: str({
+    default: 'neuronx-transformer',
+    describe: 'consumer group; also the transactional.id prefix',
+  }),
+  DEDUP_WINDOW_MS: int({
+    default: 24 * 3600 * 1000,
+    min: 1000,
+    describe: 'how long an event ID suppresses duplicates',
+  }),
+  UNMAPPED_EVENT_POLICY: oneOf(['dlq', 'skip'] as const, {
+    default: 'dlq',
+    describe: 'event types with no mapping: dlq or skip',
+  }),
+  UNKNOWN_TENANT_POLICY: oneOf(['null', 'dlq'] as const, {
+    default: 'null',
+    describe: 'locations with no tenant: tenantId null, or dlq',
+  }),
+  TENANT_MAP_FILE: optionalStr({
+    describe: 'JSON file {"locationId": "tenantId"}; the tenants topic overrides it',
+  }),
+  TRANSFORMER_METRICS_HOST: str({
+    default: '127.0.0.1',
+    describe: 'metrics endpoint bind address',
+  }),
+  TRANSFORMER_METRICS_PORT: int({
+    default: 9464,
+    min: 0,
+    max: 65535,
+    describe: 'metrics endpoint port (0 = any free port)',
+  }),
+  TRANSFORMER_MAX_TRANSACTION_RECORDS: int({
+    default: 2000,
+    min: 1,
+    describe: 'ghl.raw records per transaction at most',
+  }),
+  TRANSFORMER_MAX_BYTES_PER_PARTITION: int({
+    default: 2 * 1024 * 1024,
+    min: 1024,
+    describe: 'fetch size per partition',
+  }),
+  TRANSFORMER_CONCURRENCY: int({
+    default: 6,
+    min: 1,
+    describe: 'partitions processed concurrently',
+  }),
+  TRANSFORMER_TRANSACTION_TIMEOUT_MS: int({
+    default: 60_000,
+    min: 1000,
+    describe: 'transaction.timeout.ms of each producer',
+  }),
+  TRANSFORMER_SESSION_TIMEOUT_MS: int({
+    default: 30_000,
+    min: 1000,
+    describe: 'group session timeout',
+  }),
+  TRANSFORMER_HEARTBEAT_INTERVAL_MS: int({
+    default: 3000,
+    min: 100,
+    describe: 'group heartbeat interval',
+  }),
+  TRANSFORMER_RESTORE_TIMEOUT_MS: int({
+    default: 120_000,
+    min: 1000,
+    describe: 'max time to restore a partition dedup state',
+  }),
+  TRANSFORMER_MAX_RECORD_ATTEMPTS: int({
+    default: 5,
+    min: 1,
+    describe: 'attempts for an unclassified failure before DLQ retries_exhausted',
+  }),
+  TRANSFORMER_BACKOFF_INITIAL_MS: int({
+    default: 200,
+    min: 1,
+    describe: 'first retry delay after a rolled-back batch',
+  }),
+  TRANSFORMER_BACKOFF_MAX_MS: int({ default: 10_000, min: 1, describe: 'retry delay cap' }),
+  TRANSFORMER_START_TIMEOUT_MS: int({
+    default: 300_000,
+    min: 1000,
+    describe: 'how long start-up waits for Kafka and the registry',
+  }),
+};
+
+export type TransformerConfig = ReturnType<typeof loadConfig<typeof transformerConfigSchema>>;
+
+export const loadTransformerConfig = (env: Env = process.env): TransformerConfig =>
+  loadConfig(transformerConfigSchema, env);

@@ -1,0 +1,49 @@
+import { ConfigError } from '../../common/src/config.js';
+import { createLogger } from '../../common/src/logger.js';
+import { createTransformer } from './app.js';
+import { loadTransformerConfig } from './config.js';
+
+// Reads the environment, starts the transformer, and turns SIGTERM/SIGINT into a clean stop:
+// the transaction in progress finishes, the consumer leaves the group, producers close, exit 0.
+let config;
+try {
+  config = loadTransformerConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}
+const logger = createLogger('transformer', config.LOG_LEVEL);
+const transformer = createTransformer(config, { logger });
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping');
+  const force = setTimeout(() => {
+    logger.error('shutdown took too long; exiting');
+    process.exit(1);
+  }, 30_000);
+  force.unref();
+  try {
+    await transformer.close();
+    logger.info('stopped');
+    process.exit(0);
+  } catch (err) {
+    logger.error({ err }, 'error while stopping');
+    process.exit(1);
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  await transformer.start();
+} catch (err) {
+  logger.fatal({ err }, 'transformer failed to start');
+  await transformer.close().catch(() => undefined);
+  process.exit(1);
+}

@@ -1,0 +1,88 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createMetricsRegistry } from '../../common/src/metrics.js';
+
+export type TransformerMetrics = ReturnType<typeof createTransformerMetrics>;
+
+export function createTransformerMetrics(
+  registry: Registry = createMetricsRegistry('transformer'),
+) {
+  const registers = [registry];
+  return {
+    registry,
+    processed: new Counter({
+      name: 'transformer_records_processed_total',
+      help: 'ghl.raw records committed',
+      registers,
+    }),
+    emitted: new Counter({
+      name: 'transformer_events_emitted_total',
+      help: 'NeuronX events committed, by topic and type',
+      labelNames: ['topic', 'type'] as const,
+      registers,
+    }),
+    duplicates: new Counter({
+      name: 'transformer_duplicates_total',
+      help: 'records dropped as duplicates within the dedup window',
+      registers,
+    }),
+    dlq: new Counter({
+      name: 'transformer_dlq_total',
+      help: 'records sent to the DLQ, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    skipped: new Counter({
+      name: 'transformer_skipped_total',
+      help: 'records skipped by policy',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    transactions: new Counter({
+      name: 'transformer_transactions_total',
+      help: 'transactions by result (commit, abort)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    batchSeconds: new Histogram({
+      name: 'transformer_transaction_duration_seconds',
+      help: 'time from first record decided to commit acknowledged, per transaction',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    batchRecords: new Histogram({
+      name: 'transformer_transaction_records',
+      help: 'ghl.raw records per transaction',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
+      registers,
+    }),
+    lag: new Gauge({
+      name: 'transformer_partition_lag',
+      help: 'records behind the end of ghl.raw, per partition',
+      labelNames: ['partition'] as const,
+      registers,
+    }),
+    assigned: new Gauge({
+      name: 'transformer_assigned_partitions',
+      help: 'ghl.raw partitions owned by this instance',
+      registers,
+    }),
+    dedupKeys: new Gauge({
+      name: 'transformer_dedup_keys',
+      help: 'dedup keys held in memory, per partition',
+      labelNames: ['partition'] as const,
+      registers,
+    }),
+    restores: new Histogram({
+      name: 'transformer_partition_restore_seconds',
+      help: 'fence + dedup restore time when a partition is taken over',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    retries: new Counter({
+      name: 'transformer_retries_total',
+      help: 'batches rolled back and retried, by cause',
+      labelNames: ['cause'] as const,
+      registers,
+    }),
+  };
+}

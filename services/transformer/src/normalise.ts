@@ -1,0 +1,194 @@
+// Both input formats → one internal event (ARCHITECTURE.md §6):
+//   seed envelope  {event, locationId, companyId, timestamp, data, metadata}
+//   real GHL flat  {type: "ContactCreate", locationId, timestamp, webhookId, …entity fields}
+// GHL appointment events nest the entity under `appointment` (shared/GHL-WEBHOOKS.md); they are
+// flattened here so the payload builders see one shape per event type whatever the format.
+import { deriveEventId } from '../../common/src/event-id.js';
+import { RAW_HEADERS } from '../../common/src/record-headers.js';
+import { GHL_NESTED_ENTITY, mappingFor, type EventMapping } from './event-mapping.js';
+import type { RawRecord } from './transform-types.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export interface NormalisedEvent {
+  eventId: string;
+  /** The seed dotted name (GHL aliases resolved); the received name when unmapped. */
+  type: string;
+  /** The event type exactly as received (seed `event` or GHL `type`). */
+  sourceEventType: string;
+  /** undefined: the type has no NeuronX mapping (the unmapped-event policy decides). */
+  mapping: EventMapping | undefined;
+  locationId: string;
+  companyId: string | null;
+  /** Epoch millis. */
+  occurredAt: number;
+  /** Epoch millis. */
+  receivedAt: number;
+  /** The entity fields: seed `data`, or the GHL body without its envelope fields. */
+  data: Readonly<JsonObject>;
+  /** A `timestamp` that was present but unparseable; kept as an attribute rather than lost. */
+  unparsedTimestamp?: unknown;
+}
+
+export type NormaliseResult =
+  { ok: true; event: NormalisedEvent } | { ok: false; eventId: string; message: string };
+
+/** GHL flat top-level fields that are envelope, not entity data. */
+const GHL_ENVELOPE_KEYS = new Set(['type', 'locationId', 'companyId', 'timestamp']);
+
+export const isJsonObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const nonEmpty = (value: string | undefined): string | undefined => {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+};
+
+/** The event ID the ingress assigned: the `event-id` header, else the record key. */
+export function eventIdOf(raw: RawRecord): string | undefined {
+  return (
+    nonEmpty(raw.headers[RAW_HEADERS.eventId]) ??
+    (raw.key && raw.key.length > 0 ? nonEmpty(raw.key.toString('utf8')) : undefined)
+  );
+}
+
+// ISO date-time without a zone: Date.parse would read it as local time, which makes the result
+// depend on the machine's TZ. GHL sends UTC; such values are taken as UTC.
+const ZONELESS_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+const NUMERIC = /^-?\d+(\.\d+)?$/;
+/** Below this an epoch number is in seconds (1e11 ms is 1973; 1e11 s is the year 5138). */
+const SECONDS_LIMIT = 1e11;
+/** The largest JS Date; beyond it a number is not a time (and would not fit an Avro long). */
+const MAX_TIME_MS = 8.64e15;
+
+/**
+ * Epoch millis from an ISO-8601 string, an epoch number (millis, or seconds when < 1e11) or a
+ * numeric string; undefined when unparseable.
+ */
+export function parseTimestamp(value: unknown): number | undefined {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return undefined;
+    const ms = Math.trunc(Math.abs(value) < SECONDS_LIMIT ? value * 1000 : value);
+    return Math.abs(ms) <= MAX_TIME_MS ? ms : undefined;
+  }
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (text === '') return undefined;
+  if (NUMERIC.test(text)) return parseTimestamp(Number(text));
+  const ms = Date.parse(ZONELESS_ISO.test(text) ? `${text}Z` : text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+const fail = (eventId: string, message: string): NormaliseResult => ({
+  ok: false,
+  eventId,
+  message,
+});
+
+/**
+ * Normalises a parsed JSON object. Fails (→ DLQ invalid_envelope) when there is no usable event
+ * type, no string locationId, a seed envelope without a `data` object, or no receive time at all.
+ * An unmapped type is not a failure here: the transform applies the unmapped-event policy.
+ */
+export function normalise(body: Readonly<JsonObject>, raw: RawRecord): NormaliseResult {
+  // Hashing the body is the last resort: the ingress normally sets the event-id header.
+  const eventId = eventIdOf(raw) ?? deriveEventId(body).eventId;
+
+  const seed = body.event !== undefined;
+  const sourceEventType = seed ? body.event : body.type;
+  if (sourceEventType === undefined || sourceEventType === null)
+    return fail(eventId, 'no event type ("event" or "type")');
+  if (typeof sourceEventType !== 'string')
+    return fail(eventId, `event type must be a string, got ${kindOf(sourceEventType)}`);
+  if (sourceEventType.trim() === '') return fail(eventId, 'event type is empty');
+
+  const locationId = body.locationId;
+  if (locationId === undefined || locationId === null) return fail(eventId, 'no locationId');
+  if (typeof locationId !== 'string')
+    return fail(eventId, `locationId must be a string, got ${kindOf(locationId)}`);
+  if (locationId.trim() === '') return fail(eventId, 'locationId is empty');
+
+  let companyId: string | null = null;
+  const rawCompany = body.companyId;
+  if (typeof rawCompany === 'string') companyId = rawCompany === '' ? null : rawCompany;
+  else if (typeof rawCompany === 'number' && Number.isFinite(rawCompany))
+    companyId = String(rawCompany);
+  else if (rawCompany !== undefined && rawCompany !== null)
+    return fail(eventId, `companyId must be a string, got ${kindOf(rawCompany)}`);
+
+  let data: Readonly<JsonObject>;
+  if (seed) {
+    if (!isJsonObject(body.data)) return fail(eventId, 'seed envelope has no "data" object');
+    data = body.data;
+  } else {
+    data = ghlData(body, GHL_NESTED_ENTITY[sourceEventType]);
+  }
+
+  const receivedAt =
+    parseTimestamp(raw.headers[RAW_HEADERS.receivedAt]) ?? parseTimestamp(Number(raw.timestamp));
+  if (receivedAt === undefined) return fail(eventId, 'no received-at header and no record time');
+
+  const mapping = mappingFor(sourceEventType);
+  // occurredAt: the webhook's own timestamp; for creations the entity's dateAdded; else the
+  // receive time. A present but unparseable timestamp falls back too (an otherwise good event
+  // is worth more than a DLQ entry) and is kept as an attribute so nothing is lost.
+  const fromTimestamp = parseTimestamp(body.timestamp);
+  const unparsedTimestamp =
+    fromTimestamp === undefined && body.timestamp !== undefined && body.timestamp !== null
+      ? body.timestamp
+      : undefined;
+  const occurredAt =
+    fromTimestamp ??
+    (mapping?.dateAddedIsOccurrence ? parseTimestamp(data.dateAdded) : undefined) ??
+    receivedAt;
+
+  const event: NormalisedEvent = {
+    eventId,
+    type: mapping?.seedType ?? sourceEventType,
+    sourceEventType,
+    mapping,
+    locationId,
+    companyId,
+    occurredAt,
+    receivedAt,
+    data,
+  };
+  if (unparsedTimestamp !== undefined) event.unparsedTimestamp = unparsedTimestamp;
+  return { ok: true, event };
+}
+
+/**
+ * The GHL body without its envelope fields. With a nested entity (`appointment`), its fields
+ * come first and the remaining top-level fields join them; a top-level field whose name the
+ * entity already uses is kept as `root.<name>` so neither is lost.
+ */
+function ghlData(body: Readonly<JsonObject>, nestedKey: string | undefined): JsonObject {
+  const nested = nestedKey === undefined ? undefined : body[nestedKey];
+  const data: JsonObject = isJsonObject(nested) ? { ...nested } : {};
+  const flattening = isJsonObject(nested);
+  for (const key in body) {
+    if (GHL_ENVELOPE_KEYS.has(key) || (flattening && key === nestedKey)) continue;
+    if (flattening && Object.hasOwn(data, key)) setOwn(data, `root.${key}`, body[key]);
+    else setOwn(data, key, body[key]);
+  }
+  return data;
+}
+
+/**
+ * `obj[key] = value`, except that a JSON key "__proto__" (an own property after JSON.parse)
+ * stays an own property instead of invoking the prototype setter and vanishing.
+ */
+export function setOwn(obj: JsonObject, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else obj[key] = value;
+}
+
+export const kindOf = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;

@@ -1,0 +1,379 @@
+import type { Admin, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import { TransformerError } from '../../common/src/errors.js';
+import type { Logger } from '../../common/src/logger.js';
+import { REPLAY_HEADERS } from '../../common/src/record-headers.js';
+import type { Domain, TopicNames } from '../../common/src/topics.js';
+import { ChangelogReader } from './changelog-reader.js';
+import { DedupPartition, dedupKey, encodeExpiry } from './dedup-store.js';
+import type { TransformerMetrics } from './metrics.js';
+import {
+  dlqMessage,
+  headerStrings,
+  outputMessage,
+  traceparentOf,
+  type DlqFailure,
+} from './record-builders.js';
+import type { Decision, DlqStage, RawRecord, TransformContext } from './transform-types.js';
+
+export interface Encoder {
+  /** Confluent wire format for `value` under the domain topic's registered schema; synchronous. */
+  encode(domain: Domain, value: Record<string, unknown>): Buffer;
+}
+
+export interface WorkerSettings {
+  groupId: string;
+  dedupWindowMs: number;
+  transactionTimeoutMs: number;
+  restoreTimeoutMs: number;
+  /** Attempts for a record whose processing throws something unclassified, before retries_exhausted. */
+  maxRecordAttempts: number;
+  /** Tombstones for expired dedup keys written per transaction at most. */
+  expirySweepLimit: number;
+}
+
+export interface WorkerDeps {
+  kafka: Kafka;
+  admin: Admin;
+  names: TopicNames;
+  reader: ChangelogReader;
+  encoder: Encoder;
+  context: TransformContext;
+  transform: (raw: RawRecord, ctx: TransformContext) => Decision;
+  metrics: TransformerMetrics;
+  logger: Logger;
+  settings: WorkerSettings;
+}
+
+/** A transaction that did not commit. `ambiguous`: it may have committed; the worker must re-init. */
+export class TransactionFailed extends Error {
+  constructor(
+    cause: unknown,
+    readonly ambiguous: boolean,
+  ) {
+    super(`transaction failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'TransactionFailed';
+  }
+}
+
+interface Plan {
+  outputs: Map<string, Message[]>;
+  dlq: Message[];
+  changelog: Message[];
+  added: Map<string, number>;
+  expired: string[];
+  emittedByType: Map<string, number>;
+  dlqByReason: Map<string, number>;
+  skipped: number;
+  duplicates: number;
+}
+
+/**
+ * Owns one ghl.raw partition for one group generation: its transactional producer
+ * (transactional.id = <group>-<topic>-<partition>, the zombie fence kafkajs allows), its dedup
+ * state, and the one-transaction-per-chunk processing of ARCHITECTURE.md §6 / EOS.md.
+ */
+export class PartitionWorker {
+  dedup = new DedupPartition();
+  /** Next offset to process as committed by the last transaction (-1n: nothing committed yet). */
+  committedNext = -1n;
+  /** Set when the group rebalanced while this worker kept the partition: re-check ownership. */
+  needsOffsetCheck = false;
+  private producer: Producer | undefined;
+  private readonly attempts = new Map<string, { count: number; error: string; stage: DlqStage }>();
+  private inFlight: Promise<unknown> | undefined;
+  private closed = false;
+  private readonly log: Logger;
+
+  constructor(
+    readonly partition: number,
+    readonly generation: number,
+    private readonly deps: WorkerDeps,
+  ) {
+    this.log = deps.logger.child({ partition });
+  }
+
+  get transactionalId(): string {
+    return `${this.deps.settings.groupId}-${this.deps.names.raw}-${this.partition}`;
+  }
+
+  /**
+   * Takes the partition over: a fresh producer's first transaction sends InitProducerId, which
+   * bumps the epoch and aborts (or waits out) the previous owner's open transaction; the marker
+   * committed in it tells the changelog reader where complete state ends; then the committed
+   * offset is read, which after the fence can no longer move under us.
+   */
+  async init(): Promise<void> {
+    const started = Date.now();
+    const { kafka, names, settings, reader } = this.deps;
+    this.producer = kafka.producer({
+      transactionalId: this.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: settings.transactionTimeoutMs,
+      // kafkajs retries CONCURRENT_TRANSACTIONS (the previous commit's markers still being written)
+      // with this backoff; its 300 ms default would add that much to every other transaction.
+      retry: { initialRetryTime: 20, maxRetryTime: 1000, retries: 10 },
+    });
+    await this.producer.connect();
+    const marker = ChangelogReader.newMarker();
+    const txn = await this.producer.transaction();
+    try {
+      await txn.send({
+        topic: names.dedup,
+        acks: -1,
+        messages: [{ key: marker, value: null, partition: this.partition }],
+      });
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => undefined);
+      throw err;
+    }
+    this.dedup = new DedupPartition();
+    const restored = await reader.restore(
+      this.partition,
+      marker,
+      this.dedup,
+      settings.restoreTimeoutMs,
+    );
+    this.committedNext = await this.fetchCommitted();
+    this.needsOffsetCheck = false;
+    this.deps.metrics.restores.observe((Date.now() - started) / 1000);
+    this.deps.metrics.dedupKeys.set({ partition: this.partition }, this.dedup.size);
+    this.log.info(
+      {
+        restoredRecords: restored,
+        dedupKeys: this.dedup.size,
+        committed: String(this.committedNext),
+        ms: Date.now() - started,
+      },
+      'partition taken over',
+    );
+  }
+
+  async fetchCommitted(): Promise<bigint> {
+    const offsets = await this.deps.admin.fetchOffsets({
+      groupId: this.deps.settings.groupId,
+      topics: [this.deps.names.raw],
+    });
+    const entry = offsets[0]?.partitions.find((p) => p.partition === this.partition);
+    return entry ? BigInt(entry.offset) : -1n;
+  }
+
+  /** Processes `messages` (offset order) in one transaction. Throws TransactionFailed or a decide error. */
+  async runTransaction(topic: string, messages: KafkaMessage[]): Promise<void> {
+    if (this.closed || !this.producer)
+      throw new TransactionFailed(new Error('worker closed'), true);
+    const run = this.transact(this.producer, topic, messages);
+    this.inFlight = run;
+    try {
+      await run;
+    } finally {
+      this.inFlight = undefined;
+    }
+  }
+
+  private async transact(
+    producer: Producer,
+    topic: string,
+    messages: KafkaMessage[],
+  ): Promise<void> {
+    const started = Date.now();
+    const plan = this.decide(topic, messages, started);
+    const last = messages[messages.length - 1];
+    if (!last) return;
+    const next = (BigInt(last.offset) + 1n).toString();
+    const topicMessages = [...plan.outputs].map(([t, msgs]) => ({ topic: t, messages: msgs }));
+    if (plan.dlq.length > 0) topicMessages.push({ topic: this.deps.names.dlq, messages: plan.dlq });
+    if (plan.changelog.length > 0)
+      topicMessages.push({ topic: this.deps.names.dedup, messages: plan.changelog });
+
+    let txn;
+    try {
+      txn = await producer.transaction();
+    } catch (err) {
+      throw new TransactionFailed(err, true);
+    }
+    let committing = false;
+    try {
+      if (topicMessages.length > 0) await txn.sendBatch({ topicMessages, acks: -1 });
+      await txn.sendOffsets({
+        consumerGroupId: this.deps.settings.groupId,
+        topics: [{ topic, partitions: [{ partition: this.partition, offset: next }] }],
+      });
+      committing = true;
+      await txn.commit();
+    } catch (err) {
+      let aborted = false;
+      if (!committing)
+        aborted = await txn.abort().then(
+          () => true,
+          () => false,
+        );
+      this.deps.metrics.transactions.inc({ result: 'abort' });
+      throw new TransactionFailed(err, !aborted);
+    }
+
+    // Only now is the batch's dedup state real: apply it (tombstoned keys first, then new ones).
+    for (const key of plan.expired) this.dedup.remove(key);
+    for (const [key, expiry] of plan.added) this.dedup.add(key, expiry);
+    for (const m of messages) this.attempts.delete(m.offset);
+    this.committedNext = BigInt(next);
+    this.record(plan, messages.length, started);
+  }
+
+  /** Decides every record of the chunk: output, DLQ, duplicate or skip. Throws only to retry. */
+  private decide(topic: string, messages: KafkaMessage[], now: number): Plan {
+    const { names, settings, context, transform, encoder } = this.deps;
+    const plan: Plan = {
+      outputs: new Map(),
+      dlq: [],
+      changelog: [],
+      added: new Map(),
+      expired: this.dedup.expired(now, settings.expirySweepLimit),
+      emittedByType: new Map(),
+      dlqByReason: new Map(),
+      skipped: 0,
+      duplicates: 0,
+    };
+    // Tombstones go first: if an expired key comes back in this very batch, its new entry must
+    // be the later record of the two, or compaction would keep the tombstone.
+    for (const key of plan.expired)
+      plan.changelog.push({ key, value: null, partition: this.partition });
+    const expiry = now + settings.dedupWindowMs;
+
+    for (const m of messages) {
+      const headers = headerStrings(m.headers);
+      const source = {
+        topic,
+        partition: this.partition,
+        offset: m.offset,
+        key: m.key,
+        value: m.value,
+        headers: m.headers,
+      };
+      const toDlq = (failure: DlqFailure) => {
+        plan.dlq.push(dlqMessage(source, failure, now));
+        plan.dlqByReason.set(failure.reason, (plan.dlqByReason.get(failure.reason) ?? 0) + 1);
+      };
+      const prior = this.attempts.get(m.offset);
+      if (prior && prior.count >= settings.maxRecordAttempts) {
+        toDlq({
+          reason: 'retries_exhausted',
+          stage: prior.stage,
+          message: prior.error,
+          attempts: prior.count,
+        });
+        continue;
+      }
+      const attempt = (prior?.count ?? 0) + 1;
+      let decision: Decision;
+      try {
+        decision = transform(
+          {
+            topic,
+            partition: this.partition,
+            offset: m.offset,
+            key: m.key,
+            value: m.value,
+            headers,
+            timestamp: m.timestamp,
+          },
+          context,
+        );
+      } catch (err) {
+        throw this.noteFailure(m.offset, err, 'map');
+      }
+      if (decision.kind === 'skip') {
+        plan.skipped++;
+        continue;
+      }
+      if (decision.kind === 'dlq') {
+        toDlq({
+          reason: decision.reason,
+          stage: decision.stage,
+          message: decision.message,
+          attempts: attempt,
+        });
+        continue;
+      }
+      const key = dedupKey(decision.eventId, headers[REPLAY_HEADERS.replayId]);
+      if (this.dedup.has(key, now) || plan.added.has(key)) {
+        plan.duplicates++;
+        this.log.debug({ eventId: decision.eventId, offset: m.offset }, 'duplicate dropped');
+        continue;
+      }
+      let value: Buffer;
+      try {
+        value = encoder.encode(decision.domain, decision.value);
+      } catch (err) {
+        if (err instanceof TransformerError && err.dlqReason) {
+          toDlq({
+            reason: err.dlqReason,
+            stage: 'encode',
+            message: err.message,
+            attempts: attempt,
+          });
+          continue;
+        }
+        throw this.noteFailure(m.offset, err, 'encode');
+      }
+      const outputTopic = names[decision.domain];
+      let bucket = plan.outputs.get(outputTopic);
+      if (!bucket) plan.outputs.set(outputTopic, (bucket = []));
+      bucket.push(
+        outputMessage({
+          key: decision.key,
+          value,
+          eventId: decision.eventId,
+          type: decision.type,
+          occurredAt: decision.occurredAt,
+          locationId:
+            typeof decision.value.locationId === 'string' ? decision.value.locationId : '',
+          traceparent: traceparentOf(headers),
+        }),
+      );
+      const typeKey = `${outputTopic}\u0000${decision.type}`;
+      plan.emittedByType.set(typeKey, (plan.emittedByType.get(typeKey) ?? 0) + 1);
+      plan.added.set(key, expiry);
+      plan.changelog.push({ key, value: encodeExpiry(expiry), partition: this.partition });
+    }
+    return plan;
+  }
+
+  /** Counts an unclassified failure against the record; transient ones do not count. */
+  private noteFailure(offset: string, err: unknown, stage: DlqStage): unknown {
+    if (err instanceof TransformerError && err.retriable) return err;
+    const prior = this.attempts.get(offset);
+    this.attempts.set(offset, {
+      count: (prior?.count ?? 0) + 1,
+      error: (err as Error)?.message ?? String(err),
+      stage,
+    });
+    return err;
+  }
+
+  private record(plan: Plan, records: number, started: number): void {
+    const m = this.deps.metrics;
+    m.transactions.inc({ result: 'commit' });
+    m.processed.inc(records);
+    m.batchRecords.observe(records);
+    m.batchSeconds.observe((Date.now() - started) / 1000);
+    for (const [typeKey, n] of plan.emittedByType) {
+      const [topic, type] = typeKey.split('\u0000') as [string, string];
+      m.emitted.inc({ topic, type }, n);
+    }
+    for (const [reason, n] of plan.dlqByReason) m.dlq.inc({ reason }, n);
+    if (plan.duplicates > 0) m.duplicates.inc(plan.duplicates);
+    if (plan.skipped > 0) m.skipped.inc({ reason: 'unmapped_event_type' }, plan.skipped);
+    m.dedupKeys.set({ partition: this.partition }, this.dedup.size);
+  }
+
+  /** Waits for an in-flight transaction, then disconnects the producer. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.inFlight?.catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    this.deps.metrics.dedupKeys.remove({ partition: this.partition });
+  }
+}

@@ -1,0 +1,106 @@
+// The pure per-record transformation: ghl.raw record → emit / dlq / skip decision
+// (transform-types.ts is the contract with the exactly-once loop). Synchronous, no I/O, and it
+// never throws because of what a record contains: every bad input becomes a DLQ (or skip)
+// decision with a reason code, so one bad record never stops a partition. Messages name fields
+// and types but never values, which may be personal data.
+import type { DlqReason } from '../../common/src/errors.js';
+import { deriveEventId } from '../../common/src/event-id.js';
+import type { DomainEventValues } from './generated/neuronx-events.js';
+import { eventIdOf, isJsonObject, kindOf, normalise, type NormaliseResult } from './normalise.js';
+import { buildPayload, PayloadError, type BuiltPayload } from './payload-builders.js';
+import type { Decision, DlqStage, RawRecord, TransformContext } from './transform-types.js';
+
+const dlq = (
+  eventId: string | undefined,
+  reason: DlqReason,
+  stage: DlqStage,
+  message: string,
+): Decision => ({ kind: 'dlq', eventId, reason, stage, message });
+
+const JSON_ERROR_POSITION = /position (\d+)/;
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export function transform(raw: RawRecord, ctx: TransformContext): Decision {
+  if (raw.value === null)
+    return dlq(eventIdOf(raw), 'invalid_json', 'parse', 'record value is null');
+
+  let body: unknown;
+  try {
+    let text = raw.value.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 BOM is not JSON
+    body = JSON.parse(text);
+  } catch (err) {
+    // V8's message quotes the input around the error, which may be personal data: keep only
+    // the position.
+    const at = JSON_ERROR_POSITION.exec(errorText(err))?.[1];
+    const where = at === undefined ? '' : ` (at position ${at})`;
+    return dlq(eventIdOf(raw), 'invalid_json', 'parse', `value is not valid JSON${where}`);
+  }
+  if (!isJsonObject(body))
+    return dlq(
+      eventIdOf(raw),
+      'invalid_envelope',
+      'normalise',
+      `value is a JSON ${kindOf(body)}, not an object`,
+    );
+
+  let normalised: NormaliseResult;
+  try {
+    normalised = normalise(body, raw);
+  } catch (err) {
+    // Not expected for any input; a bug must still not block the partition.
+    const eventId = eventIdOf(raw) ?? deriveEventId(body).eventId;
+    return dlq(eventId, 'invalid_envelope', 'normalise', `cannot normalise: ${errorText(err)}`);
+  }
+  if (!normalised.ok)
+    return dlq(normalised.eventId, 'invalid_envelope', 'normalise', normalised.message);
+  const event = normalised.event;
+  const { mapping, eventId } = event;
+
+  if (!mapping) {
+    const message = `unmapped event type "${event.sourceEventType}"`;
+    return ctx.unmappedEventPolicy === 'skip'
+      ? { kind: 'skip', eventId, reason: 'unmapped_event_type', message }
+      : dlq(eventId, 'unmapped_event_type', 'map', message);
+  }
+
+  // Outside any try: a failing tenant store is the loop's (transient) problem, not the record's.
+  const tenantId = ctx.tenantOf(event.locationId);
+  if (tenantId === undefined && ctx.unknownTenantPolicy === 'dlq')
+    return dlq(eventId, 'unknown_tenant', 'tenant', 'locationId has no tenant mapping');
+
+  let built: BuiltPayload;
+  try {
+    built = buildPayload(mapping, event.data);
+  } catch (err) {
+    const message =
+      err instanceof PayloadError ? err.message : `cannot build payload: ${errorText(err)}`;
+    return dlq(eventId, 'invalid_payload', 'payload', message);
+  }
+  const attributes = built.attributes;
+  if (event.unparsedTimestamp !== undefined && !Object.hasOwn(attributes, 'timestamp'))
+    attributes.timestamp = JSON.stringify(event.unparsedTimestamp);
+
+  const value = {
+    eventId,
+    type: mapping.neuronxType,
+    sourceEventType: event.sourceEventType,
+    tenantId: tenantId ?? null,
+    locationId: event.locationId,
+    companyId: event.companyId,
+    occurredAt: event.occurredAt,
+    receivedAt: event.receivedAt,
+    payload: built.wrapped,
+    attributes,
+  } as DomainEventValues[typeof mapping.domain];
+  return {
+    kind: 'emit',
+    eventId,
+    domain: mapping.domain,
+    key: built.key,
+    type: mapping.neuronxType,
+    occurredAt: event.occurredAt,
+    value: value as unknown as Record<string, unknown>,
+  };
+}
