@@ -68,14 +68,20 @@ export const headersToStrings = (headers: IHeaders | undefined): Record<string, 
 };
 
 /**
- * Reads `topics` from the beginning with read_committed until `expected` records arrived (then
+ * Reads `topics` from the beginning with read_committed until `expected` records arrived, or
+ * `until` says so (then
  * waits `settleMs` more to catch extras) or `timeoutMs` passed. Always returns what it saw, so
  * a test can assert on both "too few" and "too many".
  */
 export async function readCommitted(
   kafka: Kafka,
   topics: string[],
-  opts: { expected: number; timeoutMs?: number; settleMs?: number },
+  opts: {
+    expected: number;
+    timeoutMs?: number;
+    settleMs?: number;
+    until?: (records: ReadRecord[]) => boolean;
+  },
 ): Promise<ReadRecord[]> {
   const consumer = kafka.consumer({
     groupId: `reader-${randomUUID()}`,
@@ -100,7 +106,8 @@ export async function readCommitted(
       },
     });
     const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-    while (records.length < opts.expected && Date.now() < deadline) await sleep(100);
+    const done = opts.until ?? ((r: ReadRecord[]) => r.length >= opts.expected);
+    while (!done(records) && Date.now() < deadline) await sleep(100);
     await sleep(opts.settleMs ?? 500);
   } finally {
     await consumer.disconnect();

@@ -37,6 +37,10 @@ export const INGRESS_ERRORS = {
   ING_ERR_PRODUCE_TIMEOUT: { statusCode: 429, message: 'event store too slow, retry later' },
   ING_ERR_OVERLOADED: { statusCode: 429, message: 'too many requests in flight, retry later' },
   ING_ERR_SHUTTING_DOWN: { statusCode: 429, message: 'shutting down, retry later' },
+  ING_ERR_NOT_READY: {
+    statusCode: 503,
+    message: 'not ready: Kafka producer not connected or ghl.raw unknown',
+  },
   ING_ERR_NOT_FOUND: { statusCode: 404, message: 'not found' },
   ING_ERR_METHOD_NOT_ALLOWED: { statusCode: 405, message: 'method not allowed' },
   ING_ERR_BAD_REQUEST: { statusCode: 400, message: 'bad request' },

@@ -23,10 +23,13 @@ const levelName: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /**
- * kafkajs logs connection errors at ERROR even when it retries them successfully (for example
- * "coordinator is loading" right after broker start). They go to pino at debug/warn so that
- * real failures, which surface as rejected promises in our code, are what shows at error.
+ * kafkajs logs every failed request at ERROR even when it retries it successfully ("coordinator
+ * is loading" right after a broker start, CONCURRENT_TRANSACTIONS between two transactions).
+ * Real failures reach our code as rejected promises and are logged there, so kafkajs' own
+ * connection-level errors go to debug and the rest one level down.
  */
+const QUIET_MESSAGES = ['Limiting retries for the idempotent producer'];
+
 function pinoLogCreator(logger: Logger) {
   return () =>
     ({ namespace, level, log }: LogEntry) => {
@@ -37,7 +40,8 @@ function pinoLogCreator(logger: Logger) {
         ...extra
       } = log as LogEntry['log'] & { logger?: string };
       const name = levelName[level] ?? 'info';
-      const target = name === 'error' ? 'warn' : name === 'info' ? 'debug' : name;
+      const quiet = namespace === 'Connection' || QUIET_MESSAGES.some((m) => message.startsWith(m));
+      const target = quiet || name === 'info' ? 'debug' : name === 'error' ? 'warn' : name;
       logger[target]({ kafkajs: namespace, ...extra }, message);
     };
 }

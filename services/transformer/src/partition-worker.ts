@@ -13,7 +13,11 @@ import {
   traceparentOf,
   type DlqFailure,
 } from './record-builders.js';
+import { chunkTopicMessages } from './send-chunks.js';
 import type { Decision, DlqStage, RawRecord, TransformContext } from './transform-types.js';
+
+/** Per sendBatch call, well under the broker's default 1 MiB message.max.bytes (send-chunks.ts). */
+const MAX_SEND_BYTES = 768 * 1024;
 
 export interface Encoder {
   /** Confluent wire format for `value` under the domain topic's registered schema; synchronous. */
@@ -195,7 +199,9 @@ export class PartitionWorker {
     }
     let committing = false;
     try {
-      if (topicMessages.length > 0) await txn.sendBatch({ topicMessages, acks: -1 });
+      for (const call of chunkTopicMessages(topicMessages, MAX_SEND_BYTES)) {
+        await txn.sendBatch({ topicMessages: call, acks: -1 });
+      }
       await txn.sendOffsets({
         consumerGroupId: this.deps.settings.groupId,
         topics: [{ topic, partitions: [{ partition: this.partition, offset: next }] }],

@@ -1,0 +1,48 @@
+// ghl.raw records as the ingress writes them (key = event ID, value = exact body bytes, the
+// headers of ARCHITECTURE.md §4), for tests that feed the transformer directly.
+import { randomUUID } from 'node:crypto';
+import type { Message, Producer } from 'kafkajs';
+import { RAW_HEADERS } from '../../services/common/src/record-headers.js';
+
+export interface RawEventOptions {
+  eventId?: string;
+  eventType?: string;
+  locationId?: string;
+  headers?: Record<string, string>;
+}
+
+export function rawMessage(
+  body: Buffer | string | object,
+  opts: RawEventOptions = {},
+): Message & { key: string } {
+  const bytes = Buffer.isBuffer(body)
+    ? body
+    : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const eventId = opts.eventId ?? randomUUID();
+  return {
+    key: eventId,
+    value: bytes,
+    headers: {
+      [RAW_HEADERS.eventId]: eventId,
+      [RAW_HEADERS.eventType]: opts.eventType ?? 'test',
+      [RAW_HEADERS.locationId]: opts.locationId ?? 'loc_123',
+      [RAW_HEADERS.receivedAt]: new Date().toISOString(),
+      [RAW_HEADERS.requestId]: randomUUID(),
+      [RAW_HEADERS.signatureScheme]: 'hmac',
+      [RAW_HEADERS.contentType]: 'application/json',
+      ...opts.headers,
+    },
+  };
+}
+
+/** Sends in slices: kafkajs never splits a partition's record batch, and the broker caps it at 1 MiB. */
+export async function produceAll(
+  producer: Producer,
+  topic: string,
+  messages: Message[],
+  slice = 500,
+): Promise<void> {
+  for (let i = 0; i < messages.length; i += slice) {
+    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + slice) });
+  }
+}

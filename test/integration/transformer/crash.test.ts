@@ -1,0 +1,127 @@
+// Exactly once across kill -9: a transformer child process is SIGKILLed at random points while
+// 20,000 raw events (with duplicate deliveries and poison among them) flow; after the last
+// restart every expected event is in the outputs exactly once and the DLQ holds only the poison.
+import { randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import type { Message } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RAW_HEADERS } from '../../../services/common/src/record-headers.js';
+import { MAPPED_FIXTURES } from '../../fixtures/index.js';
+import { freshTopics, sleep, testKafka, type FreshTopics } from '../../helpers/integration.js';
+import { produceAll, rawMessage } from '../../helpers/raw-events.js';
+import {
+  countBy,
+  readPipelineOutputs,
+  spawnTransformer,
+  waitForExit,
+} from '../../helpers/transformer-harness.js';
+
+const TOTAL = 20_000;
+const POISON_EVERY = 200; // 100 poison records
+const DUPLICATE_EVERY = 50; // 400 re-deliveries of earlier events
+const KILLS = 3;
+
+describe('transformer exactly-once across SIGKILL', () => {
+  const kafka = testKafka('crash-test');
+  let fresh: FreshTopics;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    fresh = await freshTopics({ partitions: 3, label: 'crash' });
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await fresh?.cleanup();
+  });
+
+  it(`holds every event exactly once after ${KILLS} kills at random points`, async () => {
+    const good = new Set<string>();
+    const poison = new Set<string>();
+    const messages: Message[] = [];
+    for (let i = 0; messages.length < TOTAL; i++) {
+      if (i % POISON_EVERY === POISON_EVERY - 1) {
+        const eventId = `poison-${i}-${randomUUID()}`;
+        poison.add(eventId);
+        messages.push(rawMessage('{"event":"contact.created", truncated', { eventId }));
+      } else if (i % DUPLICATE_EVERY === DUPLICATE_EVERY - 1 && good.size > 0) {
+        const earlier = [...good][Math.floor(Math.random() * good.size)]!;
+        const fixture = MAPPED_FIXTURES[earlier.length % MAPPED_FIXTURES.length]!;
+        messages.push(rawMessage(fixture.bytes, { eventId: earlier }));
+      } else {
+        const eventId = `evt-${i}-${randomUUID()}`;
+        good.add(eventId);
+        messages.push(
+          rawMessage(MAPPED_FIXTURES[eventId.length % MAPPED_FIXTURES.length]!.bytes, { eventId }),
+        );
+      }
+    }
+
+    // The events keep flowing while the transformer is killed and restarted.
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    const feeding = (async () => {
+      for (let i = 0; i < messages.length; i += 1000) {
+        await produceAll(producer, fresh.names.raw, messages.slice(i, i + 1000));
+        await sleep(1500);
+      }
+    })();
+
+    const admin = fresh.admin;
+    const committedTotal = async () => {
+      const [offsets] = await admin.fetchOffsets({
+        groupId: fresh.group,
+        topics: [fresh.names.raw],
+      });
+      return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    };
+    // Each instance is killed at a random moment after it has committed something (so the kill
+    // lands while it is processing, not during its start-up or the group's rebalance).
+    const progressAtKill: number[] = [];
+    for (let kill = 0; kill < KILLS; kill++) {
+      child = spawnTransformer(fresh);
+      const before = await committedTotal();
+      const deadline = Date.now() + 60_000;
+      while ((await committedTotal()) === before && Date.now() < deadline) await sleep(100);
+      await sleep(Math.random() * 800);
+      progressAtKill.push(await committedTotal());
+      child.kill('SIGKILL');
+      await waitForExit(child);
+    }
+    child = spawnTransformer(fresh);
+    await feeding;
+    await producer.disconnect();
+
+    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, {
+      expected: good.size + poison.size,
+      timeoutMs: 180_000,
+      settleMs: 3000,
+    });
+    child.kill('SIGTERM');
+    expect(await waitForExit(child)).toBe(0);
+
+    // Every kill landed mid-stream: after progress, before the end.
+    expect(
+      progressAtKill.every((n) => n > 0 && n < TOTAL),
+      `committed at each kill: ${progressAtKill.join(', ')}`,
+    ).toBe(true);
+
+    const outputCounts = countBy(outputs, (o) => String(o.decoded.eventId));
+    const missing = [...good].filter((id) => !outputCounts.has(id));
+    const repeated = [...outputCounts].filter(([, n]) => n > 1);
+    const unexpected = [...outputCounts.keys()].filter((id) => !good.has(id));
+    expect({
+      missing: missing.length,
+      repeated: repeated.length,
+      unexpected: unexpected.length,
+    }).toEqual({
+      missing: 0,
+      repeated: 0,
+      unexpected: 0,
+    });
+    expect(outputs).toHaveLength(good.size);
+
+    const dlqCounts = countBy(dlq, (r) => r.headers[RAW_HEADERS.eventId] ?? '');
+    expect([...dlqCounts.keys()].sort()).toEqual([...poison].sort());
+    expect([...dlqCounts.values()].every((n) => n === 1)).toBe(true);
+  });
+});
