@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -88,8 +88,7 @@ export async function startKafka(o: KafkaServerOptions): Promise<RunningKafka> {
       log4j,
       'kafka.tools.StorageTool',
       'format',
-      '-t',
-      clusterId(),
+      `--cluster-id=${clusterId()}`,
       '-c',
       f.properties,
     ]);
@@ -121,9 +120,16 @@ export async function startKafka(o: KafkaServerOptions): Promise<RunningKafka> {
 export const stopKafka = (dir: string) => stopByPidFile(files(dir).pid, markerOf(dir), 30_000);
 export const kafkaPid = (dir: string) => runningPid(files(dir).pid, markerOf(dir));
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (what `random-uuid` prints). */
-function clusterId(): string {
-  return Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding (what `random-uuid` prints).
+ * Like Kafka's own Uuid.randomUuid, it never starts with "-": the storage tool's argument parser
+ * would read such an id as an option (1 start in 64 failed that way before this rule).
+ */
+export function clusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** Ready means a metadata request succeeds. Fails fast if the JVM dies while we wait. */
