@@ -91,11 +91,11 @@ export interface DecodedOutput extends ReadRecord {
 export async function readPipelineOutputs(
   kafka: Kafka,
   names: TopicNames,
-  opts: { expected: number; timeoutMs?: number; settleMs?: number },
+  opts: { expected: number; timeoutMs?: number; settleMs?: number; registryUrl?: string },
 ): Promise<{ outputs: DecodedOutput[]; dlq: ReadRecord[] }> {
   const outputTopics = DOMAIN_KEYS.map((d) => names[d]);
   const records = await readCommitted(kafka, [...outputTopics, names.dlq], opts);
-  const registry = new SchemaRegistry({ host: stackEnv().registryUrl });
+  const registry = new SchemaRegistry({ host: opts.registryUrl ?? stackEnv().registryUrl });
   const outputs: DecodedOutput[] = [];
   const dlq: ReadRecord[] = [];
   for (const r of records) {

@@ -7,14 +7,22 @@ import type { Transformer } from '../../../services/transformer/src/app.js';
 import { MAPPED_FIXTURES } from '../../fixtures/index.js';
 import { freshTopics, sleep, testKafka, type FreshTopics } from '../../helpers/integration.js';
 import { produceAll, rawMessage } from '../../helpers/raw-events.js';
-import { countBy, readPipelineOutputs, startTransformer } from '../../helpers/transformer-harness.js';
+import {
+  countBy,
+  readPipelineOutputs,
+  startTransformer,
+} from '../../helpers/transformer-harness.js';
 
 const TOTAL = 12_000;
 
 const processed = async (t: Transformer): Promise<number> =>
   (await t.metrics.processed.get()).values.reduce((n, v) => n + v.value, 0);
 
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -41,7 +49,9 @@ describe('transformer exactly-once across rebalances', () => {
     for (let i = 0; messages.length < TOTAL; i++) {
       // Every 40th record re-delivers an earlier event: dedup must hold across the moves.
       const redeliver = i % 40 === 39 && good.length > 0;
-      const eventId = redeliver ? good[Math.floor(Math.random() * good.length)]! : `evt-${i}-${randomUUID()}`;
+      const eventId = redeliver
+        ? good[Math.floor(Math.random() * good.length)]!
+        : `evt-${i}-${randomUUID()}`;
       if (!redeliver) good.push(eventId);
       messages.push(rawMessage(MAPPED_FIXTURES[i % MAPPED_FIXTURES.length]!.bytes, { eventId }));
     }
@@ -56,21 +66,41 @@ describe('transformer exactly-once across rebalances', () => {
 
     const first = await startTransformer(fresh);
     running.add(first);
-    await waitFor(async () => (await processed(first)) > 0, 60_000, 'the first instance to make progress');
+    await waitFor(
+      async () => (await processed(first)) > 0,
+      60_000,
+      'the first instance to make progress',
+    );
 
     const second = await startTransformer(fresh);
     running.add(second);
-    await waitFor(() => second.ownedPartitions().length > 0 && first.ownedPartitions().length > 0, 60_000, 'partitions to be shared');
-    await waitFor(async () => (await processed(second)) > 0, 60_000, 'the second instance to make progress');
+    await waitFor(
+      () => second.ownedPartitions().length > 0 && first.ownedPartitions().length > 0,
+      60_000,
+      'partitions to be shared',
+    );
+    await waitFor(
+      async () => (await processed(second)) > 0,
+      60_000,
+      'the second instance to make progress',
+    );
     const sharedAt = await processed(first);
 
     await first.close();
     running.delete(first);
-    await waitFor(() => second.ownedPartitions().length === 6, 60_000, 'the second instance to own every partition');
+    await waitFor(
+      () => second.ownedPartitions().length === 6,
+      60_000,
+      'the second instance to own every partition',
+    );
     await feeding;
     await producer.disconnect();
 
-    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, { expected: good.length, timeoutMs: 120_000, settleMs: 3000 });
+    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, {
+      expected: good.length,
+      timeoutMs: 120_000,
+      settleMs: 3000,
+    });
     const counts = countBy(outputs, (o) => String(o.decoded.eventId));
     expect({
       missing: good.filter((id) => !counts.has(id)).length,
