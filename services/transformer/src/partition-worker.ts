@@ -10,7 +10,9 @@ import {
   dlqMessage,
   headerStrings,
   outputMessage,
-  traceparentOf,
+  rawHeader,
+  RAW_EVENT_ID,
+  RAW_TRACEPARENT,
   type DlqFailure,
 } from './record-builders.js';
 import { chunkTopicMessages } from './send-chunks.js';
@@ -246,6 +248,7 @@ export class PartitionWorker {
     for (const key of plan.expired)
       plan.changelog.push({ key, value: null, partition: this.partition });
     const expiry = now + settings.dedupWindowMs;
+    const expiryBytes = encodeExpiry(expiry);
 
     for (const m of messages) {
       const headers = headerStrings(m.headers);
@@ -323,6 +326,9 @@ export class PartitionWorker {
         }
         throw this.noteFailure(m.offset, err, 'encode');
       }
+      // Reuse the raw record's Buffers where they already hold the bytes (see record-builders.ts).
+      const eventIdBytes =
+        headers[RAW_EVENT_ID] === decision.eventId ? rawHeader(m.headers, RAW_EVENT_ID) : undefined;
       const outputTopic = names[decision.domain];
       let bucket = plan.outputs.get(outputTopic);
       if (!bucket) plan.outputs.set(outputTopic, (bucket = []));
@@ -330,18 +336,22 @@ export class PartitionWorker {
         outputMessage({
           key: decision.key,
           value,
-          eventId: decision.eventId,
+          eventId: eventIdBytes ?? decision.eventId,
           type: decision.type,
           occurredAt: decision.occurredAt,
           locationId:
             typeof decision.value.locationId === 'string' ? decision.value.locationId : '',
-          traceparent: traceparentOf(headers),
+          traceparent: rawHeader(m.headers, RAW_TRACEPARENT),
         }),
       );
       const typeKey = `${outputTopic}\u0000${decision.type}`;
       plan.emittedByType.set(typeKey, (plan.emittedByType.get(typeKey) ?? 0) + 1);
       plan.added.set(key, expiry);
-      plan.changelog.push({ key, value: encodeExpiry(expiry), partition: this.partition });
+      plan.changelog.push({
+        key: key === decision.eventId ? (eventIdBytes ?? key) : key,
+        value: expiryBytes,
+        partition: this.partition,
+      });
     }
     return plan;
   }

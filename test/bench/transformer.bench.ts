@@ -1,0 +1,212 @@
+// `npm run bench:transformer`: preloads N raw events (a realistic mix of the 21 seed types, many
+// entities) and measures, in the same run and the same arrangement (a child process each):
+//   (a) the exactly-once transformer (services/transformer/src/main.ts), and
+//   (b) a plain non-transactional kafkajs consume -> produce passthrough (test/bench/passthrough.ts).
+// Both are timed the same way: from the first committed progress of the group to the moment its
+// committed offsets reach the end of ghl.raw (for (a) that is also when the last output becomes
+// visible to read_committed consumers: offsets and outputs commit in one transaction).
+// exactly_once is checked by reading every output topic read_committed afterwards.
+//
+// Env: BENCH_EVENTS (default 200000), KAFKA_BROKERS/SCHEMA_REGISTRY_URL (else the local stack),
+// and any TRANSFORMER_* setting, passed on. The last line on stdout is the JSON result.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Admin, Kafka, Message } from 'kafkajs';
+import { int, loadConfig } from '../../services/common/src/config.js';
+import { createKafka } from '../../services/common/src/kafka-client.js';
+import { projectRoot } from '../../services/common/src/project-root.js';
+import { OUTPUT_HEADERS } from '../../services/common/src/record-headers.js';
+import { applyTopics } from '../../services/common/src/topic-apply.js';
+import { DOMAIN_KEYS, topicNames, topicSpecs } from '../../services/common/src/topics.js';
+import { SEED_FIXTURES } from '../fixtures/index.js';
+import { rawMessage } from '../helpers/raw-events.js';
+import { benchStack, peakRssMb } from './bench-stack.js';
+
+const config = loadConfig({
+  BENCH_EVENTS: int({ default: 200_000, min: 1000, describe: 'raw events to preload' }),
+  BENCH_PARTITIONS: int({ default: 6, min: 1, describe: 'partitions of every topic' }),
+});
+const N = config.BENCH_EVENTS;
+const log = (...parts: unknown[]) => console.error('[bench:transformer]', ...parts);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Seed bodies with entity ids spread over 5,000 entities, so output keys spread like real data. */
+function rawEvents(runId: string): Message[] {
+  const templates = SEED_FIXTURES.map((f) => f.bytes.toString('utf8'));
+  const messages: Message[] = [];
+  for (let i = 0; i < N; i++) {
+    const body = templates[i % templates.length]!.replace(
+      /"(id|contactId|conversationId|workflowId)": ?"([^"]+)"/g,
+      (_m, field: string, id: string) => `"${field}":"${id}_${i % 5000}"`,
+    );
+    messages.push(rawMessage(body, { eventId: `bench-${runId}-${i}` }));
+  }
+  return messages;
+}
+
+async function preload(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  const started = Date.now();
+  const slices: Message[][] = [];
+  for (let i = 0; i < messages.length; i += 500) slices.push(messages.slice(i, i + 500));
+  await Promise.all(
+    [0, 1, 2, 3].map(async (lane) => {
+      for (let i = lane; i < slices.length; i += 4)
+        await producer.send({ topic, acks: -1, messages: slices[i]! });
+    }),
+  );
+  await producer.disconnect();
+  log(`preloaded ${messages.length} events in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+const committedSum = async (admin: Admin, groupId: string, topic: string): Promise<number> => {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+};
+
+/** Runs `child` until the group's committed offsets cover all N records; returns events/s and peak RSS. */
+async function measure(
+  name: string,
+  child: ChildProcess,
+  admin: Admin,
+  groupId: string,
+  topic: string,
+) {
+  let t0 = 0;
+  let at0 = 0;
+  const deadline = Date.now() + 20 * 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited early with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`${name} did not finish`);
+    const done = await committedSum(admin, groupId, topic);
+    if (t0 === 0 && done > 0) {
+      t0 = Date.now();
+      at0 = done;
+    }
+    if (done >= N) break;
+    await sleep(50);
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const rss = child.pid ? peakRssMb(child.pid) : undefined;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  const eps = Math.round((N - at0) / seconds);
+  log(
+    `${name}: ${N - at0} events in ${seconds.toFixed(2)}s after first commit = ${eps} events/s, peak RSS ${rss} MB`,
+  );
+  return { eps, rss: rss ?? 0 };
+}
+
+/** BENCH_CPU_PROF=1 writes a V8 CPU profile of each child into .stack/bench/. */
+function spawnTsx(script: string, env: Record<string, string>): ChildProcess {
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(projectRoot(), '.stack', 'bench')}`]
+    : [];
+  return spawn(process.execPath, [...prof, '--import', 'tsx', join(projectRoot(), script)], {
+    cwd: projectRoot(),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function exactlyOnce(
+  kafka: Kafka,
+  topics: string[],
+  expectedIds: Set<string>,
+): Promise<boolean> {
+  const consumer = kafka.consumer({
+    groupId: `bench-verify-${randomUUID()}`,
+    readUncommitted: false,
+    maxBytesPerPartition: 4 << 20,
+  });
+  const seen = new Map<string, number>();
+  let total = 0;
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        const id = m.headers?.[OUTPUT_HEADERS.id]?.toString() ?? '';
+        seen.set(id, (seen.get(id) ?? 0) + 1);
+        total++;
+      }
+    },
+  });
+  const deadline = Date.now() + 120_000;
+  while (total < expectedIds.size && Date.now() < deadline) await sleep(200);
+  await sleep(2000);
+  await consumer.disconnect();
+  const ok = total === expectedIds.size && [...expectedIds].every((id) => seen.get(id) === 1);
+  log(`verified: ${total} outputs, ${seen.size} distinct event ids, exactly once: ${ok}`);
+  return ok;
+}
+
+const stack = await benchStack(log);
+const runId = randomUUID().slice(0, 8);
+const prefix = `bench-${runId}.`;
+const names = topicNames(prefix);
+const passthroughTopic = `${prefix}passthrough`;
+const kafka = createKafka({ brokers: [stack.brokers], clientId: 'bench-transformer' });
+const admin = kafka.admin();
+await admin.connect();
+try {
+  await applyTopics(admin, topicSpecs(prefix, { partitions: config.BENCH_PARTITIONS }));
+  await admin.createTopics({
+    topics: [{ topic: passthroughTopic, numPartitions: config.BENCH_PARTITIONS }],
+    waitForLeaders: true,
+  });
+  const messages = rawEvents(runId);
+  await preload(kafka, names.raw, messages);
+
+  const transformerGroup = `${prefix}transformer`;
+  const eos = await measure(
+    'exactly-once transformer',
+    spawnTsx('services/transformer/src/main.ts', {
+      KAFKA_BROKERS: stack.brokers,
+      SCHEMA_REGISTRY_URL: stack.registryUrl,
+      TOPIC_PREFIX: prefix,
+      TRANSFORMER_GROUP_ID: transformerGroup,
+      TRANSFORMER_METRICS_PORT: '0',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    }),
+    admin,
+    transformerGroup,
+    names.raw,
+  );
+  const passthroughGroup = `${prefix}passthrough`;
+  const plain = await measure(
+    'plain passthrough',
+    spawnTsx('test/bench/passthrough.ts', {
+      KAFKA_BROKERS: stack.brokers,
+      INPUT: names.raw,
+      OUTPUT: passthroughTopic,
+      GROUP: passthroughGroup,
+    }),
+    admin,
+    passthroughGroup,
+    names.raw,
+  );
+  const ids = new Set(messages.map((m) => String(m.key)));
+  const ok = await exactlyOnce(
+    kafka,
+    DOMAIN_KEYS.map((d) => names[d]),
+    ids,
+  );
+  console.log(
+    JSON.stringify({
+      eos_eps: eos.eps,
+      passthrough_eps: plain.eps,
+      ratio: Number((eos.eps / plain.eps).toFixed(2)),
+      rss_mb: eos.rss,
+      exactly_once: ok,
+    }),
+  );
+} finally {
+  await admin
+    .deleteTopics({ topics: [...Object.values(names), passthroughTopic] })
+    .catch(() => undefined);
+  await admin.disconnect();
+  await stack.release();
+}
