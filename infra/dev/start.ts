@@ -1,0 +1,197 @@
+// `npm start`: the whole pipeline on this machine, in one command. After the (incremental) build
+// that the npm script runs first, it brings
+// the local Kafka + registry up (reusing a running one), applies topics, registers schemas, runs
+// the ingress and the transformer with prefixed logs, and prints a signed curl to try it.
+// Ctrl-C / SIGTERM stops what it started: the services, and the stack if it started it.
+import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
+import { localStackDir } from '../local-stack/paths.js';
+import { stackStatus, startStack, type StackHandle } from '../local-stack/stack.js';
+import { int, loadConfig, optionalStr } from '../../services/common/src/config.js';
+import { createKafka } from '../../services/common/src/kafka-client.js';
+import { projectRoot } from '../../services/common/src/project-root.js';
+import { applyTopics } from '../../services/common/src/topic-apply.js';
+import { topicNames, topicSpecs } from '../../services/common/src/topics.js';
+import { registerSchemas } from '../../services/transformer/src/schema-catalog.js';
+import { startService, waitHttpOk, type ServiceProcess } from './child-service.js';
+import { devSecret } from './dev-secret.js';
+
+const root = projectRoot();
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+const env = loadConfig({
+  KAFKA_BROKERS: optionalStr({ describe: 'an existing broker (skips the local stack)' }),
+  SCHEMA_REGISTRY_URL: optionalStr({ describe: 'an existing registry (skips the local stack)' }),
+  KAFKA_PORT: int({ default: 9092, min: 1, max: 65535, describe: 'local broker port' }),
+  KAFKA_CONTROLLER_PORT: int({
+    default: 9093,
+    min: 1,
+    max: 65535,
+    describe: 'local controller port',
+  }),
+  REGISTRY_PORT: int({ default: 8081, min: 1, max: 65535, describe: 'local registry port' }),
+  REGISTRY_MANAGEMENT_PORT: int({
+    default: 8082,
+    min: 1,
+    max: 65535,
+    describe: 'registry management port',
+  }),
+  INGRESS_HOST: optionalStr({ describe: 'ingress address' }),
+  INGRESS_PORT: int({ default: 3000, min: 1, max: 65535, describe: 'ingress port' }),
+  WEBHOOK_PATH: optionalStr({ describe: 'webhook path' }),
+  WEBHOOK_HMAC_SECRETS: optionalStr({
+    describe: 'HMAC secrets (default: the generated dev secret)',
+  }),
+  TRANSFORMER_METRICS_PORT: int({
+    default: 9464,
+    min: 1,
+    max: 65535,
+    describe: 'transformer metrics port',
+  }),
+  TOPIC_PREFIX: optionalStr({ describe: 'topic prefix' }),
+});
+
+const services: ServiceProcess[] = [];
+let stack: StackHandle | undefined;
+let stopping = false;
+
+async function stopAll(reason: string, code: number): Promise<void> {
+  // Services exit while we stop them; those exits call here too and must not cut the stop short.
+  if (stopping) return;
+  stopping = true;
+  say(`\n[start] ${reason}: stopping…`);
+  const outcomes = await Promise.all(
+    services.map(async (s) => `${s.name} ${await s.stop(20_000)}`),
+  );
+  if (outcomes.length > 0) say(`[start] ${outcomes.join(', ')}`);
+  if (stack) {
+    await stack.stop();
+    say('[start] local Kafka and registry stopped');
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll('SIGINT', 0));
+process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
+
+try {
+  let brokers = env.KAFKA_BROKERS;
+  let registryUrl = env.SCHEMA_REGISTRY_URL;
+  if (!brokers || !registryUrl) {
+    const dir = localStackDir();
+    const before = stackStatus(dir);
+    const running = before.kafkaPid !== undefined && before.registryPid !== undefined;
+    say(
+      running
+        ? '[start] reusing the running local Kafka and registry'
+        : '[start] starting local Kafka and registry (Maven Central jars)…',
+    );
+    const handle = await startStack({
+      dir,
+      persistentRegistry: true,
+      ports: {
+        kafka: env.KAFKA_PORT,
+        controller: env.KAFKA_CONTROLLER_PORT,
+        registry: env.REGISTRY_PORT,
+        registryManagement: env.REGISTRY_MANAGEMENT_PORT,
+      },
+    });
+    if (!running) stack = handle;
+    brokers = handle.brokers;
+    registryUrl = handle.registryUrl;
+  }
+
+  const prefix = env.TOPIC_PREFIX ?? '';
+  const names = topicNames(prefix);
+  const admin = createKafka({ brokers: [brokers], clientId: 'npm-start' }).admin();
+  await admin.connect();
+  const outcomes = await applyTopics(admin, topicSpecs(prefix));
+  await admin.disconnect();
+  const created = outcomes.filter((o) => o.status === 'created').length;
+  const drift = outcomes.filter((o) => o.status === 'drift');
+  say(
+    `[start] topics: ${created} created, ${outcomes.length - created - drift.length} unchanged${drift.length ? `, ${drift.length} with drift (npx ghl-pipeline topics apply)` : ''}`,
+  );
+  const catalog = await registerSchemas(registryUrl, names, { deadline: Date.now() + 60_000 });
+  say(
+    `[start] schemas registered: ${Object.entries(catalog.ids)
+      .map(([d, id]) => `${d}=${id}`)
+      .join(' ')}`,
+  );
+
+  const { secret, file: secretFile, created: newSecret } = devSecret();
+  const secrets = env.WEBHOOK_HMAC_SECRETS ?? secret;
+  const host = env.INGRESS_HOST ?? '127.0.0.1';
+  const path = env.WEBHOOK_PATH ?? '/webhooks/ghl';
+  const common = {
+    ...process.env,
+    KAFKA_BROKERS: brokers,
+    SCHEMA_REGISTRY_URL: registryUrl,
+    TOPIC_PREFIX: prefix,
+  };
+  const ingress = startService(
+    'ingress',
+    join(root, 'dist/services/ingress/src/main.js'),
+    {
+      ...common,
+      INGRESS_HOST: host,
+      INGRESS_PORT: String(env.INGRESS_PORT),
+      WEBHOOK_PATH: path,
+      WEBHOOK_HMAC_SECRETS: secrets,
+    },
+    root,
+  );
+  const transformer = startService(
+    'transformer',
+    join(root, 'dist/services/transformer/src/main.js'),
+    { ...common, TRANSFORMER_METRICS_PORT: String(env.TRANSFORMER_METRICS_PORT) },
+    root,
+  );
+  services.push(ingress, transformer);
+  for (const s of services)
+    void s.exited.then((how) => void stopAll(`${s.name} ended (${how})`, 1));
+  await Promise.all([
+    waitHttpOk(`http://${host}:${env.INGRESS_PORT}/readyz`, ingress, 120_000),
+    waitHttpOk(`http://127.0.0.1:${env.TRANSFORMER_METRICS_PORT}/readyz`, transformer, 180_000),
+  ]);
+
+  const signingSecret = secrets.split(',')[0]!.trim();
+  const body = JSON.stringify({
+    event: 'contact.created',
+    locationId: 'loc_demo',
+    companyId: 'comp_demo',
+    timestamp: new Date().toISOString(),
+    data: {
+      id: 'contact_demo_1',
+      email: 'jane@example.com',
+      phone: '+14155550100',
+      firstName: 'Jane',
+      lastName: 'Doe',
+      tags: ['lead'],
+    },
+  });
+  const signature = createHmac('sha256', signingSecret).update(body).digest('hex');
+  const url = `http://${host}:${env.INGRESS_PORT}${path}`;
+  say();
+  say('================ the pipeline is running ================');
+  say(`webhook URL:   POST ${url}`);
+  say(
+    `HMAC secret:   ${env.WEBHOOK_HMAC_SECRETS ? '(from WEBHOOK_HMAC_SECRETS)' : `${signingSecret}  (${newSecret ? 'generated now, ' : ''}kept in ${secretFile})`}`,
+  );
+  say(`Kafka:         ${brokers}    registry: ${registryUrl}`);
+  say(
+    `metrics:       http://${host}:${env.INGRESS_PORT}/metrics  http://127.0.0.1:${env.TRANSFORMER_METRICS_PORT}/metrics`,
+  );
+  say();
+  say('send a signed sample contact.created:');
+  say(
+    `  curl -sS -X POST '${url}' -H 'content-type: application/json' -H 'x-webhook-signature: sha256=${signature}' --data-binary '${body}'`,
+  );
+  say('watch it arrive as a NeuronX event (another terminal):');
+  say(`  npx ghl-pipeline tail ${names.contact} --follow`);
+  say('(sending the same body twice gives one event: the transformer dedups by event ID)');
+  say('Ctrl-C stops everything npm start started.');
+  say('=========================================================');
+} catch (err) {
+  process.stderr.write(`[start] ${(err as Error).message}\n`);
+  await stopAll('start-up failed', 1);
+}

@@ -1,0 +1,54 @@
+import type { ICustomPartitioner } from 'kafkajs';
+
+// Which ghl.raw partition an event lands on must not depend on which client wrote it: the
+// transformer deduplicates per partition, and the CLI's replay and redrive write with kafkajs'
+// DefaultPartitioner. So this is that partitioner's exact rule (Kafka's Java murmur2 of the key,
+// positive, modulo the partition count), only computed with 32-bit integer arithmetic instead of
+// kafkajs' Long objects, which cost ~7 µs per key, more than verifying the HMAC (issue 3 profile).
+// test/unit/ingress/partitioner.test.ts pins it to kafkajs' own implementation.
+
+const SEED = 0x9747b28c;
+const M = 0x5bd1e995;
+
+/** Kafka's murmur2 (org.apache.kafka.common.utils.Utils#murmur2), as a signed 32-bit int. */
+export function murmur2(data: Uint8Array): number {
+  const length = data.length;
+  let h = SEED ^ length;
+  const end = length & ~3;
+  for (let i = 0; i < end; i += 4) {
+    let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+    k = Math.imul(k, M);
+    k ^= k >>> 24;
+    k = Math.imul(k, M);
+    h = Math.imul(h, M) ^ k;
+  }
+  const rest = length & 3;
+  if (rest > 0) {
+    if (rest === 3) h ^= data[end + 2]! << 16;
+    if (rest >= 2) h ^= data[end + 1]! << 8;
+    h ^= data[end]!;
+    h = Math.imul(h, M);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, M);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+/**
+ * kafkajs' DefaultPartitioner for keyed messages. Every ghl.raw record has a key (the event ID);
+ * an explicit partition wins, and a key-less message falls back to round robin like kafkajs.
+ */
+export const Murmur2Partitioner: ICustomPartitioner = () => {
+  let counter = Math.floor(Math.random() * 0x7fffffff);
+  return ({ partitionMetadata, message }) => {
+    if (message.partition !== null && message.partition !== undefined) return message.partition;
+    const { key } = message;
+    if (key !== null && key !== undefined) {
+      const bytes = Buffer.isBuffer(key) ? key : Buffer.from(String(key));
+      return (murmur2(bytes) & 0x7fffffff) % partitionMetadata.length;
+    }
+    counter = (counter + 1) & 0x7fffffff;
+    return counter % partitionMetadata.length;
+  };
+};
