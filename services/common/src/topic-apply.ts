@@ -20,7 +20,7 @@ export async function applyTopics(
   const missing = specs.filter((s) => !existing.has(s.name));
   if (missing.length > 0) {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: s.name,
         numPartitions: s.partitions,
@@ -29,6 +29,11 @@ export async function applyTopics(
       })),
     });
   }
+  if (missing.length > 0)
+    await waitForLeaders(
+      admin,
+      missing.map((s) => s.name),
+    );
   const present = specs.filter((s) => existing.has(s.name));
   const drift = await describeDrift(admin, present);
   return specs.map((s): TopicOutcome => {
@@ -80,4 +85,28 @@ export async function describeDrift(
     result.set(spec.name, differences);
   }
   return result;
+}
+
+/**
+ * kafkajs' own createTopics({ waitForLeaders: true }) gives up on UNKNOWN_TOPIC_OR_PARTITION,
+ * which a KRaft broker briefly answers for a topic it has just created while its metadata
+ * catches up (seen under load). This waits until every partition has a leader instead.
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      if (
+        meta.length === topics.length &&
+        meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+      )
+        return;
+    } catch (err) {
+      if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

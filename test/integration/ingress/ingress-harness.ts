@@ -1,6 +1,5 @@
 // Starts a real ingress (app + Kafka batching producer) on a loopback port for integration tests.
 import { generateKeyPairSync } from 'node:crypto';
-import { freshTopics, sleep, type FreshTopics } from '../../helpers/integration.js';
 import { createLogger } from '../../../services/common/src/logger.js';
 import { buildIngress, type IngressApp } from '../../../services/ingress/src/app.js';
 import type { BatchingProducer } from '../../../services/ingress/src/batching-producer.js';
@@ -107,20 +106,3 @@ export const seedContactCreated = (n: number, extra = ''): Buffer =>
     }) + extra,
     'utf8',
   );
-
-/**
- * freshTopics, retried: kafkajs' createTopics({waitForLeaders}) gives up on
- * UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker briefly answers for a topic it has just
- * created while its metadata catches up (seen under load). The retry uses a new prefix.
- */
-export async function freshTopicsRetried(label: string): Promise<FreshTopics> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await freshTopics({ label });
-    } catch (err) {
-      if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION' || attempt >= 3)
-        throw err;
-      await sleep(500);
-    }
-  }
-}

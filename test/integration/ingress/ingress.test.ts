@@ -3,9 +3,14 @@
 import { sign } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signHmac } from '../../../services/ingress/src/hmac-signature.js';
-import { readCommitted, stackEnv, testKafka, type FreshTopics } from '../../helpers/integration.js';
 import {
-  freshTopicsRetried,
+  freshTopics,
+  readCommitted,
+  stackEnv,
+  testKafka,
+  type FreshTopics,
+} from '../../helpers/integration.js';
+import {
   postWebhook,
   seedContactCreated,
   startIngress,
@@ -22,7 +27,7 @@ afterEach(async () => {
 async function ingressWithTopics(
   env: Record<string, string> = {},
 ): Promise<{ ingress: RunningIngress; topics: FreshTopics }> {
-  const topics = await freshTopicsRetried('ingress');
+  const topics = await freshTopics({ label: 'ingress' });
   cleanups.push(() => topics.cleanup());
   const ingress = await startIngress({
     KAFKA_BROKERS: stackEnv().brokers,
@@ -163,6 +168,24 @@ describe('ingress → ghl.raw on the real broker', () => {
     )?.value;
     expect(batches).toBeGreaterThan(0);
     expect(batches).toBeLessThan(1000);
+  });
+
+  // Regression: a body at the 1 MiB limit plus key and headers is above the broker's default
+  // message.max.bytes, so it was answered 429 on every retry and GHL eventually dropped it.
+  // ghl.raw now accepts records up to 1.25 MiB (infra/topics.json).
+  it('stores a body of exactly BODY_LIMIT_BYTES (1 MiB) byte for byte', async () => {
+    const { ingress, topics } = await ingressWithTopics();
+    const head = seedContactCreated(1_048_576);
+    const padding = 1_048_576 - head.length;
+    // Pad with JSON whitespace after the object: still valid JSON, exactly 1 MiB on the wire.
+    const body = Buffer.concat([head, Buffer.alloc(padding, 0x20)]);
+    expect(body.length).toBe(1_048_576);
+    const res = await postWebhook(ingress.url, body, {
+      'x-webhook-signature': signHmac(body, 's1'),
+    });
+    expect(res.status).toBe(200);
+    const [record] = await readCommitted(kafka, [topics.names.raw], { expected: 1 });
+    expect(record?.value?.equals(body)).toBe(true);
   });
 
   it('gives the acceptance statuses over real HTTP: 401, 400, 413, 415; nothing reaches Kafka', async () => {

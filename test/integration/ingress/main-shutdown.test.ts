@@ -6,18 +6,14 @@ import { freePort } from '../../../infra/local-stack/free-port.js';
 import { projectRoot } from '../../../services/common/src/project-root.js';
 import { signHmac } from '../../../services/ingress/src/hmac-signature.js';
 import {
+  freshTopics,
   readCommitted,
   sleep,
   stackEnv,
   testKafka,
   type FreshTopics,
 } from '../../helpers/integration.js';
-import {
-  freshTopicsRetried,
-  postWebhook,
-  seedContactCreated,
-  type Posted,
-} from './ingress-harness.js';
+import { postWebhook, seedContactCreated, type Posted } from './ingress-harness.js';
 
 let topics: FreshTopics | undefined;
 afterEach(async () => {
@@ -28,7 +24,7 @@ describe('ingress main.ts', () => {
   // Regression: keep-alive connections that were busy when SIGTERM came kept the server open
   // until the shutdown deadline (exit 1); answers now carry Connection: close while closing.
   it('on SIGTERM answers every accepted request (200 durable or 429), never 5xx, and exits 0', async () => {
-    topics = await freshTopicsRetried('ingress-main');
+    topics = await freshTopics({ label: 'ingress-main' });
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'services/ingress/src/main.ts'], {
       cwd: projectRoot(),
