@@ -17,7 +17,7 @@ import { int, loadConfig } from '../../services/common/src/config.js';
 import { createKafka } from '../../services/common/src/kafka-client.js';
 import { projectRoot } from '../../services/common/src/project-root.js';
 import { OUTPUT_HEADERS } from '../../services/common/src/record-headers.js';
-import { applyTopics } from '../../services/common/src/topic-apply.js';
+import { applyTopics, waitForLeaders } from '../../services/common/src/topic-apply.js';
 import { DOMAIN_KEYS, topicNames, topicSpecs } from '../../services/common/src/topics.js';
 import { SEED_FIXTURES } from '../fixtures/index.js';
 import { rawMessage } from '../helpers/raw-events.js';
@@ -155,8 +155,8 @@ try {
   await applyTopics(admin, topicSpecs(prefix, { partitions: config.BENCH_PARTITIONS }));
   await admin.createTopics({
     topics: [{ topic: passthroughTopic, numPartitions: config.BENCH_PARTITIONS }],
-    waitForLeaders: true,
   });
+  await waitForLeaders(admin, [passthroughTopic]);
   const messages = rawEvents(runId);
   await preload(kafka, names.raw, messages);
 

@@ -92,7 +92,11 @@ export async function describeDrift(
  * which a KRaft broker briefly answers for a topic it has just created while its metadata
  * catches up (seen under load). This waits until every partition has a leader instead.
  */
-async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+export async function waitForLeaders(
+  admin: Admin,
+  topics: string[],
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

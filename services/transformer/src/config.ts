@@ -38,6 +38,18 @@ export const transformerConfigSchema = {
     min: 1,
     describe: 'ghl.raw records per transaction at most',
   }),
+  TRANSFORMER_TRANSACTION_GAP_MS: int({
+    default: 3,
+    min: 0,
+    max: 1000,
+    describe:
+      'pause between consecutive transactions of one partition (avoids CONCURRENT_TRANSACTIONS retries)',
+  }),
+  TRANSFORMER_MAX_QUEUED_RECORDS: int({
+    default: 6000,
+    min: 1,
+    describe: 'fetched records waiting for a transaction per partition before fetching more',
+  }),
   TRANSFORMER_MAX_BYTES_PER_PARTITION: int({
     default: 2 * 1024 * 1024,
     min: 1024,

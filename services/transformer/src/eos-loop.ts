@@ -1,28 +1,27 @@
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from '../../common/src/logger.js';
 import { isFencingError, isGroupMembershipError } from './kafka-errors.js';
 import { PartitionWorker, TransactionFailed, type WorkerDeps } from './partition-worker.js';
 
 export interface LoopSettings {
-  sessionTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  rebalanceTimeoutMs: number;
   partitionsConsumedConcurrently: number;
-  maxBytesPerPartition: number;
-  /** Records per transaction at most; a larger fetched batch is split. */
-  maxTransactionRecords: number;
+  /** Fetched records waiting for a transaction, per partition, before fetching more of it. */
+  maxQueuedRecords: number;
+  heartbeatIntervalMs: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
 }
 
 /**
  * The consume side of the exactly-once loop: a read_committed group consumer on ghl.raw that
- * never commits by itself. Offsets are committed by each partition's transactional producer,
- * inside the transaction that writes the partition's outputs (partition-worker.ts).
+ * never commits by itself. Each partition's worker commits the offsets inside the transaction
+ * that writes that partition's outputs (partition-worker.ts).
  *
- * kafkajs re-fetches a partition from its last *resolved* offset, so a chunk that fails is
- * simply not resolved and comes back on the next fetch; the partition is paused meanwhile for
- * an exponential backoff, which leaves the other partitions running.
+ * Fetching and transactions are decoupled: a batch is queued on its partition's worker and
+ * resolved in kafkajs at once, so kafkajs fetches on (its fetch loop otherwise waits for the
+ * slowest partition). kafkajs' resolved offset is only its fetch position here, never a commit.
+ * When a transaction fails, the worker's queue is dropped and the partition is sought back to
+ * the last committed offset, paused for a backoff, and fetched again from there.
  */
 export class EosLoop {
   private readonly workers = new Map<number, PartitionWorker>();
@@ -33,6 +32,7 @@ export class EosLoop {
   private generation = 0;
   private assigned = new Set<number>();
   private stopping = false;
+  private readonly workerDeps: WorkerDeps;
 
   constructor(
     private readonly consumer: Consumer,
@@ -40,8 +40,12 @@ export class EosLoop {
     private readonly settings: LoopSettings,
     private readonly logger: Logger,
   ) {
+    this.workerDeps = { ...deps, onCommitted: (partition) => this.failures.delete(partition) };
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
       this.onGroupJoin(payload.memberAssignment[deps.names.raw] ?? []),
+    );
+    consumer.on(consumer.events.CRASH, ({ payload }) =>
+      logger.warn({ err: payload.error, restart: payload.restart }, 'consumer crashed'),
     );
   }
 
@@ -60,7 +64,7 @@ export class EosLoop {
     });
   }
 
-  /** Finishes the transaction in progress, leaves the group, closes every producer. */
+  /** Leaves the group, lets each partition's transaction in flight finish, closes the producers. */
   async stop(): Promise<void> {
     this.stopping = true;
     for (const timer of this.resumeTimers.values()) clearTimeout(timer);
@@ -101,20 +105,37 @@ export class EosLoop {
     let worker = this.workers.get(partition);
     try {
       worker = await this.readyWorker(partition, worker);
-      // After a takeover the committed offset may be ahead of where this fetch started.
-      const from = worker.committedNext;
-      const messages =
-        from < 0n ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
-      for (let i = 0; i < messages.length; i += this.settings.maxTransactionRecords) {
-        if (this.stopping || !isRunning() || isStale() || this.workers.get(partition) !== worker)
+      // Everything below up to enqueue is synchronous: a failure handler cannot interleave.
+      if (worker.failed || isStale() || this.workers.get(partition) !== worker) return;
+      const fetched = BigInt((batch as unknown as { fetchedOffset: string }).fetchedOffset);
+      let from = worker.nextExpected;
+      if (from === undefined) {
+        const start = worker.committedNext >= 0n ? worker.committedNext : fetched;
+        if (fetched > start) {
+          // kafkajs ran ahead of what is committed (a previous worker queued and then failed).
+          this.seek(partition, start);
+          worker.nextExpected = start;
           return;
-        const chunk = messages.slice(i, i + this.settings.maxTransactionRecords);
-        await worker.runTransaction(batch.topic, chunk);
-        resolveOffset((chunk[chunk.length - 1] as KafkaMessage).offset);
-        this.failures.delete(partition);
+        }
+        from = start;
+      }
+      // A fetch that starts past `from` skipped only offsets with nothing readable (transaction
+      // markers, aborted records); one that starts before it repeats records already queued.
+      if (fetched > from) from = fetched;
+      const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
+      worker.nextExpected = BigInt(batch.lastOffset()) + 1n;
+      resolveOffset(batch.lastOffset());
+      worker.enqueue(messages, (err) => void this.onFailure(partition, worker, err));
+      this.deps.metrics.lag.set({ partition }, Number(batch.offsetLag()));
+      while (
+        worker.queued > this.settings.maxQueuedRecords &&
+        !worker.failed &&
+        isRunning() &&
+        !this.stopping
+      ) {
+        await worker.waitForRoom(this.settings.maxQueuedRecords, this.settings.heartbeatIntervalMs);
         await heartbeat();
       }
-      this.deps.metrics.lag.set({ partition }, Number(batch.offsetLag()));
     } catch (err) {
       if (isGroupMembershipError(err)) throw err; // kafkajs rejoins the group on these
       await this.onFailure(partition, worker, err);
@@ -126,10 +147,14 @@ export class EosLoop {
     partition: number,
     existing: PartitionWorker | undefined,
   ): Promise<PartitionWorker> {
-    if (existing && existing.needsOffsetCheck) {
+    if (existing && !existing.needsOffsetCheck) return existing;
+    if (existing) {
       // Kept across a rebalance: still ours only if nobody committed in between.
-      if ((await existing.fetchCommitted()) === existing.committedNext) {
+      await existing.hold();
+      const committed = await existing.fetchCommitted();
+      if (committed === existing.committedNext) {
         existing.needsOffsetCheck = false;
+        existing.release((err) => void this.onFailure(partition, existing, err));
         return existing;
       }
       this.logger.info(
@@ -138,10 +163,8 @@ export class EosLoop {
       );
       this.workers.delete(partition);
       await existing.close();
-    } else if (existing) {
-      return existing;
     }
-    const worker = new PartitionWorker(partition, this.generation, this.deps);
+    const worker = new PartitionWorker(partition, this.generation, this.workerDeps);
     this.workers.set(partition, worker);
     try {
       await worker.init();
@@ -166,7 +189,11 @@ export class EosLoop {
         ? 'transaction'
         : 'processing';
     this.deps.metrics.retries.inc({ cause });
-    if (worker && (fenced || ambiguous) && this.workers.get(partition) === worker) {
+    const current = worker !== undefined && this.workers.get(partition) === worker;
+    // Fetch again from the last committed offset; whatever was queued after it is dropped.
+    const target = worker?.rewindTarget();
+    if (current && target !== undefined) this.seek(partition, target);
+    if (worker && current && (fenced || ambiguous || worker.nextExpected === undefined)) {
       // The producer's state (or the transaction's outcome) is unknown: start over from a fresh
       // takeover, which re-reads the changelog and the committed offset.
       this.workers.delete(partition);
@@ -193,10 +220,16 @@ export class EosLoop {
       { partition, err, failures, retryInMs: delay, cause },
       'batch rolled back; will retry',
     );
-    this.pauseFor(partition, delay);
+    this.pauseFor(partition, delay, () => {
+      if (this.workers.get(partition) === worker) worker?.rewound(target);
+    });
   }
 
-  private pauseFor(partition: number, ms: number): void {
+  private seek(partition: number, offset: bigint): void {
+    this.consumer.seek({ topic: this.deps.names.raw, partition, offset: offset.toString() });
+  }
+
+  private pauseFor(partition: number, ms: number, beforeResume: () => void): void {
     const topic = this.deps.names.raw;
     this.consumer.pause([{ topic, partitions: [partition] }]);
     clearTimeout(this.resumeTimers.get(partition));
@@ -204,8 +237,10 @@ export class EosLoop {
       partition,
       setTimeout(() => {
         this.resumeTimers.delete(partition);
-        if (!this.stopping && this.fencedIn.get(partition) !== this.generation)
+        beforeResume();
+        if (!this.stopping && this.fencedIn.get(partition) !== this.generation) {
           this.consumer.resume([{ topic, partitions: [partition] }]);
+        }
       }, ms),
     );
   }

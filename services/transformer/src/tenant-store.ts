@@ -110,7 +110,8 @@ export class TenantStore {
   }
 }
 
-function parseTenantValue(text: string): string | undefined {
+/** A tenants-topic value: {"tenantId": "…"} or a bare string; undefined when unreadable. */
+export function parseTenantValue(text: string): string | undefined {
   const trimmed = text.trim();
   if (!trimmed.startsWith('{')) return trimmed === '' ? undefined : trimmed;
   try {

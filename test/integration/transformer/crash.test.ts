@@ -67,12 +67,20 @@ describe('transformer exactly-once across SIGKILL', () => {
     })();
 
     const admin = fresh.admin;
-    const committedTotal = async () => {
-      const [offsets] = await admin.fetchOffsets({
-        groupId: fresh.group,
-        topics: [fresh.names.raw],
-      });
-      return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    // kafkajs' admin does not retry OffsetFetch on "coordinator loading" (right after start).
+    const committedTotal = async (): Promise<number> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const [offsets] = await admin.fetchOffsets({
+            groupId: fresh.group,
+            topics: [fresh.names.raw],
+          });
+          return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+        } catch (err) {
+          if (attempt >= 20) throw err;
+          await sleep(250);
+        }
+      }
     };
     // Each instance is killed at a random moment after it has committed something (so the kill
     // lands while it is processing, not during its start-up or the group's rebalance).
