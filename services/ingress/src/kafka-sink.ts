@@ -4,7 +4,7 @@ import { topicNames } from '../../common/src/topics.js';
 import { BatchingProducer } from './batching-producer.js';
 import type { IngressConfig } from './config.js';
 import type { IngressMetrics } from './metrics.js';
-import { Murmur2Partitioner } from './partitioner.js';
+import { Murmur2Partitioner } from '../../common/src/partitioner.js';
 
 /** The real RecordSink: a BatchingProducer over kafkajs, writing to `<TOPIC_PREFIX>ghl.raw`. */
 export function createKafkaSink(

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { murmur2, Murmur2Partitioner } from '../../../services/ingress/src/partitioner.js';
+import { murmur2, Murmur2Partitioner } from '../../../services/common/src/partitioner.js';
 
 // kafkajs' own murmur2 (CommonJS, not exported by name): the reference this one must equal.
 const kafkajsMurmur2 = createRequire(import.meta.url)(
