@@ -9,7 +9,7 @@
 //
 // Env: BENCH_EVENTS (default 200000), KAFKA_BROKERS/SCHEMA_REGISTRY_URL (else the local stack),
 // and any TRANSFORMER_* setting, passed on. The last line on stdout is the JSON result.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Admin, Kafka, Message } from 'kafkajs';
@@ -17,11 +17,12 @@ import { int, loadConfig } from '../../services/common/src/config.js';
 import { createKafka } from '../../services/common/src/kafka-client.js';
 import { projectRoot } from '../../services/common/src/project-root.js';
 import { OUTPUT_HEADERS } from '../../services/common/src/record-headers.js';
-import { applyTopics, waitForLeaders } from '../../services/common/src/topic-apply.js';
+import { applyTopics, createTopicsAndWait } from '../../services/common/src/topic-apply.js';
 import { DOMAIN_KEYS, topicNames, topicSpecs } from '../../services/common/src/topics.js';
 import { SEED_FIXTURES } from '../fixtures/index.js';
 import { rawMessage } from '../helpers/raw-events.js';
 import { benchStack, peakRssMb } from './bench-stack.js';
+import { freePort } from '../../infra/local-stack/free-port.js';
 
 const config = loadConfig({
   BENCH_EVENTS: int({ default: 200_000, min: 1000, describe: 'raw events to preload' }),
@@ -67,12 +68,28 @@ const committedSum = async (admin: Admin, groupId: string, topic: string): Promi
 };
 
 /** Runs `child` until the group's committed offsets cover all N records; returns events/s and peak RSS. */
+/** Heap, external memory, RSS and dedup keys as the transformer's own /metrics reports them. */
+async function memoryBreakdown(url: string): Promise<string> {
+  const lines = (await (await fetch(url)).text()).split('\n');
+  const sum = (name: string) =>
+    lines
+      .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+  const mb = (n: number) => Math.round(n / 1e6);
+  return (
+    `rss ${mb(sum('process_resident_memory_bytes'))} MB, heap used ${mb(sum('nodejs_heap_size_used_bytes'))} ` +
+    `of ${mb(sum('nodejs_heap_size_total_bytes'))} MB, external ${mb(sum('nodejs_external_memory_bytes'))} MB, ` +
+    `dedup keys ${sum('transformer_dedup_keys')}`
+  );
+}
+
 async function measure(
   name: string,
   child: ChildProcess,
   admin: Admin,
   groupId: string,
   topic: string,
+  metricsUrl?: string,
 ) {
   let t0 = 0;
   let at0 = 0;
@@ -90,6 +107,7 @@ async function measure(
   }
   const seconds = (Date.now() - t0) / 1000;
   const rss = child.pid ? peakRssMb(child.pid) : undefined;
+  if (metricsUrl) log(`${name} memory at the end: ${await memoryBreakdown(metricsUrl)}`);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   const eps = Math.round((N - at0) / seconds);
@@ -99,12 +117,16 @@ async function measure(
   return { eps, rss: rss ?? 0 };
 }
 
-/** BENCH_CPU_PROF=1 writes a V8 CPU profile of each child into .stack/bench/. */
-function spawnTsx(script: string, env: Record<string, string>): ChildProcess {
+/**
+ * Both sides run as built JavaScript with plain node (the build is incremental), as in
+ * production: no TypeScript loader in the measured processes. BENCH_CPU_PROF=1 writes a V8 CPU
+ * profile of each child into .stack/bench/.
+ */
+function spawnBuilt(script: string, env: Record<string, string>): ChildProcess {
   const prof = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${join(projectRoot(), '.stack', 'bench')}`]
     : [];
-  return spawn(process.execPath, [...prof, '--import', 'tsx', join(projectRoot(), script)], {
+  return spawn(process.execPath, [...prof, join(projectRoot(), 'dist', script)], {
     cwd: projectRoot(),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -143,6 +165,15 @@ async function exactlyOnce(
   return ok;
 }
 
+log('building (tsc, incremental)…');
+execFileSync(
+  process.execPath,
+  [join(projectRoot(), 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+  {
+    cwd: projectRoot(),
+    stdio: 'inherit',
+  },
+);
 const stack = await benchStack(log);
 const runId = randomUUID().slice(0, 8);
 const prefix = `bench-${runId}.`;
@@ -153,32 +184,33 @@ const admin = kafka.admin();
 await admin.connect();
 try {
   await applyTopics(admin, topicSpecs(prefix, { partitions: config.BENCH_PARTITIONS }));
-  await admin.createTopics({
-    topics: [{ topic: passthroughTopic, numPartitions: config.BENCH_PARTITIONS }],
-  });
-  await waitForLeaders(admin, [passthroughTopic]);
+  await createTopicsAndWait(admin, [
+    { topic: passthroughTopic, numPartitions: config.BENCH_PARTITIONS },
+  ]);
   const messages = rawEvents(runId);
   await preload(kafka, names.raw, messages);
 
   const transformerGroup = `${prefix}transformer`;
+  const metricsPort = await freePort();
   const eos = await measure(
     'exactly-once transformer',
-    spawnTsx('services/transformer/src/main.ts', {
+    spawnBuilt('services/transformer/src/main.js', {
       KAFKA_BROKERS: stack.brokers,
       SCHEMA_REGISTRY_URL: stack.registryUrl,
       TOPIC_PREFIX: prefix,
       TRANSFORMER_GROUP_ID: transformerGroup,
-      TRANSFORMER_METRICS_PORT: '0',
+      TRANSFORMER_METRICS_PORT: String(metricsPort),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     }),
     admin,
     transformerGroup,
     names.raw,
+    `http://127.0.0.1:${metricsPort}/metrics`,
   );
   const passthroughGroup = `${prefix}passthrough`;
   const plain = await measure(
     'plain passthrough',
-    spawnTsx('test/bench/passthrough.ts', {
+    spawnBuilt('test/bench/passthrough.js', {
       KAFKA_BROKERS: stack.brokers,
       INPUT: names.raw,
       OUTPUT: passthroughTopic,

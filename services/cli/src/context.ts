@@ -1,21 +1,34 @@
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Kafka } from 'kafkajs';
-import type { loadConfig } from '../../common/src/config.js';
+import { str, type loadConfig } from '../../common/src/config.js';
 import { createKafka, parseBrokers } from '../../common/src/kafka-client.js';
 import { kafkaConfigSchema, topicSizingSchema } from '../../common/src/kafka-config.js';
-import { topicNames, type TopicNames } from '../../common/src/topics.js';
+import { TOPIC_KEYS, topicNames, type TopicNames } from '../../common/src/topics.js';
+import { CommandFailed } from './cli-errors.js';
+import type { CliIo } from './io.js';
 
-export const cliConfigSchema = { ...kafkaConfigSchema, ...topicSizingSchema };
+export const cliConfigSchema = {
+  ...kafkaConfigSchema,
+  ...topicSizingSchema,
+  TRANSFORMER_GROUP_ID: str({
+    default: 'neuronx-transformer',
+    describe: "the transformer's consumer group (default group of `ghl-pipeline lag`)",
+  }),
+};
 export type CliConfig = ReturnType<typeof loadConfig<typeof cliConfigSchema>>;
 
-/** What every command gets: config, topic names, and lazily created Kafka clients it must not close. */
+/** What every command gets: config, topic names, output, and lazily created clients it must not close. */
 export class CliContext {
   readonly names: TopicNames;
   private kafkaClient: Kafka | undefined;
   private adminClient: Admin | undefined;
+  private registryClient: SchemaRegistry | undefined;
+  private interrupt: { controller: AbortController; detach: () => void } | undefined;
 
   constructor(
     readonly config: CliConfig,
     readonly json: boolean,
+    readonly io: CliIo,
   ) {
     this.names = topicNames(config.TOPIC_PREFIX);
   }
@@ -32,18 +45,77 @@ export class CliContext {
   async admin(): Promise<Admin> {
     if (!this.adminClient) {
       const admin = this.kafka().admin();
-      await admin.connect();
+      try {
+        await admin.connect();
+      } catch (err) {
+        throw new CommandFailed(
+          `cannot reach Kafka at ${this.config.KAFKA_BROKERS}: ${(err as Error).message}`,
+        );
+      }
       this.adminClient = admin;
     }
     return this.adminClient;
   }
 
+  /** Confluent-compatible registry client; it caches schemas by id, so one lookup per schema. */
+  registry(): SchemaRegistry {
+    this.registryClient ??= new SchemaRegistry({
+      host: this.config.SCHEMA_REGISTRY_URL.replace(/\/+$/, ''),
+      retry: { retries: 2 },
+    });
+    return this.registryClient;
+  }
+
+  /**
+   * The full name of a topic given as declared (`neuronx.contact`, prefixed with TOPIC_PREFIX)
+   * or in full; fails with one line when the broker does not have it.
+   */
+  async resolveTopic(name: string): Promise<string> {
+    const base = topicNames('');
+    const key = TOPIC_KEYS.find((k) => base[k] === name);
+    const candidates = key ? [this.names[key], name] : [name];
+    const existing = new Set(await (await this.admin()).listTopics());
+    const found = candidates.find((c) => existing.has(c));
+    if (found) return found;
+    throw new CommandFailed(
+      `unknown topic "${name}"${candidates[0] !== name ? ` (looked for ${candidates[0]} too)` : ''}; declared topics: ${TOPIC_KEYS.map((k) => this.names[k]).join(', ')}`,
+    );
+  }
+
+  /** Aborted on SIGINT/SIGTERM (or by the injected signal) while the command runs. */
+  interruptSignal(): AbortSignal {
+    if (!this.interrupt) {
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const external = this.io.signal;
+      external?.addEventListener('abort', onSignal, { once: true });
+      if (external?.aborted) controller.abort();
+      this.interrupt = {
+        controller,
+        detach: () => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          external?.removeEventListener('abort', onSignal);
+        },
+      };
+    }
+    return this.interrupt.controller.signal;
+  }
+
   /** Prints `value` as one JSON document with --json, else the human rendering. */
   print(value: unknown, human: () => string): void {
-    process.stdout.write(this.json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
+    this.io.stdout.write(this.json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
+  }
+
+  /** A line on stderr that does not end the command (never mixed into --json stdout). */
+  warn(message: string): void {
+    this.io.stderr.write(`warning: ${message}\n`);
   }
 
   async close(): Promise<void> {
+    this.interrupt?.detach();
     await this.adminClient?.disconnect();
   }
 }

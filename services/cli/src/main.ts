@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { buildProgram, reportError } from './program.js';
+import { runCli } from './program.js';
 
-const { program, exitCode } = buildProgram();
-try {
-  await program.parseAsync(process.argv);
-  process.exitCode = exitCode();
-} catch (err) {
-  process.exitCode = reportError(err, process.env);
-}
+// `ghl-pipeline tail … | head`: the reader went away, which is a normal way to stop.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,8 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../../common/src/config.js';
+import { KafkaJSError } from '../../common/src/kafkajs.js';
+import { projectRoot } from '../../common/src/project-root.js';
 import { CommandFailed, UsageError } from './cli-errors.js';
+import { registerDlq } from './commands/dlq.js';
+import { registerLag } from './commands/lag.js';
+import { registerOffsets } from './commands/offsets.js';
+import { registerReplay } from './commands/replay.js';
+import { registerSchemas } from './commands/schemas.js';
+import { registerTail } from './commands/tail.js';
+import { registerTenants } from './commands/tenants.js';
 import { registerTopics } from './commands/topics.js';
 import { CliContext, cliConfigSchema } from './context.js';
+import { processIo, type CliIo } from './io.js';
+import { Interrupted } from './republisher.js';
 
 /** Runs one command body with a context; returns the process exit code. */
 export type Runner = (body: (ctx: CliContext) => Promise<number>) => Promise<void>;
@@ -11,17 +24,33 @@ export type Runner = (body: (ctx: CliContext) => Promise<number>) => Promise<voi
  * Builds the `ghl-pipeline` program. Exit codes: 0 ok, 1 failure, 2 usage. User mistakes and
  * expected failures print one line; only unexpected errors print a stack (with DEBUG=1).
  */
-export function buildProgram(env: NodeJS.ProcessEnv = process.env): {
+export function buildProgram(
+  env: NodeJS.ProcessEnv = process.env,
+  io: CliIo = processIo(),
+): {
   program: Command;
   exitCode: () => number;
 } {
   let exitCode = 0;
   const program = new Command('ghl-pipeline')
     .description(
-      'Operate the GHL -> Kafka -> NeuronX pipeline: topics, schemas, tail, replay, DLQ, lag, offsets',
+      'Operate the GHL -> Kafka -> NeuronX pipeline: topics, schemas, tail, replay, DLQ, lag, offsets, tenants',
     )
-    .option('--json', 'machine-readable JSON output')
-    .showHelpAfterError()
+    .version(packageVersion(), '-V, --version')
+    .option(
+      '--json',
+      'machine-readable JSON output (one document, or one record per line for tail)',
+    )
+    .addHelpText(
+      'after',
+      '\nEnvironment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX, TRANSFORMER_GROUP_ID (see services/cli/README.md).\nExit codes: 0 ok, 1 failure, 2 usage.',
+    )
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError('(add --help for usage)')
     .exitOverride();
 
   const run: Runner = async (body) => {
@@ -30,31 +59,70 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): {
       ctx = new CliContext(
         loadConfig(cliConfigSchema, env),
         Boolean(program.opts<{ json?: boolean }>().json),
+        io,
       );
       exitCode = await body(ctx);
     } catch (err) {
-      exitCode = reportError(err, env);
+      exitCode = reportError(err, env, io);
     } finally {
       await ctx?.close().catch(() => undefined);
     }
   };
 
   registerTopics(program, run);
+  registerSchemas(program, run);
+  registerTail(program, run);
+  registerReplay(program, run);
+  registerDlq(program, run);
+  registerLag(program, run);
+  registerOffsets(program, run);
+  registerTenants(program, run);
   return { program, exitCode: () => exitCode };
 }
 
-export function reportError(err: unknown, env: NodeJS.ProcessEnv): number {
+const packageVersion = (): string =>
+  (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version;
+
+/** Parses `args` (without node and script), runs the command, returns the exit code. */
+export async function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  io: CliIo = processIo(),
+): Promise<number> {
+  const { program, exitCode } = buildProgram(env, io);
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return exitCode();
+  } catch (err) {
+    return reportError(err, env, io);
+  }
+}
+
+export function reportError(
+  err: unknown,
+  env: NodeJS.ProcessEnv,
+  io: Pick<CliIo, 'stderr'> = processIo(),
+): number {
   if (err instanceof UsageError || err instanceof CommandFailed) {
-    process.stderr.write(`error: ${err.message}\n`);
+    io.stderr.write(`error: ${err.message}\n`);
     return err.exitCode;
   }
   if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
+    io.stderr.write(`${err.message}\n`);
     return 2;
   }
+  // Commander has already printed its message (and the help hint).
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+  if (err instanceof Interrupted) {
+    io.stderr.write(`error: ${err.message}\n`);
+    return 1;
+  }
   const e = err as Error;
-  process.stderr.write(`error: ${e.message}\n`);
-  if (env.DEBUG) process.stderr.write(`${e.stack}\n`);
+  // Kafka failures (unreachable broker, missing topic, authorization …) are operational, not bugs:
+  // one line, the stack only on request.
+  const prefix = err instanceof KafkaJSError ? 'kafka: ' : '';
+  io.stderr.write(`error: ${prefix}${e.message}\n`);
+  if (env.DEBUG) io.stderr.write(`${e.stack}\n`);
   return 1;
 }

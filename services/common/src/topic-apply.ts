@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import type { Admin, ITopicConfig } from 'kafkajs';
 import { ConfigResourceTypes } from './kafkajs.js';
 import type { TopicSpec } from './topics.js';
 
@@ -85,6 +85,15 @@ export async function describeDrift(
     result.set(spec.name, differences);
   }
   return result;
+}
+
+/** createTopics that waits for leaders robustly (see waitForLeaders); for ad-hoc topics. */
+export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[]): Promise<void> {
+  await admin.createTopics({ waitForLeaders: false, topics });
+  await waitForLeaders(
+    admin,
+    topics.map((t) => t.topic),
+  );
 }
 
 /**

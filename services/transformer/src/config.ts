@@ -46,12 +46,12 @@ export const transformerConfigSchema = {
       'pause between consecutive transactions of one partition (avoids CONCURRENT_TRANSACTIONS retries)',
   }),
   TRANSFORMER_MAX_QUEUED_RECORDS: int({
-    default: 6000,
+    default: 2000,
     min: 1,
     describe: 'fetched records waiting for a transaction per partition before fetching more',
   }),
   TRANSFORMER_MAX_BYTES_PER_PARTITION: int({
-    default: 2 * 1024 * 1024,
+    default: 1024 * 1024,
     min: 1024,
     describe: 'fetch size per partition',
   }),

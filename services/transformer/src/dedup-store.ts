@@ -5,6 +5,13 @@
 // entries sit at the front: finding expired keys is a walk from the front that stops at the first
 // live one, with no timer and no extra index.
 
+/**
+ * Expiries are kept relative to this process's start: within ±24 days they are small integers,
+ * which V8 stores inline in the Map (an absolute epoch-ms value would be a separate 16-byte heap
+ * number per key: 16 MB per million keys). Larger values still work, just boxed.
+ */
+const BASE = Date.now();
+
 export class DedupPartition {
   private readonly entries = new Map<string, number>();
 
@@ -15,13 +22,13 @@ export class DedupPartition {
   /** True when `key` was committed and has not expired at `now`. */
   has(key: string, now: number): boolean {
     const expiry = this.entries.get(key);
-    return expiry !== undefined && expiry > now;
+    return expiry !== undefined && expiry > now - BASE;
   }
 
   /** Records a committed key; re-adding moves it to the back so the front stays the oldest. */
   add(key: string, expiry: number): void {
     this.entries.delete(key);
-    this.entries.set(key, expiry);
+    this.entries.set(key, expiry - BASE);
   }
 
   remove(key: string): void {
@@ -41,8 +48,9 @@ export class DedupPartition {
   /** Up to `limit` keys that expired at `now`, oldest first (they get tombstones, then `remove`). */
   expired(now: number, limit: number): string[] {
     const keys: string[] = [];
+    const relativeNow = now - BASE;
     for (const [key, expiry] of this.entries) {
-      if (expiry > now || keys.length >= limit) break;
+      if (expiry > relativeNow || keys.length >= limit) break;
       keys.push(key);
     }
     return keys;

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KAFKA_VERSION } from '../../../infra/local-stack/versions.js';
+import { createTopicsAndWait } from '../../../services/common/src/topic-apply.js';
 import { readCommitted, stackEnv, testKafka, uniquePrefix } from '../../helpers/integration.js';
 
 describe(`kafkajs 2.2.4 transactions against the real broker (Kafka ${KAFKA_VERSION} when local)`, () => {
@@ -14,13 +15,10 @@ describe(`kafkajs 2.2.4 transactions against the real broker (Kafka ${KAFKA_VERS
 
   beforeAll(async () => {
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic: input, numPartitions: 2 },
-        { topic: output, numPartitions: 1 },
-      ],
-    });
+    await createTopicsAndWait(admin, [
+      { topic: input, numPartitions: 2 },
+      { topic: output, numPartitions: 1 },
+    ]);
   });
   afterAll(async () => {
     await admin.deleteTopics({ topics: [input, output] }).catch(() => undefined);

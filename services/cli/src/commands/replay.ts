@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { REPLAY_HEADERS, recordAddress } from '../../../common/src/record-headers.js';
+import type { CliContext } from '../context.js';
+import type { Runner } from '../program.js';
+import { progressBar } from '../progress.js';
+import { matchesFilter, rawFields, rewriteHeaders } from '../raw-fields.js';
+import { Interrupted, Republisher } from '../republisher.js';
+import { asArg, collectList, parsePosition, parseRate, type PositionSpec } from '../specs.js';
+import { rangeSize, resolveRange } from '../topic-positions.js';
+import { readTopicRange } from '../topic-reader.js';
+
+interface ReplayOptions {
+  from: PositionSpec;
+  to?: PositionSpec;
+  type?: string[];
+  location?: string[];
+  dryRun?: boolean;
+  rate: number;
+}
+
+export function registerReplay(program: Command, run: Runner): void {
+  program
+    .command('replay')
+    .description(
+      'republish a range of ghl.raw to ghl.raw with replay-id/replay-of headers, so the transformer emits those events once more despite dedup',
+    )
+    .requiredOption(
+      '--from <position>',
+      'ISO-8601 time | duration ago (2h) | partition:offset[,…] (only those partitions) | earliest',
+      asArg((text) => parsePosition(text)),
+    )
+    .option(
+      '--to <position>',
+      'exclusive end: ISO-8601 time | partition:offset[,…] (default: the end when the command starts)',
+      asArg((text) => parsePosition(text)),
+    )
+    .option(
+      '--type <types>',
+      'only these event types (event-type header; comma-separated or repeated)',
+      collectList,
+    )
+    .option(
+      '--location <ids>',
+      'only these GHL location ids (comma-separated or repeated)',
+      collectList,
+    )
+    .option('--dry-run', 'count what would be replayed; write nothing')
+    .option('--rate <n>', 'records per second at most', asArg(parseRate), 1000)
+    .addHelpText(
+      'after',
+      `
+Each run gets a new replay id; the transformer dedups on replay id + event ID, so every run emits
+the selected events exactly once more. The end is captured at start: the command never re-reads
+what it writes.
+
+Examples:
+  ghl-pipeline replay --from 2024-06-01T10:00:00Z --to 2024-06-01T11:00:00Z --dry-run
+  ghl-pipeline replay --from 0:1200,1:1187 --type ContactCreate,contact.created --rate 200
+  ghl-pipeline replay --from 6h --location ve9EPM428h8vShlRW1KT`,
+    )
+    .action((opts: ReplayOptions) => run((ctx) => replay(ctx, opts)));
+}
+
+async function replay(ctx: CliContext, opts: ReplayOptions): Promise<number> {
+  const topic = await ctx.resolveTopic(ctx.names.raw);
+  const admin = await ctx.admin();
+  const { ranges } = await resolveRange(admin, topic, opts.from, opts.to, (m) => ctx.warn(m));
+  const dryRun = opts.dryRun ?? false;
+  const replayId = randomUUID();
+  const signal = ctx.interruptSignal();
+  const filter = { types: opts.type, locations: opts.location };
+  const counts = { scanned: 0, selected: 0, skipped: 0 };
+  const publisher = dryRun
+    ? undefined
+    : new Republisher(ctx.kafka(), topic, { rate: opts.rate, signal });
+  const progress = progressBar(ctx.io.stderr, dryRun ? 'scanning' : 'replaying', rangeSize(ranges));
+  let interrupted = false;
+  try {
+    await publisher?.connect();
+    const result = await readTopicRange(ctx.kafka(), {
+      topic,
+      ranges,
+      signal,
+      onRecord: async (partition, message) => {
+        counts.scanned++;
+        progress.tick();
+        if (!matchesFilter(rawFields(message), filter)) {
+          counts.skipped++;
+          return true;
+        }
+        counts.selected++;
+        await publisher?.add({
+          key: message.key,
+          value: message.value,
+          partition,
+          headers: rewriteHeaders(
+            message.headers,
+            (name) => name === REPLAY_HEADERS.replayId || name === REPLAY_HEADERS.replayOf,
+            {
+              [REPLAY_HEADERS.replayId]: replayId,
+              [REPLAY_HEADERS.replayOf]: recordAddress(topic, partition, message.offset),
+            },
+          ),
+        });
+        return true;
+      },
+    });
+    if (!signal.aborted) await publisher?.flush();
+    for (const p of result.incomplete)
+      ctx.warn(
+        `${topic} partition ${p.partition}: stopped at offset ${p.position} before ${p.end}; the rest was not readable`,
+      );
+  } catch (err) {
+    if (!(err instanceof Interrupted)) throw err;
+  } finally {
+    progress.done();
+    await publisher?.close().catch(() => undefined);
+  }
+  interrupted = signal.aborted;
+  const summary = {
+    replayId: dryRun ? null : replayId,
+    dryRun,
+    topic,
+    ranges: ranges.map((r) => ({
+      partition: r.partition,
+      from: String(r.start),
+      to: String(r.end),
+    })),
+    ...counts,
+    republished: publisher?.sent ?? 0,
+    interrupted,
+  };
+  ctx.print(summary, () =>
+    dryRun
+      ? `dry run: ${counts.selected} record(s) would be replayed (${counts.scanned} scanned, ${counts.skipped} skipped by filter); nothing written`
+      : `replay ${replayId}: republished ${summary.republished} of ${counts.selected} selected record(s) to ${topic} (${counts.scanned} scanned, ${counts.skipped} skipped by filter)${interrupted ? ' - INTERRUPTED' : ''}`,
+  );
+  return interrupted ? 1 : 0;
+}

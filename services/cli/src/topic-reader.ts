@@ -1,0 +1,190 @@
+// Reads offset ranges of one topic, read_committed, for tail, replay, dlq and tenants.
+//
+// kafkajs has no manual partition assignment, so the reader is a consumer in a throw-away group
+// (unique name, never commits) that seeks every partition to its start on GROUP_JOIN (again after
+// any rebalance, to the position it reached) and pauses the partitions it has finished.
+//
+// "Finished" needs care: the end offset captured at start may sit on a transaction marker (the
+// outputs and the DLQ are written transactionally, and compacted topics have gaps), so the last
+// readable record can be below end - 1. kafkajs never shows control records to eachBatch, but a
+// batch that held only control/aborted records still emits END_BATCH_PROCESS with its lastOffset,
+// which is how the reader learns it has passed the end. As a last resort, when a bounded read sees
+// no batch at all for `idleMs`, the remaining partitions are reported as incomplete instead of
+// waiting forever (records behind an open transaction cannot be read yet).
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+
+export interface PartitionRange {
+  partition: number;
+  /** First offset to read. */
+  start: bigint;
+  /** Exclusive end; undefined = follow forever. */
+  end?: bigint;
+}
+
+export interface ReadResult {
+  /** Why the read ended. */
+  reason: 'end' | 'stopped' | 'aborted' | 'idle';
+  /** Partitions that did not reach their end (only when reason is 'idle'), with the position reached. */
+  incomplete: { partition: number; position: bigint; end: bigint }[];
+}
+
+export interface ReadOptions {
+  topic: string;
+  ranges: readonly PartitionRange[];
+  /**
+   * Called in offset order per partition; return false to stop the whole read. A throw ends the
+   * read and readTopicRange rejects with it.
+   */
+  onRecord: (partition: number, message: KafkaMessage) => Promise<boolean> | boolean;
+  signal?: AbortSignal;
+  /** Bounded reads give up waiting after this long without any batch (default 5 s). */
+  idleMs?: number;
+}
+
+export async function readTopicRange(kafka: Kafka, opts: ReadOptions): Promise<ReadResult> {
+  const { topic } = opts;
+  const idleMs = opts.idleMs ?? 5000;
+  const end = new Map<number, bigint | undefined>();
+  const position = new Map<number, bigint>();
+  const active = new Set<number>();
+  for (const r of opts.ranges) {
+    end.set(r.partition, r.end);
+    position.set(r.partition, r.start);
+    if (r.end === undefined || r.start < r.end) active.add(r.partition);
+  }
+  if (active.size === 0) return { reason: 'end', incomplete: [] };
+  if (opts.signal?.aborted) return { reason: 'aborted', incomplete: [] };
+
+  let settle!: (reason: ReadResult['reason']) => void;
+  let fail!: (err: Error) => void;
+  const finished = new Promise<ReadResult['reason']>((resolve, reject) => {
+    settle = resolve;
+    fail = reject;
+  });
+  // A crash can reject it before it is awaited; the await below still sees the error.
+  finished.catch(() => undefined);
+  let stopped = false;
+  const stop = (reason: ReadResult['reason']) => {
+    if (stopped) return;
+    stopped = true;
+    settle(reason);
+  };
+  const abort = (err: Error) => {
+    if (stopped) return;
+    stopped = true;
+    fail(err);
+  };
+
+  const consumer = kafka.consumer({
+    groupId: `ghl-pipeline-cli-reader-${randomUUID()}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 200,
+    sessionTimeout: 30_000,
+    retry: { retries: 5 },
+  });
+  // The idle clock starts at the first join: joining can take seconds on a busy broker.
+  let joined = false;
+  let lastActivity = Date.now();
+  const touch = () => {
+    lastActivity = Date.now();
+  };
+
+  const markDone = (partition: number) => {
+    if (!active.delete(partition)) return;
+    consumer.pause([{ topic, partitions: [partition] }]);
+    if (active.size === 0) stop('end');
+  };
+  // Advances a partition's position; finishes it once the position reaches its end.
+  const advance = (partition: number, next: bigint) => {
+    if (next > (position.get(partition) ?? 0n)) position.set(partition, next);
+    const e = end.get(partition);
+    if (e !== undefined && (position.get(partition) ?? 0n) >= e) markDone(partition);
+  };
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    joined = true;
+    touch();
+    const assigned = payload.memberAssignment[topic] ?? [];
+    const idle = assigned.filter((p) => !active.has(p));
+    for (const p of assigned)
+      if (active.has(p)) consumer.seek({ topic, partition: p, offset: String(position.get(p)) });
+    if (idle.length > 0) consumer.pause([{ topic, partitions: idle }]);
+  });
+  // Batches of only control or aborted records never reach eachBatch; this event still does.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    touch();
+    if (payload.topic !== topic || !active.has(payload.partition)) return;
+    const last = BigInt(payload.lastOffset);
+    const e = end.get(payload.partition);
+    if (e !== undefined && last + 1n >= e) markDone(payload.partition);
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) abort(payload.error);
+  });
+
+  const onAbort = () => stop('aborted');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const bounded = opts.ranges.every((r) => r.end !== undefined);
+  const idleTimer = bounded
+    ? setInterval(
+        () => {
+          if (joined && Date.now() - lastActivity > idleMs) stop('idle');
+        },
+        Math.min(500, idleMs),
+      )
+    : undefined;
+
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        touch();
+        const { partition } = batch;
+        if (stopped || !active.has(partition) || !isRunning() || isStale()) return;
+        const e = end.get(partition);
+        for (const message of batch.messages) {
+          if (stopped || !active.has(partition)) return;
+          const offset = BigInt(message.offset);
+          if (offset < (position.get(partition) ?? 0n)) continue; // re-delivered after a re-seek
+          if (e !== undefined && offset >= e) {
+            markDone(partition);
+            return;
+          }
+          let more: boolean;
+          try {
+            more = await opts.onRecord(partition, message);
+          } catch (err) {
+            // Never into kafkajs: it would re-deliver the batch. The read ends with this error.
+            abort(err as Error);
+            return;
+          }
+          advance(partition, offset + 1n);
+          if (!more) {
+            stop('stopped');
+            return;
+          }
+          await heartbeat();
+        }
+        advance(partition, BigInt(batch.lastOffset()) + 1n);
+      },
+    });
+    const reason = await finished;
+    const incomplete =
+      reason === 'idle'
+        ? [...active].map((p) => ({
+            partition: p,
+            position: position.get(p) ?? 0n,
+            end: end.get(p) ?? 0n,
+          }))
+        : [];
+    return { reason, incomplete };
+  } finally {
+    if (idleTimer) clearInterval(idleTimer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    await consumer.disconnect().catch(() => undefined);
+  }
+}
