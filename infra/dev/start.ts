@@ -1,5 +1,5 @@
 // `npm start`: the whole pipeline on this machine, in one command. After the (incremental) build
-// that the npm script runs first, it brings
+// that npm's prestart runs, it brings
 // the local Kafka + registry up (reusing a running one), applies topics, registers schemas, runs
 // the ingress and the transformer with prefixed logs, and prints a signed curl to try it.
 // Ctrl-C / SIGTERM stops what it started: the services, and the stack if it started it.
@@ -72,6 +72,12 @@ async function stopAll(reason: string, code: number): Promise<void> {
 }
 process.on('SIGINT', () => void stopAll('SIGINT', 0));
 process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
+// If whatever started us (npm, a shell) goes away without passing a signal on, stop anyway
+// rather than leave the services running with nobody to stop them.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stopAll('parent process exited', 0);
+}, 500).unref();
 
 try {
   let brokers = env.KAFKA_BROKERS;

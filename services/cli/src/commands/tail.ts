@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DOMAIN_KEYS } from '../../../common/src/topics.js';
 import type { CliContext } from '../context.js';
 import type { Runner } from '../program.js';
@@ -20,11 +20,13 @@ export function registerTail(program: Command, run: Runner): void {
       'print records of a topic as JSON (read_committed): Avro values of neuronx.* decoded through the registry, raw/DLQ values as exact text, headers as strings, tombstones as null',
     )
     .argument('<topic>', 'declared name (neuronx.contact, ghl.raw, ghl.dlq …) or full topic name')
-    .option(
-      '--from <position>',
-      'earliest | latest | ISO-8601 time | duration ago (15m, 2h) | partition:offset[,…] (only those partitions)',
-      asArg((text) => parsePosition(text)),
-      { kind: 'earliest' } as PositionSpec,
+    .addOption(
+      new Option(
+        '--from <position>',
+        'earliest | latest | ISO-8601 time | duration ago (15m, 2h) | partition:offset[,…] (only those partitions)',
+      )
+        .argParser(asArg((text) => parsePosition(text)))
+        .default({ kind: 'earliest' } as PositionSpec, 'earliest'),
     )
     .option('--limit <n>', 'stop after n records', asArg(parseCount(1)))
     .option('-f, --follow', 'keep waiting for new records (until --limit or Ctrl-C)')
