@@ -26,7 +26,7 @@ export function registerTail(program: Command, run: Runner): void {
         'earliest | latest | ISO-8601 time | duration ago (15m, 2h) | partition:offset[,…] (only those partitions)',
       )
         .argParser(asArg((text) => parsePosition(text)))
-        .default({ kind: 'earliest' } as PositionSpec, 'earliest'),
+        .default({ kind: 'earliest' }, 'earliest'),
     )
     .option('--limit <n>', 'stop after n records', asArg(parseCount(1)))
     .option('-f, --follow', 'keep waiting for new records (until --limit or Ctrl-C)')
