@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import type { KafkaConfig, LogEntry } from 'kafkajs';
+import { Kafka, logLevel } from './kafkajs.js';
 import type { Logger } from './logger.js';
 
 // kafkajs warns about its v2 partitioner change on every producer; the pipeline never relied on

@@ -1,9 +1,30 @@
-// kafkajs is CommonJS and builds its exports object with a spread, which Node's ESM loader cannot
-// see statically: only a few names work as named imports. Everything else comes through here.
-import kafkajs from 'kafkajs';
+// The one place that loads kafkajs. Two reasons:
+//  1. kafkajs is CommonJS and builds its exports with a spread, which Node's ESM loader cannot
+//     see statically: most names do not work as named ESM imports.
+//  2. The faster protocol encoder (kafkajs-fast-encoder.ts) must be in place before any kafkajs
+//     module loads, because they capture the class at load time.
+// Types still come from 'kafkajs' directly (`import type`); values come from here (ESLint rule).
+import { createRequire } from 'node:module';
+import type * as KafkaJS from 'kafkajs';
+import { installFastEncoder } from './kafkajs-fast-encoder.js';
 
-export const { ConfigResourceTypes, KafkaJSError, KafkaJSProtocolError, KafkaJSNonRetriableError } =
-  kafkajs;
+const require = createRequire(import.meta.url);
+
+/** False only if something loaded kafkajs before this module (the encoder fix then is off). */
+export const fastEncoderActive = installFastEncoder(require);
+
+const kafkajs = require('kafkajs') as typeof KafkaJS;
+
+// Each class is exported as a value and as its instance type, as `import { Kafka } from 'kafkajs'` would.
+export const Kafka = kafkajs.Kafka;
+export type Kafka = KafkaJS.Kafka;
+export const KafkaJSError = kafkajs.KafkaJSError;
+export type KafkaJSError = KafkaJS.KafkaJSError;
+export const KafkaJSProtocolError = kafkajs.KafkaJSProtocolError;
+export type KafkaJSProtocolError = KafkaJS.KafkaJSProtocolError;
+export const KafkaJSNonRetriableError = kafkajs.KafkaJSNonRetriableError;
+export type KafkaJSNonRetriableError = KafkaJS.KafkaJSNonRetriableError;
+export const { logLevel, Partitioners, CompressionTypes, ConfigResourceTypes } = kafkajs;
 
 /**
  * kafkajs' own isRebalancing (src/errors.js) is not part of its public exports; these are the

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { Partitioners, type PartitionMetadata } from 'kafkajs';
+import type { PartitionMetadata } from 'kafkajs';
+import { Partitioners } from '../../../services/common/src/kafkajs.js';
 import { describe, expect, it } from 'vitest';
 import { murmur2, Murmur2Partitioner } from '../../../services/common/src/partitioner.js';
 
