@@ -79,7 +79,10 @@ async function memoryBreakdown(url: string): Promise<string> {
   return (
     `rss ${mb(sum('process_resident_memory_bytes'))} MB, heap used ${mb(sum('nodejs_heap_size_used_bytes'))} ` +
     `of ${mb(sum('nodejs_heap_size_total_bytes'))} MB, external ${mb(sum('nodejs_external_memory_bytes'))} MB, ` +
-    `dedup keys ${sum('transformer_dedup_keys')}`
+    `dedup keys ${sum('transformer_dedup_keys')}` +
+    (process.env.BENCH_HEAP_SPACES
+      ? `\n${lines.filter((l) => l.startsWith('nodejs_heap_space_size_used_bytes')).join('\n')}`
+      : '')
   );
 }
 
