@@ -7,6 +7,7 @@
 // (else the local stack). The last line on stdout is the JSON result.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
+import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { int, loadConfig } from '../../services/common/src/config.js';
@@ -20,17 +21,26 @@ import { benchStack } from './bench-stack.js';
 
 const config = loadConfig({
   BENCH_RATE: int({ default: 1000, min: 1, describe: 'webhooks per second' }),
-  BENCH_DURATION_S: int({ default: 30, min: 1, describe: 'seconds of load' }),
+  BENCH_DURATION_S: int({ default: 30, min: 1, describe: 'seconds of measured load' }),
+  BENCH_WARMUP_S: int({
+    default: 5,
+    min: 0,
+    describe: 'seconds of load before measuring (JIT, connections, first transactions)',
+  }),
 });
 const log = (...parts: unknown[]) => console.error('[bench:e2e]', ...parts);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const SECRET = `bench-${randomUUID()}`;
 
-function startChild(script: string, env: Record<string, string>): ChildProcess {
+/** A service as a child process; its JSON log lines go to .stack/bench/e2e-<name>.log. */
+function startChild(name: string, script: string, env: Record<string, string>): ChildProcess {
+  const dir = join(projectRoot(), '.stack', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const logFile = openSync(join(dir, `e2e-${name}.log`), 'w');
   return spawn(process.execPath, ['--import', 'tsx', join(projectRoot(), script)], {
     cwd: projectRoot(),
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', logFile, 'inherit'],
   });
 }
 
@@ -94,7 +104,7 @@ try {
     TOPIC_PREFIX: prefix,
   };
   children.push(
-    startChild('services/ingress/src/main.ts', {
+    startChild('ingress', 'services/ingress/src/main.ts', {
       ...common,
       INGRESS_PORT: String(port),
       WEBHOOK_HMAC_SECRETS: SECRET,
@@ -102,7 +112,7 @@ try {
   );
   const metricsPort = await freePort();
   children.push(
-    startChild('services/transformer/src/main.ts', {
+    startChild('transformer', 'services/transformer/src/main.ts', {
       ...common,
       TRANSFORMER_GROUP_ID: `${prefix}transformer`,
       TRANSFORMER_METRICS_PORT: String(metricsPort),
@@ -114,6 +124,13 @@ try {
   // The observer: every neuronx.contact record, read_committed, timed on arrival.
   const acceptedAt = new Map<string, number>();
   const latencies: number[] = [];
+  let outputsSeen = 0;
+  const warmupCount = config.BENCH_RATE * config.BENCH_WARMUP_S;
+  // Only events sent after the warm-up count towards the percentiles.
+  const record = (id: string, ms: number) => {
+    outputsSeen++;
+    if (Number(id.slice(prefix.length)) >= warmupCount) latencies.push(ms);
+  };
   const consumer = kafka.consumer({
     groupId: `${prefix}observer`,
     readUncommitted: false,
@@ -129,18 +146,20 @@ try {
         const id = m.headers?.[OUTPUT_HEADERS.id]?.toString() ?? '';
         const at = acceptedAt.get(id);
         if (at === undefined) early.set(id, now);
-        else latencies.push(now - at);
+        else record(id, now - at);
       }
     },
   });
   await sleep(2000);
 
   const url = new URL(`http://127.0.0.1:${port}/webhooks/ghl`);
-  const total = config.BENCH_RATE * config.BENCH_DURATION_S;
+  const total = warmupCount + config.BENCH_RATE * config.BENCH_DURATION_S;
   const statuses = new Map<number, number>();
   const inFlight = new Set<Promise<void>>();
   const started = Date.now();
-  log(`sending ${total} webhooks at ${config.BENCH_RATE}/s for ${config.BENCH_DURATION_S}s`);
+  log(
+    `sending ${total} webhooks at ${config.BENCH_RATE}/s: ${config.BENCH_WARMUP_S}s warm-up, then ${config.BENCH_DURATION_S}s measured`,
+  );
   for (let i = 0; i < total; i++) {
     // Open loop: request i leaves at its scheduled time whatever the earlier ones are doing.
     const due = started + (i * 1000) / config.BENCH_RATE;
@@ -171,7 +190,7 @@ try {
         const now = Date.now();
         acceptedAt.set(eventId, now);
         const seen = early.get(eventId);
-        if (seen !== undefined) latencies.push(seen - now);
+        if (seen !== undefined) record(eventId, seen - now);
       }
       inFlight.delete(p);
     });
@@ -181,7 +200,7 @@ try {
   const sendSeconds = (Date.now() - started) / 1000;
   const accepted = statuses.get(200) ?? 0;
   const deadline = Date.now() + 60_000;
-  while (latencies.length < accepted && Date.now() < deadline) await sleep(100);
+  while (outputsSeen < accepted && Date.now() < deadline) await sleep(100);
   await consumer.disconnect();
   if (process.env.BENCH_SHOW_METRICS) {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -197,14 +216,15 @@ try {
 
   const sorted = latencies.slice().sort((a, b) => a - b);
   log(
-    `sent ${total} in ${sendSeconds.toFixed(1)}s (${Math.round(total / sendSeconds)}/s), statuses ${JSON.stringify(Object.fromEntries(statuses))}, outputs seen ${latencies.length}`,
+    `sent ${total} in ${sendSeconds.toFixed(1)}s (${Math.round(total / sendSeconds)}/s), statuses ${JSON.stringify(Object.fromEntries(statuses))}, outputs seen ${outputsSeen}`,
   );
   console.log(
     JSON.stringify({
       rate: config.BENCH_RATE,
       sent: total,
       accepted,
-      outputs: latencies.length,
+      outputs: outputsSeen,
+      measured: latencies.length,
       e2e_p50_ms: percentile(sorted, 50),
       e2e_p99_ms: percentile(sorted, 99),
       e2e_max_ms: sorted[sorted.length - 1] ?? NaN,

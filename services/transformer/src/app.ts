@@ -102,6 +102,7 @@ export function createTransformer(
           expirySweepLimit: 1000,
           maxTransactionRecords: config.TRANSFORMER_MAX_TRANSACTION_RECORDS,
           transactionGapMs: config.TRANSFORMER_TRANSACTION_GAP_MS,
+          slowTransactionMs: config.TRANSFORMER_SLOW_TRANSACTION_MS,
         },
       },
       {

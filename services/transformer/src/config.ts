@@ -45,6 +45,11 @@ export const transformerConfigSchema = {
     describe:
       'pause between consecutive transactions of one partition (avoids CONCURRENT_TRANSACTIONS retries)',
   }),
+  TRANSFORMER_SLOW_TRANSACTION_MS: int({
+    default: 2000,
+    min: 1,
+    describe: 'transactions slower than this are logged at warn with their phase timings',
+  }),
   TRANSFORMER_MAX_QUEUED_RECORDS: int({
     default: 2000,
     min: 1,

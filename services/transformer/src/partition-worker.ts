@@ -42,6 +42,8 @@ export interface WorkerSettings {
   maxTransactionRecords: number;
   /** Pause between a commit and the next transaction of the same producer (see pump()). */
   transactionGapMs: number;
+  /** A transaction slower than this is logged with the time each phase ended. */
+  slowTransactionMs: number;
 }
 
 export interface WorkerDeps {
@@ -313,6 +315,7 @@ export class PartitionWorker {
       throw new TransactionFailed(err, true);
     }
     let committing = false;
+    const phases = { began: Date.now() - started, sent: 0, offsets: 0, committed: 0 };
     try {
       for (const call of chunkTopicMessages(
         topicMessages,
@@ -321,12 +324,18 @@ export class PartitionWorker {
       )) {
         await txn.sendBatch({ topicMessages: call, acks: -1 });
       }
+      phases.sent = Date.now() - started;
       await txn.sendOffsets({
         consumerGroupId: this.deps.settings.groupId,
         topics: [{ topic, partitions: [{ partition: this.partition, offset: next }] }],
       });
+      phases.offsets = Date.now() - started;
       committing = true;
       await txn.commit();
+      phases.committed = Date.now() - started;
+      if (phases.committed >= this.deps.settings.slowTransactionMs) {
+        this.log.warn({ records: messages.length, msSince: phases }, 'slow transaction');
+      }
     } catch (err) {
       let aborted = false;
       if (!committing)
