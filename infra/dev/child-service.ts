@@ -9,14 +9,19 @@ export interface ServiceProcess {
   stop(graceMs: number): Promise<string>;
 }
 
-/** Runs `node <script>` with its stdout/stderr lines prefixed by the service name. */
+/** Runs `node [flags] <script>` with its stdout/stderr lines prefixed by the service name. */
 export function startService(
   name: string,
   script: string,
   env: NodeJS.ProcessEnv,
   cwd: string,
+  nodeFlags: readonly string[] = [],
 ): ServiceProcess {
-  const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags, script], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const prefix = `[${name}]`.padEnd(14);
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;

@@ -12,6 +12,7 @@ import { createKafka } from '../../services/common/src/kafka-client.js';
 import { projectRoot } from '../../services/common/src/project-root.js';
 import { applyTopics } from '../../services/common/src/topic-apply.js';
 import { topicNames, topicSpecs } from '../../services/common/src/topics.js';
+import { TRANSFORMER_NODE_FLAGS } from '../../services/transformer/src/node-flags.js';
 import { registerSchemas } from '../../services/transformer/src/schema-catalog.js';
 import { startService, waitHttpOk, type ServiceProcess } from './child-service.js';
 import { devSecret } from './dev-secret.js';
@@ -151,6 +152,7 @@ try {
     join(root, 'dist/services/transformer/src/main.js'),
     { ...common, TRANSFORMER_METRICS_PORT: String(env.TRANSFORMER_METRICS_PORT) },
     root,
+    TRANSFORMER_NODE_FLAGS,
   );
   services.push(ingress, transformer);
   for (const s of services)

@@ -19,6 +19,7 @@ import { projectRoot } from '../../services/common/src/project-root.js';
 import { OUTPUT_HEADERS } from '../../services/common/src/record-headers.js';
 import { applyTopics, createTopicsAndWait } from '../../services/common/src/topic-apply.js';
 import { DOMAIN_KEYS, topicNames, topicSpecs } from '../../services/common/src/topics.js';
+import { TRANSFORMER_NODE_FLAGS } from '../../services/transformer/src/node-flags.js';
 import { SEED_FIXTURES } from '../fixtures/index.js';
 import { rawMessage } from '../helpers/raw-events.js';
 import { benchStack, peakRssMb } from './bench-stack.js';
@@ -126,14 +127,19 @@ async function measure(
  * profile of each child into .stack/bench/.
  */
 function spawnBuilt(script: string, env: Record<string, string>): ChildProcess {
+  // Both sides get the transformer's production Node flags, so the comparison stays like for like.
   const prof = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${join(projectRoot(), '.stack', 'bench')}`]
     : [];
-  return spawn(process.execPath, [...prof, join(projectRoot(), 'dist', script)], {
-    cwd: projectRoot(),
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  return spawn(
+    process.execPath,
+    [...TRANSFORMER_NODE_FLAGS, ...prof, join(projectRoot(), 'dist', script)],
+    {
+      cwd: projectRoot(),
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 }
 
 async function exactlyOnce(

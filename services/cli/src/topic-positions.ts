@@ -2,6 +2,7 @@
 // against the offsets the broker has now. End offsets are captured once, here: a command that
 // writes to the topic it reads (replay) never reads its own records.
 import type { Admin } from 'kafkajs';
+import { withLeaderRetry } from '../../common/src/leader-retry.js';
 import { CommandFailed } from './cli-errors.js';
 import type { PositionSpec } from './specs.js';
 import type { PartitionRange } from './topic-reader.js';
@@ -12,35 +13,6 @@ export interface PartitionBounds {
   /** High watermark: the next offset to be written. */
   high: bigint;
 }
-
-/**
- * kafkajs' admin gives up at once on NOT_LEADER_OR_FOLLOWER / LEADER_NOT_AVAILABLE (it retries
- * only an unknown topic), which a topic created a moment ago or a leader election produces. These
- * are retried here after refreshing the topic's metadata.
- */
-export async function withLeaderRetry<T>(
-  admin: Admin,
-  topic: string,
-  call: () => Promise<T>,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      const type = (err as { type?: string }).type ?? '';
-      if (attempt >= 6 || !LEADER_ERRORS.has(type)) throw err;
-      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-      await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-    }
-  }
-}
-
-const LEADER_ERRORS = new Set([
-  'NOT_LEADER_FOR_PARTITION',
-  'NOT_LEADER_OR_FOLLOWER',
-  'LEADER_NOT_AVAILABLE',
-  'UNKNOWN_TOPIC_OR_PARTITION',
-]);
 
 export async function partitionBounds(
   admin: Admin,

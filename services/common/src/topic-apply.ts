@@ -96,10 +96,19 @@ export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[]):
   );
 }
 
+const NOT_READY_YET = new Set([
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'NOT_LEADER_FOR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+]);
+
 /**
  * kafkajs' own createTopics({ waitForLeaders: true }) gives up on UNKNOWN_TOPIC_OR_PARTITION,
  * which a KRaft broker briefly answers for a topic it has just created while its metadata
- * catches up (seen under load). This waits until every partition has a leader instead.
+ * catches up (seen under load). This waits until every partition has a leader, and until the
+ * leaders answer a ListOffsets too: metadata can name a leader a moment before it serves the
+ * partition, and the first reader (fetchTopicOffsets) would trip over NOT_LEADER.
  */
 export async function waitForLeaders(
   admin: Admin,
@@ -110,13 +119,15 @@ export async function waitForLeaders(
   for (;;) {
     try {
       const { topics: meta } = await admin.fetchTopicMetadata({ topics });
-      if (
+      const led =
         meta.length === topics.length &&
-        meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
-      )
+        meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (led) {
+        for (const topic of topics) await admin.fetchTopicOffsets(topic);
         return;
+      }
     } catch (err) {
-      if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
+      if (!NOT_READY_YET.has((err as { type?: string }).type ?? '')) throw err;
     }
     if (Date.now() > deadline)
       throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);

@@ -72,6 +72,12 @@ export function createTransformerMetrics(
       labelNames: ['partition'] as const,
       registers,
     }),
+    dedupBytes: new Gauge({
+      name: 'transformer_dedup_storage_bytes',
+      help: 'memory held by the dedup store, per partition',
+      labelNames: ['partition'] as const,
+      registers,
+    }),
     restores: new Histogram({
       name: 'transformer_partition_restore_seconds',
       help: 'fence + dedup restore time when a partition is taken over',

@@ -509,6 +509,7 @@ export class PartitionWorker {
     if (plan.duplicates > 0) m.duplicates.inc(plan.duplicates);
     if (plan.skipped > 0) m.skipped.inc({ reason: 'unmapped_event_type' }, plan.skipped);
     m.dedupKeys.set({ partition: this.partition }, this.dedup.size);
+    m.dedupBytes.set({ partition: this.partition }, this.dedup.storageBytes);
   }
 
   /** Waits for an in-flight transaction, then disconnects the producer. Idempotent. */
@@ -520,5 +521,6 @@ export class PartitionWorker {
     await this.inFlight?.catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
     this.deps.metrics.dedupKeys.remove({ partition: this.partition });
+    this.deps.metrics.dedupBytes.remove({ partition: this.partition });
   }
 }

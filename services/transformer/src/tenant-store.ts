@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Consumer, Kafka } from 'kafkajs';
+import { withLeaderRetry } from '../../common/src/leader-retry.js';
 import type { Logger } from '../../common/src/logger.js';
 
 /**
@@ -65,7 +66,10 @@ export class TenantStore {
         return;
       }
       ends = new Map(
-        (await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]),
+        (await withLeaderRetry(admin, topic, () => admin.fetchTopicOffsets(topic))).map((o) => [
+          o.partition,
+          BigInt(o.high),
+        ]),
       );
     } finally {
       await admin.disconnect();
