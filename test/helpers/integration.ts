@@ -89,11 +89,17 @@ export async function readCommitted(
     maxWaitTimeInMs: 250,
   });
   const records: ReadRecord[] = [];
+  const seen = new Set<string>();
   await consumer.connect();
   try {
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
+        // A consumer that restarts (kafkajs does so after some errors) re-reads from its last
+        // auto-commit: the same record twice is the reader's doing, not a duplicate in the topic.
+        const address = `${topic}/${partition}/${message.offset}`;
+        if (seen.has(address)) return;
+        seen.add(address);
         records.push({
           topic,
           partition,

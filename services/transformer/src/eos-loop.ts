@@ -27,8 +27,6 @@ export class EosLoop {
   private readonly workers = new Map<number, PartitionWorker>();
   private readonly failures = new Map<number, number>();
   private readonly resumeTimers = new Map<number, NodeJS.Timeout>();
-  /** Partitions whose producer was fenced in the current generation: this instance is a zombie for them. */
-  private readonly fencedIn = new Map<number, number>();
   private generation = 0;
   private assigned = new Set<number>();
   private stopping = false;
@@ -84,10 +82,6 @@ export class EosLoop {
         void worker.close();
       }
     }
-    const resume = [...this.fencedIn.keys()].filter((p) => this.assigned.has(p));
-    this.fencedIn.clear();
-    if (resume.length > 0)
-      this.consumer.resume([{ topic: this.deps.names.raw, partitions: resume }]);
     this.deps.metrics.assigned.set(this.assigned.size);
     this.logger.info({ generation: this.generation, partitions }, 'group joined');
   }
@@ -101,7 +95,8 @@ export class EosLoop {
   }: EachBatchPayload): Promise<void> {
     const partition = batch.partition;
     if (this.stopping || !isRunning() || isStale() || batch.isEmpty()) return;
-    if (this.fencedIn.get(partition) === this.generation) return;
+    // A batch fetched before a rebalance that took the partition away: not ours to touch.
+    if (!this.assigned.has(partition)) return;
     let worker = this.workers.get(partition);
     try {
       worker = await this.readyWorker(partition, worker);
@@ -123,7 +118,10 @@ export class EosLoop {
       // markers, aborted records); one that starts before it repeats records already queued.
       if (fetched > from) from = fetched;
       const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
-      worker.nextExpected = BigInt(batch.lastOffset()) + 1n;
+      // After a rejoin kafkajs fetches again from the committed offset; a batch that ends inside
+      // what is already queued moves kafkajs on but must not move our expectation back.
+      const end = BigInt(batch.lastOffset()) + 1n;
+      worker.nextExpected = end > from ? end : from;
       resolveOffset(batch.lastOffset());
       worker.enqueue(messages, (err) => void this.onFailure(partition, worker, err));
       this.deps.metrics.lag.set({ partition }, Number(batch.offsetLag()));
@@ -199,16 +197,11 @@ export class EosLoop {
       this.workers.delete(partition);
       await worker.close();
     }
-    if (fenced && worker && worker.generation === this.generation) {
-      // A newer owner exists and this instance has not yet heard of the rebalance that made it.
-      this.logger.warn(
-        { partition },
-        'producer fenced by a newer owner; pausing the partition until the next rebalance',
-      );
-      this.fencedIn.set(partition, this.generation);
-      this.consumer.pause([{ topic: this.deps.names.raw, partitions: [partition] }]);
-      return;
-    }
+    // Fenced: another producer took this partition's transactional.id. Either this instance lost
+    // the partition and will hear so at its next heartbeat (the rebalance then revokes it here), or
+    // a revoked instance's late takeover fenced the rightful owner. Both are handled the same way:
+    // back off, then take over again if still assigned; every takeover fences, restores and
+    // re-reads the committed offset, so a brief back-and-forth costs time, never a duplicate.
     const failures = (this.failures.get(partition) ?? 0) + 1;
     this.failures.set(partition, failures);
     const ceiling = Math.min(
@@ -238,9 +231,7 @@ export class EosLoop {
       setTimeout(() => {
         this.resumeTimers.delete(partition);
         beforeResume();
-        if (!this.stopping && this.fencedIn.get(partition) !== this.generation) {
-          this.consumer.resume([{ topic, partitions: [partition] }]);
-        }
+        if (!this.stopping) this.consumer.resume([{ topic, partitions: [partition] }]);
       }, ms),
     );
   }

@@ -116,6 +116,12 @@ describe('transformer exactly-once across SIGKILL', () => {
     const outputCounts = countBy(outputs, (o) => String(o.decoded.eventId));
     const missing = [...good].filter((id) => !outputCounts.has(id));
     const repeated = [...outputCounts].filter(([, n]) => n > 1);
+    for (const [id] of repeated) {
+      const copies = outputs
+        .filter((o) => o.decoded.eventId === id)
+        .map((o) => `${o.topic}/${o.partition}/${o.offset}`);
+      console.error(`repeated ${id}: ${copies.join(' ')}`);
+    }
     const unexpected = [...outputCounts.keys()].filter((id) => !good.has(id));
     expect({
       missing: missing.length,
