@@ -6,7 +6,8 @@
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { localStackDir } from '../local-stack/paths.js';
-import { stackStatus, startStack, type StackHandle } from '../local-stack/stack.js';
+import { upLocalStack } from '../local-stack/local-stack.js';
+import { stackStatus, type StackHandle } from '../local-stack/stack.js';
 import { int, loadConfig, optionalStr } from '../../services/common/src/config.js';
 import { createKafka } from '../../services/common/src/kafka-client.js';
 import { projectRoot } from '../../services/common/src/project-root.js';
@@ -23,14 +24,12 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 const env = loadConfig({
   KAFKA_BROKERS: optionalStr({ describe: 'an existing broker (skips the local stack)' }),
   SCHEMA_REGISTRY_URL: optionalStr({ describe: 'an existing registry (skips the local stack)' }),
-  KAFKA_PORT: int({ default: 9092, min: 1, max: 65535, describe: 'local broker port' }),
   KAFKA_CONTROLLER_PORT: int({
     default: 9093,
     min: 1,
     max: 65535,
     describe: 'local controller port',
   }),
-  REGISTRY_PORT: int({ default: 8081, min: 1, max: 65535, describe: 'local registry port' }),
   REGISTRY_MANAGEMENT_PORT: int({
     default: 8082,
     min: 1,
@@ -84,25 +83,14 @@ try {
   let brokers = env.KAFKA_BROKERS;
   let registryUrl = env.SCHEMA_REGISTRY_URL;
   if (!brokers || !registryUrl) {
-    const dir = localStackDir();
-    const before = stackStatus(dir);
-    const running = before.kafkaPid !== undefined && before.registryPid !== undefined;
+    const running = stackStatus(localStackDir());
     say(
-      running
+      running.kafkaPid !== undefined && running.registryPid !== undefined
         ? '[start] reusing the running local Kafka and registry'
         : '[start] starting local Kafka and registry (Maven Central jars)…',
     );
-    const handle = await startStack({
-      dir,
-      persistentRegistry: true,
-      ports: {
-        kafka: env.KAFKA_PORT,
-        controller: env.KAFKA_CONTROLLER_PORT,
-        registry: env.REGISTRY_PORT,
-        registryManagement: env.REGISTRY_MANAGEMENT_PORT,
-      },
-    });
-    if (!running) stack = handle;
+    const { stack: handle, started } = await upLocalStack();
+    if (started) stack = handle;
     brokers = handle.brokers;
     registryUrl = handle.registryUrl;
   }

@@ -2,9 +2,8 @@
 // SCHEMA_REGISTRY_URL), else the `npm run infra:up` stack, adopted when running or started (and
 // then stopped again at the end).
 import { readFileSync } from 'node:fs';
-import { localStackDir } from '../../infra/local-stack/paths.js';
-import { stackStatus, startStack } from '../../infra/local-stack/stack.js';
-import { int, loadConfig, optionalStr } from '../../services/common/src/config.js';
+import { upLocalStack } from '../../infra/local-stack/local-stack.js';
+import { loadConfig, optionalStr } from '../../services/common/src/config.js';
 
 export interface BenchStack {
   brokers: string;
@@ -17,15 +16,6 @@ export async function benchStack(log: (...parts: unknown[]) => void): Promise<Be
   const env = loadConfig({
     KAFKA_BROKERS: optionalStr({ describe: 'use this broker instead of the local stack' }),
     SCHEMA_REGISTRY_URL: optionalStr({ describe: 'use this registry instead of the local stack' }),
-    KAFKA_PORT: int({ default: 9092, min: 1, max: 65535, describe: 'local stack broker port' }),
-    KAFKA_CONTROLLER_PORT: int({ default: 9093, min: 1, max: 65535, describe: 'controller port' }),
-    REGISTRY_PORT: int({ default: 8081, min: 1, max: 65535, describe: 'registry port' }),
-    REGISTRY_MANAGEMENT_PORT: int({
-      default: 8082,
-      min: 1,
-      max: 65535,
-      describe: 'registry management port',
-    }),
   });
   if (env.KAFKA_BROKERS && env.SCHEMA_REGISTRY_URL) {
     return {
@@ -34,35 +24,24 @@ export async function benchStack(log: (...parts: unknown[]) => void): Promise<Be
       release: async () => undefined,
     };
   }
-  const dir = localStackDir();
-  const status = stackStatus(dir);
-  const wasRunning = status.kafkaPid !== undefined && status.registryPid !== undefined;
-  const stack = await startStack({
-    dir,
-    persistentRegistry: true,
-    ports: {
-      kafka: env.KAFKA_PORT,
-      controller: env.KAFKA_CONTROLLER_PORT,
-      registry: env.REGISTRY_PORT,
-      registryManagement: env.REGISTRY_MANAGEMENT_PORT,
-    },
-  });
+  const { stack, started } = await upLocalStack();
   log(
-    wasRunning
-      ? `using the running local stack at ${stack.brokers}`
-      : `started the local stack at ${stack.brokers}`,
+    started
+      ? `started the local stack at ${stack.brokers}`
+      : `using the running local stack at ${stack.brokers}`,
   );
   return {
     brokers: stack.brokers,
     registryUrl: stack.registryUrl,
     release: async () => {
-      if (!wasRunning) await stack.stop();
+      if (started) await stack.stop();
     },
   };
 }
 
 /** Peak resident set size of a process so far (Linux VmHWM), in MB. */
-export function peakRssMb(pid: number): number | undefined {
+export function peakRssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];

@@ -2,7 +2,8 @@
 // run, same arrangement (server under test in a child process, autocannon in this one), then a
 // check that ghl.raw holds exactly as many records as the ingress answered 2xx.
 //
-// Kafka: KAFKA_BROKERS when set, else the local stack (`infra:up` dir, adopted when running).
+// Kafka: KAFKA_BROKERS + SCHEMA_REGISTRY_URL when set, else the local stack (`infra:up` dir,
+// adopted when running, started and stopped again when not).
 // Knobs: BENCH_DURATION_S (default 12, at least 10), BENCH_CONNECTIONS (50), BENCH_WARMUP_S (3),
 // BENCH_POOL (distinct pre-signed bodies, default 300000), BENCH_CPU_PROF=1 (node --cpu-prof of
 // both servers into .stack/bench/), and any ingress setting (PRODUCE_LINGER_MS, …) is passed on.
@@ -14,7 +15,8 @@ import { join } from 'node:path';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { freePort } from '../../infra/local-stack/free-port.js';
 import { localStackDir, stackRoot } from '../../infra/local-stack/paths.js';
-import { stackStatus, startStack } from '../../infra/local-stack/stack.js';
+import { stackStatus } from '../../infra/local-stack/stack.js';
+import { benchStack, peakRssMb } from './bench-stack.js';
 import { int, loadConfig, optionalStr } from '../../services/common/src/config.js';
 import { createKafka } from '../../services/common/src/kafka-client.js';
 import { applyTopics } from '../../services/common/src/topic-apply.js';
@@ -23,10 +25,6 @@ import { projectRoot } from '../../services/common/src/project-root.js';
 
 const bench = loadConfig({
   KAFKA_BROKERS: optionalStr({ describe: 'use this broker instead of the local stack' }),
-  KAFKA_PORT: int({ default: 9092, min: 1, max: 65535, describe: 'local stack broker port' }),
-  KAFKA_CONTROLLER_PORT: int({ default: 9093, min: 1, max: 65535, describe: 'controller port' }),
-  REGISTRY_PORT: int({ default: 8081, min: 1, max: 65535, describe: 'registry port' }),
-  REGISTRY_MANAGEMENT_PORT: int({ default: 8082, min: 1, max: 65535, describe: 'mgmt port' }),
   BENCH_DURATION_S: int({ default: 12, min: 10, describe: 'measured seconds per target' }),
   BENCH_WARMUP_S: int({ default: 3, min: 0, describe: 'warm-up seconds per target' }),
   BENCH_CONNECTIONS: int({ default: 50, min: 1, describe: 'concurrent connections' }),
@@ -193,17 +191,6 @@ async function startServer(
   };
 }
 
-/** Peak resident memory of a process, from /proc (Linux). */
-function peakRssMb(pid: number | undefined): number | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-    return kb ? Math.round(Number(kb) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 interface Measured {
   warmup: AutocannonResult | undefined;
   run: AutocannonResult;
@@ -331,26 +318,10 @@ async function measure(
 
 // -- main -----------------------------------------------------------------------------------------
 
-async function brokersForBench(): Promise<string> {
-  if (bench.KAFKA_BROKERS) return bench.KAFKA_BROKERS;
-  const dir = localStackDir();
-  const wasRunning = stackStatus(dir).kafkaPid !== undefined;
-  const stack = await startStack({
-    dir,
-    ports: {
-      kafka: bench.KAFKA_PORT,
-      controller: bench.KAFKA_CONTROLLER_PORT,
-      registry: bench.REGISTRY_PORT,
-      registryManagement: bench.REGISTRY_MANAGEMENT_PORT,
-    },
-    persistentRegistry: true,
-  });
-  // The local stack is shared (npm run infra:up); it is left running either way.
-  log(`${wasRunning ? 'adopted' : 'started'} the local stack at ${stack.brokers}`);
-  return stack.brokers;
-}
-
-const brokers = await brokersForBench();
+// The local stack is shared (npm run infra:up); like the other benchmarks, a stack this run
+// started is stopped at the end, one it found running is left running.
+const stack = await benchStack(log);
+const brokers = stack.brokers;
 const kafka = createKafka({ brokers: [brokers], clientId: 'bench-ingress' });
 const admin = kafka.admin();
 await admin.connect();
@@ -421,5 +392,6 @@ try {
 } finally {
   await admin.deleteTopics({ topics: Object.values(names) }).catch(() => undefined);
   await admin.disconnect();
+  await stack.release();
 }
 process.exit(exitCode);
