@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cacheDir, kafkaInfraDir } from './paths.js';
@@ -51,19 +50,16 @@ export async function kafkaClasspath(): Promise<string> {
 export async function registryAppDir(): Promise<string> {
   const dir = join(cacheDir(), `apicurio-registry-${APICURIO_VERSION}`);
   if (existsSync(join(dir, 'quarkus-run.jar'))) return dir;
-  const archive = join(
-    homedir(),
-    '.m2/repository/io/apicurio/apicurio-registry-app',
-    APICURIO_VERSION,
-    `apicurio-registry-app-${APICURIO_VERSION}-all.tar.gz`,
-  );
-  if (!existsSync(archive)) {
-    await mvn([
-      `${MAVEN_DEPENDENCY_PLUGIN}:get`,
-      `-Dartifact=${APICURIO_ARTIFACT}`,
-      '-Dtransitive=false',
-    ]);
-  }
+  // Maven resolves the archive into its local repository (wherever settings put it) and copies
+  // it here; the copy is removed once unpacked.
+  const archive = join(cacheDir(), `apicurio-registry-app-${APICURIO_VERSION}-all.tar.gz`);
+  mkdirSync(cacheDir(), { recursive: true });
+  await mvn([
+    `${MAVEN_DEPENDENCY_PLUGIN}:copy`,
+    `-Dartifact=${APICURIO_ARTIFACT}`,
+    `-DoutputDirectory=${cacheDir()}`,
+    '-Dmdep.overWriteIfNewer=true',
+  ]);
   // Unpack beside the target and rename, so an interrupted unpack never looks complete.
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
@@ -79,5 +75,6 @@ export async function registryAppDir(): Promise<string> {
     throw new Error(`${archive} holds no quarkus-run.jar`);
   if (!existsSync(dir)) renameSync(root, dir);
   rmSync(partial, { recursive: true, force: true });
+  rmSync(archive, { force: true });
   return dir;
 }
