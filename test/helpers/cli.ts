@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from '../../services/common/src/project-root.js';
 import { runCli } from '../../services/cli/src/program.js';
-import { stackEnv } from './integration.js';
+import { stackClientEnv } from './integration.js';
 
 export interface CliResult {
   code: number;
@@ -17,13 +17,7 @@ export function cliEnv(
   prefix: string,
   overrides: Record<string, string> = {},
 ): Record<string, string> {
-  const { brokers, registryUrl } = stackEnv();
-  return {
-    KAFKA_BROKERS: brokers,
-    SCHEMA_REGISTRY_URL: registryUrl,
-    TOPIC_PREFIX: prefix,
-    ...overrides,
-  };
+  return { ...stackClientEnv(prefix), ...overrides };
 }
 
 /** In-process: the same program main.ts runs, with its output captured. */

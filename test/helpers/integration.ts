@@ -13,6 +13,13 @@ export const stackEnv = () => ({
   mode: inject('stackMode'),
 });
 
+/** KAFKA_BROKERS, SCHEMA_REGISTRY_URL and TOPIC_PREFIX for a service or the CLI on the test stack. */
+export const stackClientEnv = (prefix: string): Record<string, string> => ({
+  KAFKA_BROKERS: inject('kafkaBrokers'),
+  SCHEMA_REGISTRY_URL: inject('registryUrl'),
+  TOPIC_PREFIX: prefix,
+});
+
 export const testKafka = (clientId = 'test'): Kafka =>
   createKafka({ brokers: [inject('kafkaBrokers')], clientId });
 

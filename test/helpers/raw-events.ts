@@ -46,3 +46,19 @@ export async function produceAll(
     await producer.send({ topic, acks: -1, messages: messages.slice(i, i + slice) });
   }
 }
+
+/**
+ * Produces `messages` in slices of `slice`, pausing `pauseMs` after each, so events keep flowing
+ * while a test kills, adds or stops transformers. Resolves when all are written.
+ */
+export async function feed(
+  producer: Producer,
+  topic: string,
+  messages: Message[],
+  opts: { slice: number; pauseMs: number },
+): Promise<void> {
+  for (let i = 0; i < messages.length; i += opts.slice) {
+    await produceAll(producer, topic, messages.slice(i, i + opts.slice));
+    await new Promise((r) => setTimeout(r, opts.pauseMs));
+  }
+}

@@ -13,18 +13,21 @@ import {
   type TransformerDeps,
 } from '../../services/transformer/src/app.js';
 import { loadTransformerConfig } from '../../services/transformer/src/config.js';
-import { readCommitted, stackEnv, type FreshTopics, type ReadRecord } from './integration.js';
+import {
+  readCommitted,
+  stackClientEnv,
+  stackEnv,
+  type FreshTopics,
+  type ReadRecord,
+} from './integration.js';
 
 /** Env for a transformer on the test stack; fast group failover so kill/restart tests stay short. */
 export function transformerEnv(
   fresh: FreshTopics,
   overrides: Record<string, string> = {},
 ): Record<string, string> {
-  const { brokers, registryUrl } = stackEnv();
   return {
-    KAFKA_BROKERS: brokers,
-    SCHEMA_REGISTRY_URL: registryUrl,
-    TOPIC_PREFIX: fresh.prefix,
+    ...stackClientEnv(fresh.prefix),
     TRANSFORMER_GROUP_ID: fresh.group,
     TRANSFORMER_METRICS_PORT: '0',
     TRANSFORMER_SESSION_TIMEOUT_MS: '6000',
@@ -115,3 +118,7 @@ export function countBy<T>(items: T[], key: (item: T) => string): Map<string, nu
   for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
   return counts;
 }
+
+/** ghl.raw records a transformer instance has committed so far (its own metric). */
+export const processedCount = async (t: Transformer): Promise<number> =>
+  (await t.metrics.processed.get()).values.reduce((n, v) => n + v.value, 0);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RAW_HEADERS } from '../../../services/common/src/record-headers.js';
 import { MAPPED_FIXTURES } from '../../fixtures/index.js';
 import { freshTopics, sleep, testKafka, type FreshTopics } from '../../helpers/integration.js';
-import { produceAll, rawMessage } from '../../helpers/raw-events.js';
+import { feed, rawMessage } from '../../helpers/raw-events.js';
 import {
   countBy,
   readPipelineOutputs,
@@ -59,12 +59,7 @@ describe('transformer exactly-once across SIGKILL', () => {
     // The events keep flowing while the transformer is killed and restarted.
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    const feeding = (async () => {
-      for (let i = 0; i < messages.length; i += 1000) {
-        await produceAll(producer, fresh.names.raw, messages.slice(i, i + 1000));
-        await sleep(1500);
-      }
-    })();
+    const feeding = feed(producer, fresh.names.raw, messages, { slice: 1000, pauseMs: 1500 });
 
     const admin = fresh.admin;
     // kafkajs' admin does not retry OffsetFetch on "coordinator loading" (right after start).

@@ -6,17 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transformer } from '../../../services/transformer/src/app.js';
 import { MAPPED_FIXTURES } from '../../fixtures/index.js';
 import { freshTopics, sleep, testKafka, type FreshTopics } from '../../helpers/integration.js';
-import { produceAll, rawMessage } from '../../helpers/raw-events.js';
+import { feed, rawMessage } from '../../helpers/raw-events.js';
 import {
   countBy,
+  processedCount,
   readPipelineOutputs,
   startTransformer,
 } from '../../helpers/transformer-harness.js';
 
 const TOTAL = 12_000;
-
-const processed = async (t: Transformer): Promise<number> =>
-  (await t.metrics.processed.get()).values.reduce((n, v) => n + v.value, 0);
 
 async function waitFor(
   check: () => Promise<boolean> | boolean,
@@ -57,17 +55,12 @@ describe('transformer exactly-once across rebalances', () => {
     }
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    const feeding = (async () => {
-      for (let i = 0; i < messages.length; i += 500) {
-        await produceAll(producer, fresh.names.raw, messages.slice(i, i + 500));
-        await sleep(400);
-      }
-    })();
+    const feeding = feed(producer, fresh.names.raw, messages, { slice: 500, pauseMs: 400 });
 
     const first = await startTransformer(fresh);
     running.add(first);
     await waitFor(
-      async () => (await processed(first)) > 0,
+      async () => (await processedCount(first)) > 0,
       60_000,
       'the first instance to make progress',
     );
@@ -80,11 +73,11 @@ describe('transformer exactly-once across rebalances', () => {
       'partitions to be shared',
     );
     await waitFor(
-      async () => (await processed(second)) > 0,
+      async () => (await processedCount(second)) > 0,
       60_000,
       'the second instance to make progress',
     );
-    const sharedAt = await processed(first);
+    const sharedAt = await processedCount(first);
 
     await first.close();
     running.delete(first);
@@ -110,7 +103,7 @@ describe('transformer exactly-once across rebalances', () => {
     expect(dlq).toHaveLength(0);
     // Both instances really did part of the work.
     expect(sharedAt).toBeGreaterThan(0);
-    expect(await processed(second)).toBeGreaterThan(0);
+    expect(await processedCount(second)).toBeGreaterThan(0);
     expect(sharedAt).toBeLessThan(TOTAL);
   });
 });

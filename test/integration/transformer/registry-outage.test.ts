@@ -12,18 +12,16 @@ import { startRegistry, stopRegistry } from '../../../infra/local-stack/registry
 import type { Transformer } from '../../../services/transformer/src/app.js';
 import { MAPPED_FIXTURES } from '../../fixtures/index.js';
 import { freshTopics, sleep, testKafka, type FreshTopics } from '../../helpers/integration.js';
-import { produceAll, rawMessage } from '../../helpers/raw-events.js';
+import { feed, rawMessage } from '../../helpers/raw-events.js';
 import {
   countBy,
+  processedCount,
   readPipelineOutputs,
   startTransformer,
 } from '../../helpers/transformer-harness.js';
 
 const TOTAL = 6000;
 const OUTAGE_MS = 10_000;
-
-const processed = async (t: Transformer): Promise<number> =>
-  (await t.metrics.processed.get()).values.reduce((n, v) => n + v.value, 0);
 
 describe('transformer during a schema registry outage', () => {
   const kafka = testKafka('outage-test');
@@ -56,23 +54,18 @@ describe('transformer during a schema registry outage', () => {
     }
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    const feeding = (async () => {
-      for (let i = 0; i < messages.length; i += 300) {
-        await produceAll(producer, fresh.names.raw, messages.slice(i, i + 300));
-        await sleep(500);
-      }
-    })();
+    const feeding = feed(producer, fresh.names.raw, messages, { slice: 300, pauseMs: 500 });
 
     const first = await startTransformer(fresh, { SCHEMA_REGISTRY_URL: registryUrl });
     running.push(first);
-    while ((await processed(first)) === 0) await sleep(100);
+    while ((await processedCount(first)) === 0) await sleep(100);
 
     await stopRegistry(dir);
-    const atOutage = await processed(first);
+    const atOutage = await processedCount(first);
     // A second instance starts while the registry is down: it must wait, not die.
     const second = startTransformer(fresh, { SCHEMA_REGISTRY_URL: registryUrl });
     await sleep(OUTAGE_MS);
-    const duringOutage = (await processed(first)) - atOutage;
+    const duringOutage = (await processedCount(first)) - atOutage;
     await startRegistry({ dir, ...ports, persistent: true });
     running.push(await second);
     await feeding;
