@@ -1,0 +1,324 @@
+// Exactly-once counting that shares no code with kafkajs: compiles infra/verifier/Verifier.java
+// (Apache Kafka's own Java client, read_committed) once into the git-ignored stack cache and runs
+// it. Tests and benches count outputs with it because the client under test (kafkajs) cannot be
+// trusted to judge its own transactions: its read_committed consumer has returned aborted records.
+import { execFile, spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { projectRoot } from '../../services/common/src/project-root.js';
+import { findJava } from '../local-stack/java.js';
+import { kafkaClasspath } from '../local-stack/maven.js';
+import { cacheDir } from '../local-stack/paths.js';
+import { KAFKA_MIN_JAVA } from '../local-stack/versions.js';
+
+const run = promisify(execFile);
+
+export interface VerifyOptions {
+  brokers: string;
+  topics: string[];
+  idHeaders?: string[];
+  timeoutMs?: number;
+  waitLsoMs?: number;
+}
+
+export interface VerifyReport {
+  records: number;
+  perTopic: Record<string, number>;
+  ids: Record<string, number>;
+  idsByTopic: Record<string, Record<string, number>>;
+  dlqReasons: Record<string, number>;
+  hanging: string[];
+}
+
+/** Header names tried in order for a record's ID: the CloudEvents id of outputs, then the raw/DLQ event-id. */
+export const DEFAULT_ID_HEADERS = ['ce_id', 'event-id'];
+/** How long the Java side may read before it gives up (exit code 3). */
+export const DEFAULT_TIMEOUT_MS = 120_000;
+/** Exit codes of Verifier.java. */
+export const EXIT_USAGE = 2;
+export const EXIT_TIMEOUT = 3;
+
+export const verifierSource = () => join(projectRoot(), 'infra', 'verifier', 'Verifier.java');
+const log4jConfig = () => join(projectRoot(), 'infra', 'verifier', 'log4j2.properties');
+/** Compiled classes live here, one directory per source + classpath hash (git-ignored). */
+export const verifierCacheDir = () => join(cacheDir(), 'verifier');
+
+export interface CompiledVerifier {
+  /** The `java` binary of the JDK that compiled it. */
+  java: string;
+  /** Class directory plus the Kafka classpath (kafka-clients and its dependencies). */
+  classpath: string;
+  /** True when this call ran javac (false: the cached classes were current). */
+  compiled: boolean;
+}
+
+let compiling: Promise<CompiledVerifier> | undefined;
+
+/**
+ * Compiles Verifier.java with the JDK found by `findJava` (VERIFIER_JAVA_HOME, JAVA_HOME, the
+ * `java` on PATH, /usr/lib/jvm/*; 17+) against the broker's Maven classpath, once per source and
+ * classpath: the classes go to `.stack/cache/verifier/<hash>/`, so an edited source (or another
+ * Kafka version) compiles afresh and an unchanged one costs nothing. Memoised per process.
+ * Throws with the cause spelled out when no JDK (or only a JRE, without javac) is found, when
+ * Maven cannot resolve the classpath, or when javac fails (its output included).
+ */
+export function compileVerifier(): Promise<CompiledVerifier> {
+  compiling ??= compile().catch((err: unknown) => {
+    compiling = undefined;
+    throw err;
+  });
+  return compiling;
+}
+
+async function compile(): Promise<CompiledVerifier> {
+  let java: string;
+  try {
+    java = findJava(KAFKA_MIN_JAVA, 'VERIFIER_JAVA_HOME');
+  } catch (err) {
+    throw new Error(`exactly-once verifier: ${(err as Error).message}`);
+  }
+  const javac = join(dirname(java), 'javac');
+  const kafka = await kafkaClasspath();
+  const source = readFileSync(verifierSource());
+  const hash = createHash('sha256')
+    .update(source)
+    .update('\0')
+    .update(kafka)
+    .digest('hex')
+    .slice(0, 16);
+  const classes = join(verifierCacheDir(), hash);
+  const classpath = `${classes}:${kafka}`;
+  if (existsSync(join(classes, 'Verifier.class'))) return { java, classpath, compiled: false };
+  if (!existsSync(javac))
+    throw new Error(
+      `exactly-once verifier: ${java} has no javac beside it (a JRE, not a JDK); set VERIFIER_JAVA_HOME to a JDK ${KAFKA_MIN_JAVA}+`,
+    );
+  // Compile beside the target and rename, so a concurrent run (vitest workers) never sees a
+  // half-written class directory; whoever renames first wins, the other copy is dropped.
+  const partial = join(verifierCacheDir(), `.partial-${process.pid}-${randomUUID().slice(0, 8)}`);
+  mkdirSync(partial, { recursive: true });
+  try {
+    await run(
+      javac,
+      [
+        '--release',
+        String(KAFKA_MIN_JAVA),
+        '-encoding',
+        'UTF-8',
+        '-nowarn',
+        '-cp',
+        kafka,
+        '-d',
+        partial,
+        verifierSource(),
+      ],
+      { maxBuffer: 4 * 1024 * 1024 },
+    );
+    if (!existsSync(classes)) renameSync(partial, classes);
+    pruneStale(hash);
+  } catch (err) {
+    const e = err as { code?: string | number; stdout?: string; stderr?: string; message: string };
+    if (e.code === 'ENOENT') throw new Error(`exactly-once verifier: cannot run ${javac}`);
+    if (existsSync(join(classes, 'Verifier.class'))) return { java, classpath, compiled: true };
+    throw new Error(
+      `exactly-once verifier: javac failed on ${verifierSource()}:\n${(e.stdout ?? '') + (e.stderr ?? e.message)}`.trim(),
+    );
+  } finally {
+    rmSync(partial, { recursive: true, force: true });
+  }
+  return { java, classpath, compiled: true };
+}
+
+/**
+ * Removes class directories of earlier sources. Only ones untouched for an hour: a run that
+ * started moments ago with an older checkout may still be loading from its directory.
+ */
+function pruneStale(current: string): void {
+  for (const name of readdirSync(verifierCacheDir())) {
+    const dir = join(verifierCacheDir(), name);
+    try {
+      if (name !== current && Date.now() - statSync(dir).mtimeMs > 3_600_000)
+        rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Another process removed it first.
+    }
+  }
+}
+
+/**
+ * The Verifier.java command-line arguments for `o` (after the class name). Throws on what the
+ * command line cannot express: no topics, an empty broker list, an ID header containing a comma.
+ */
+export function verifierArgs(o: VerifyOptions): string[] {
+  if (!o.brokers.trim()) throw new Error('verifyCommitted: brokers is empty');
+  if (o.topics.length === 0) throw new Error('verifyCommitted: no topics to read');
+  const idHeaders = o.idHeaders ?? DEFAULT_ID_HEADERS;
+  if (idHeaders.length === 0 || idHeaders.some((h) => h === '' || h.includes(',')))
+    throw new Error(`verifyCommitted: bad idHeaders ${JSON.stringify(idHeaders)}`);
+  const ms = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 0)
+      throw new Error(`verifyCommitted: ${name} must be a non-negative integer, got ${v}`);
+    return String(v);
+  };
+  return [
+    '--brokers',
+    o.brokers,
+    ...o.topics.flatMap((t) => ['--topic', t]),
+    '--id-headers',
+    idHeaders.join(','),
+    '--timeout-ms',
+    ms('timeoutMs', o.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    '--wait-lso-ms',
+    ms('waitLsoMs', o.waitLsoMs ?? 0),
+  ];
+}
+
+/**
+ * Parses the verifier's stdout (one JSON object, possibly after other lines) into a report whose
+ * maps have no prototype, so IDs such as "constructor" or "__proto__" are plain keys. Throws when
+ * the text holds no report of the expected shape.
+ */
+export function parseReport(stdout: string): VerifyReport {
+  const line = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'))
+    .pop();
+  if (!line) throw new Error(`exactly-once verifier printed no report: ${stdout.slice(0, 500)}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch (err) {
+    throw new Error(`exactly-once verifier printed invalid JSON: ${(err as Error).message}`);
+  }
+  const bad = (what: string): never => {
+    throw new Error(`exactly-once verifier report has no valid ${what}: ${line.slice(0, 300)}`);
+  };
+  if (typeof raw !== 'object' || raw === null) return bad('object');
+  const r = raw as Record<string, unknown>;
+  if (typeof r.records !== 'number') bad('records');
+  const counts = (v: unknown, what: string): Record<string, number> => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(what);
+    const out = Object.create(null) as Record<string, number>;
+    for (const [k, n] of Object.entries(v)) {
+      if (typeof n !== 'number') bad(`${what}[${JSON.stringify(k)}]`);
+      out[k] = n as number;
+    }
+    return out;
+  };
+  const byTopic = r.idsByTopic;
+  if (typeof byTopic !== 'object' || byTopic === null) bad('idsByTopic');
+  const idsByTopic = Object.create(null) as Record<string, Record<string, number>>;
+  for (const [t, m] of Object.entries(byTopic as object)) idsByTopic[t] = counts(m, 'idsByTopic');
+  if (!Array.isArray(r.hanging) || r.hanging.some((h) => typeof h !== 'string')) bad('hanging');
+  return {
+    records: r.records as number,
+    perTopic: counts(r.perTopic, 'perTopic'),
+    ids: counts(r.ids, 'ids'),
+    idsByTopic,
+    dlqReasons: counts(r.dlqReasons, 'dlqReasons'),
+    hanging: [...(r.hanging as string[])],
+  };
+}
+
+/**
+ * Reads `topics` read_committed with the Apache Kafka Java client, from the beginning to the end
+ * captured at start (the last stable offsets), and counts the records. Each record's ID is its first present header among `idHeaders` (default `ce_id`, `event-id`),
+ * else its key, else `(null)`. With `waitLsoMs` it first waits (up to that long) for transactions
+ * open at start to finish; partitions whose last stable offset is still behind the high watermark
+ * seen at start are listed in `hanging` as `topic/partition` (with 0, the default: any open
+ * transaction at start). Reads for at most `timeoutMs` (default 120 s).
+ *
+ * Throws, with the Java side's stderr, when no JDK is found, javac fails, a topic does not exist,
+ * the broker is unreachable, or the read does not reach the captured end in time.
+ */
+export async function verifyCommitted(o: VerifyOptions): Promise<VerifyReport> {
+  const args = verifierArgs(o);
+  const { java, classpath } = await compileVerifier();
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // The Java side enforces its own deadline; this one only catches a JVM that is stuck anyway
+  // (admin calls, JVM start on a loaded machine), so it is generous.
+  const hardLimitMs = timeoutMs + (o.waitLsoMs ?? 0) + 120_000;
+  const child = spawn(
+    java,
+    [
+      '-XX:+UseSerialGC',
+      '-Xmx1g',
+      `-Dlog4j2.configurationFile=${log4jConfig()}`,
+      '-cp',
+      classpath,
+      'Verifier',
+      ...args,
+    ],
+    { cwd: projectRoot(), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const out: Buffer[] = [];
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => out.push(b));
+  child.stderr.on('data', (b: Buffer) => {
+    // The tail is what explains a failure; a long Kafka warning stream is not worth keeping.
+    err = (err + b.toString('utf8')).slice(-16_000);
+  });
+  const killer = setTimeout(() => {
+    if (child.pid !== undefined) child.kill('SIGKILL');
+  }, hardLimitMs);
+  // A test runner that exits while the JVM reads must not leave it behind.
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
+    (resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (c, s) => resolve([c, s]));
+    },
+  ).finally(() => {
+    clearTimeout(killer);
+    process.off('exit', onExit);
+  });
+  const where = `${o.topics.join(', ')} at ${o.brokers}`;
+  if (code === EXIT_TIMEOUT)
+    throw new Error(
+      `exactly-once verifier timed out after ${timeoutMs} ms reading ${where}:\n${err.trim()}`,
+    );
+  if (code !== 0)
+    throw new Error(
+      `exactly-once verifier failed (${signal ? `killed by ${signal}${signal === 'SIGKILL' ? ` after ${hardLimitMs} ms` : ''}` : `exit ${code}`}) reading ${where}:\n${err.trim()}`,
+    );
+  return parseReport(Buffer.concat(out).toString('utf8'));
+}
+
+/**
+ * Compares a report with the IDs that should each appear exactly once (across every topic read):
+ * `missing` expected IDs never seen, `duplicated` every ID seen more than once with its count,
+ * `unexpected` IDs seen that were not expected. All empty means exactly once.
+ */
+export function exactlyOnce(
+  report: VerifyReport,
+  expected: Iterable<string>,
+): { missing: string[]; duplicated: Record<string, number>; unexpected: string[] } {
+  const want = new Set(expected);
+  const count = (id: string) => (Object.hasOwn(report.ids, id) ? (report.ids[id] ?? 0) : 0);
+  const missing = [...want].filter((id) => count(id) === 0);
+  const duplicated: Record<string, number> = {};
+  const unexpected: string[] = [];
+  for (const [id, n] of Object.entries(report.ids)) {
+    if (n > 1)
+      Object.defineProperty(duplicated, id, {
+        value: n,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    if (n > 0 && !want.has(id)) unexpected.push(id);
+  }
+  return { missing, duplicated, unexpected };
+}
