@@ -1,17 +1,26 @@
 // The one place that loads kafkajs. Two reasons:
 //  1. kafkajs is CommonJS and builds its exports with a spread, which Node's ESM loader cannot
 //     see statically: most names do not work as named ESM imports.
-//  2. The faster protocol encoder (kafkajs-fast-encoder.ts) must be in place before any kafkajs
-//     module loads, because they capture the class at load time.
+//  2. Two kafkajs internals are replaced, and must be in place before any kafkajs module loads
+//     because kafkajs' modules capture them at load time: the faster protocol encoder
+//     (kafkajs-fast-encoder.ts) and the read_committed filter of aborted transactions, which
+//     kafkajs gets wrong when aborted transactions interleave (kafkajs-aborted-filter.ts).
 // Types still come from 'kafkajs' directly (`import type`); values come from here (ESLint rule).
 import { createRequire } from 'node:module';
 import type * as KafkaJS from 'kafkajs';
+import { installAbortedFilter } from './kafkajs-aborted-filter.js';
 import { installFastEncoder } from './kafkajs-fast-encoder.js';
 
 const require = createRequire(import.meta.url);
 
 /** False only if something loaded kafkajs before this module (the encoder fix then is off). */
 export const fastEncoderActive = installFastEncoder(require);
+
+/**
+ * False only if something loaded kafkajs before this module: read_committed consumers may then
+ * return records of aborted transactions (kafkajs-aborted-filter.ts).
+ */
+export const abortedFilterActive = installAbortedFilter(require);
 
 const kafkajs = require('kafkajs') as typeof KafkaJS;
 
