@@ -21,13 +21,6 @@ interface IngressErrorSpec {
 export const INGRESS_ERRORS = {
   ING_ERR_MISSING_SIGNATURE: { statusCode: 401, message: 'missing webhook signature' },
   ING_ERR_BAD_SIGNATURE: { statusCode: 401, message: 'invalid webhook signature' },
-  ING_ERR_INVALID_JSON: { statusCode: 400, message: 'body is not valid JSON' },
-  ING_ERR_NOT_AN_OBJECT: { statusCode: 400, message: 'body must be a JSON object' },
-  ING_ERR_MISSING_EVENT_TYPE: {
-    statusCode: 400,
-    message: 'body has no event type ("event" or "type")',
-  },
-  ING_ERR_MISSING_LOCATION_ID: { statusCode: 400, message: 'body has no locationId' },
   ING_ERR_BODY_TOO_LARGE: { statusCode: 413, message: 'body exceeds the size limit' },
   ING_ERR_UNSUPPORTED_MEDIA_TYPE: {
     statusCode: 415,

@@ -29,6 +29,14 @@ export function deriveEventId(body: Readonly<Record<string, unknown>>): {
   return { eventId: `sha256:${contentHash(body)}`, source: 'content-hash' };
 }
 
+/**
+ * The event ID of a body that is not a JSON object (not JSON, not UTF-8, or an array/string…):
+ * `sha256:` + the hash of its exact bytes, so a redelivery of the same bytes gets the same ID.
+ */
+export function bytesEventId(body: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+
 /** SHA-256 hex of the canonical JSON (sorted keys) without metadata.attempt/deliveredAt. */
 export function contentHash(body: Readonly<Record<string, unknown>>): string {
   return createHash('sha256')

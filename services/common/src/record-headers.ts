@@ -6,6 +6,8 @@ export const RAW_HEADERS = {
   eventId: 'event-id',
   eventType: 'event-type',
   locationId: 'location-id',
+  /** Only on agency-level events that name no location (e.g. a Company-level INSTALL). */
+  companyId: 'company-id',
   receivedAt: 'received-at',
   requestId: 'request-id',
   signatureScheme: 'signature-scheme',
@@ -31,6 +33,8 @@ export const DLQ_HEADERS = {
   failedAt: 'dlq-failed-at',
   attempts: 'dlq-attempts',
   stage: 'dlq-stage',
+  /** Only when the DLQ could not take the whole record: the original value's size in bytes. */
+  truncated: 'dlq-truncated',
 } as const;
 
 /** CloudEvents binary-mode headers (Kafka protocol binding) on every output record. */

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { INGRESS_ERRORS, IngressError } from '../../common/src/errors.js';
-import { deriveEventId } from '../../common/src/event-id.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
 import { RAW_HEADERS } from '../../common/src/record-headers.js';
 import { topicNames } from '../../common/src/topics.js';
@@ -13,9 +12,9 @@ import { UNSIGNED } from './signature.js';
 import {
   isIdentityEncoding,
   isJsonContentType,
-  parseWebhook,
   traceparentOf,
   usableRequestId,
+  webhookFacts,
 } from './validation.js';
 
 declare module 'fastify' {
@@ -37,7 +36,8 @@ export interface IngressDeps {
 /**
  * The ingress HTTP app (ARCHITECTURE.md §5), with nothing listening yet: tests drive it with
  * `app.inject()`, main.ts listens. Checks run in the order the statuses promise: 415 content
- * type, 413 size (both before the body is read), 401 signature, 400 JSON and shape, then Kafka.
+ * type, 413 size (both before the body is read), 401 signature, then Kafka. A signed body is
+ * never refused for its content: it is stored and the transformer decides what it means.
  */
 export function buildIngress(config: IngressConfig, deps: IngressDeps) {
   const logger = deps.logger ?? createLogger('ingress', config.LOG_LEVEL);
@@ -119,17 +119,23 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
       if (signature.scheme === UNSIGNED) {
         request.log.warn('accepted an UNSIGNED webhook (INGRESS_ALLOW_UNSIGNED=true)');
       }
-      const webhook = parseWebhook(body);
-      const { eventId } = deriveEventId(webhook.payload);
-      const headers: Record<string, string> = {
-        [RAW_HEADERS.eventId]: eventId,
-        [RAW_HEADERS.eventType]: webhook.eventType,
-        [RAW_HEADERS.locationId]: webhook.locationId,
-        [RAW_HEADERS.receivedAt]: new Date(receivedAt).toISOString(),
-        [RAW_HEADERS.requestId]: request.id,
-        [RAW_HEADERS.signatureScheme]: signature.scheme,
-        [RAW_HEADERS.contentType]: request.headers['content-type']!,
-      };
+      // From here on the event is GHL's and must not be lost: whatever the body holds, it goes
+      // to ghl.raw and gets 200. Headers the body cannot give are left out.
+      const webhook = webhookFacts(body);
+      const { eventId } = webhook;
+      const headers: Record<string, string> = { [RAW_HEADERS.eventId]: eventId };
+      if (webhook.eventType !== undefined) headers[RAW_HEADERS.eventType] = webhook.eventType;
+      if (webhook.locationId !== undefined) headers[RAW_HEADERS.locationId] = webhook.locationId;
+      if (webhook.companyId !== undefined) headers[RAW_HEADERS.companyId] = webhook.companyId;
+      headers[RAW_HEADERS.receivedAt] = new Date(receivedAt).toISOString();
+      headers[RAW_HEADERS.requestId] = request.id;
+      headers[RAW_HEADERS.signatureScheme] = signature.scheme;
+      headers[RAW_HEADERS.contentType] = request.headers['content-type']!;
+      if (!webhook.isObject)
+        request.log.info(
+          { eventId },
+          'stored a signed body that is not a JSON object; the transformer parks it in the DLQ',
+        );
       const traceparent = traceparentOf(request.headers.traceparent);
       if (traceparent !== undefined) headers[RAW_HEADERS.traceparent] = traceparent;
 

@@ -18,7 +18,11 @@ export interface NormalisedEvent {
   sourceEventType: string;
   /** undefined: the type has no NeuronX mapping (the unmapped-event policy decides). */
   mapping: EventMapping | undefined;
-  locationId: string;
+  /**
+   * GHL location id: `locationId`, or `id` for agency-level LocationCreate/LocationUpdate. Null
+   * only for unmapped agency-level events that name a company instead (e.g. a Company INSTALL).
+   */
+  locationId: string | null;
   companyId: string | null;
   /** Epoch millis. */
   occurredAt: number;
@@ -32,6 +36,9 @@ export interface NormalisedEvent {
 
 export type NormaliseResult =
   { ok: true; event: NormalisedEvent } | { ok: false; eventId: string; message: string };
+
+/** Agency-level GHL events that name their location in `id` instead of `locationId`. */
+const LOCATION_IN_ID = new Set(['LocationCreate', 'LocationUpdate']);
 
 /** GHL flat top-level fields that are envelope, not entity data. */
 const GHL_ENVELOPE_KEYS = new Set(['type', 'locationId', 'companyId', 'timestamp']);
@@ -88,7 +95,8 @@ const fail = (eventId: string, message: string): NormaliseResult => ({
 
 /**
  * Normalises a parsed JSON object. Fails (→ DLQ invalid_envelope) when there is no usable event
- * type, no string locationId, a seed envelope without a `data` object, or no receive time at all.
+ * type, a locationId that is not a non-blank string, no location at all (except an unmapped
+ * agency-level event that names its company), a seed envelope without a `data` object, or no receive time at all.
  * An unmapped type is not a failure here: the transform applies the unmapped-event policy.
  */
 export function normalise(body: Readonly<JsonObject>, raw: RawRecord): NormaliseResult {
@@ -103,11 +111,16 @@ export function normalise(body: Readonly<JsonObject>, raw: RawRecord): Normalise
     return fail(eventId, `event type must be a string, got ${kindOf(sourceEventType)}`);
   if (sourceEventType.trim() === '') return fail(eventId, 'event type is empty');
 
-  const locationId = body.locationId;
-  if (locationId === undefined || locationId === null) return fail(eventId, 'no locationId');
-  if (typeof locationId !== 'string')
-    return fail(eventId, `locationId must be a string, got ${kindOf(locationId)}`);
-  if (locationId.trim() === '') return fail(eventId, 'locationId is empty');
+  let locationId: string | null = null;
+  const rawLocation = body.locationId;
+  if (rawLocation === undefined || rawLocation === null) {
+    // Agency-level LocationCreate/LocationUpdate name the location they are about in `id`.
+    if (LOCATION_IN_ID.has(sourceEventType) && typeof body.id === 'string' && body.id.trim() !== '')
+      locationId = body.id;
+  } else if (typeof rawLocation !== 'string')
+    return fail(eventId, `locationId must be a string, got ${kindOf(rawLocation)}`);
+  else if (rawLocation.trim() === '') return fail(eventId, 'locationId is empty');
+  else locationId = rawLocation;
 
   let companyId: string | null = null;
   const rawCompany = body.companyId;
@@ -116,6 +129,13 @@ export function normalise(body: Readonly<JsonObject>, raw: RawRecord): Normalise
     companyId = String(rawCompany);
   else if (rawCompany !== undefined && rawCompany !== null)
     return fail(eventId, `companyId must be a string, got ${kindOf(rawCompany)}`);
+
+  const mapping = mappingFor(sourceEventType);
+  // Every NeuronX event belongs to a location. An agency-level event without one (a Company
+  // INSTALL) is still a valid envelope when it names its company: it is unmapped, and parked
+  // as such for a replay once a mapping exists.
+  if (locationId === null && (mapping !== undefined || companyId === null))
+    return fail(eventId, 'no locationId');
 
   let data: Readonly<JsonObject>;
   if (seed) {
@@ -129,7 +149,6 @@ export function normalise(body: Readonly<JsonObject>, raw: RawRecord): Normalise
     parseTimestamp(raw.headers[RAW_HEADERS.receivedAt]) ?? parseTimestamp(Number(raw.timestamp));
   if (receivedAt === undefined) return fail(eventId, 'no received-at header and no record time');
 
-  const mapping = mappingFor(sourceEventType);
   // occurredAt: the webhook's own timestamp; for creations the entity's dateAdded; else the
   // receive time. A present but unparseable timestamp falls back too (an otherwise good event
   // is worth more than a DLQ entry) and is kept as an attribute so nothing is lost.

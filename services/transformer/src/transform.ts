@@ -3,6 +3,7 @@
 // never throws because of what a record contains: every bad input becomes a DLQ (or skip)
 // decision with a reason code, so one bad record never stops a partition. Messages name fields
 // and types but never values, which may be personal data.
+import { isUtf8 } from 'node:buffer';
 import type { DlqReason } from '../../common/src/errors.js';
 import { deriveEventId } from '../../common/src/event-id.js';
 import type { DomainEventValues } from './generated/neuronx-events.js';
@@ -25,6 +26,9 @@ export function transform(raw: RawRecord, ctx: TransformContext): Decision {
   if (raw.value === null)
     return dlq(eventIdOf(raw), 'invalid_json', 'parse', 'record value is null');
 
+  // JSON is UTF-8 (RFC 8259); a replacement character must not stand in for bytes that were not.
+  if (!isUtf8(raw.value))
+    return dlq(eventIdOf(raw), 'invalid_json', 'parse', 'value is not valid UTF-8');
   let body: unknown;
   try {
     let text = raw.value.toString('utf8');
@@ -65,8 +69,12 @@ export function transform(raw: RawRecord, ctx: TransformContext): Decision {
       : dlq(eventId, 'unmapped_event_type', 'map', message);
   }
 
+  // normalise() gives every mapped event a location; this keeps the types honest.
+  const locationId = event.locationId;
+  if (locationId === null) return dlq(eventId, 'invalid_envelope', 'normalise', 'no locationId');
+
   // Outside any try: a failing tenant store is the loop's (transient) problem, not the record's.
-  const tenantId = ctx.tenantOf(event.locationId);
+  const tenantId = ctx.tenantOf(locationId);
   if (tenantId === undefined && ctx.unknownTenantPolicy === 'dlq')
     return dlq(eventId, 'unknown_tenant', 'tenant', 'locationId has no tenant mapping');
 
@@ -87,7 +95,7 @@ export function transform(raw: RawRecord, ctx: TransformContext): Decision {
     type: mapping.neuronxType,
     sourceEventType: event.sourceEventType,
     tenantId: tenantId ?? null,
-    locationId: event.locationId,
+    locationId,
     companyId: event.companyId,
     occurredAt: event.occurredAt,
     receivedAt: event.receivedAt,

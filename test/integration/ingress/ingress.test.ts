@@ -1,6 +1,6 @@
 // The ingress against the real broker of the integration stack: what lands in ghl.raw, how many,
 // and the acceptance statuses over real HTTP. Every test has its own topics (fresh prefix).
-import { sign } from 'node:crypto';
+import { randomUUID, sign } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signHmac } from '../../../services/ingress/src/hmac-signature.js';
 import {
@@ -10,6 +10,7 @@ import {
   testKafka,
   type FreshTopics,
 } from '../../helpers/integration.js';
+import { readPipelineOutputs, startTransformer } from '../../helpers/transformer-harness.js';
 import {
   postWebhook,
   seedContactCreated,
@@ -188,7 +189,7 @@ describe('ingress → ghl.raw on the real broker', () => {
     expect(record?.value?.equals(body)).toBe(true);
   });
 
-  it('gives the acceptance statuses over real HTTP: 401, 400, 413, 415; nothing reaches Kafka', async () => {
+  it('gives the acceptance statuses over real HTTP: 401, 413, 415 reach nothing; signed broken JSON is kept', async () => {
     const { ingress, topics } = await ingressWithTopics();
     const body = seedContactCreated(1);
     const wrong = await postWebhook(ingress.url, body, {
@@ -196,10 +197,10 @@ describe('ingress → ghl.raw on the real broker', () => {
     });
     expect([wrong.status, wrong.body.code]).toEqual([401, 'ING_ERR_BAD_SIGNATURE']);
     const broken = '{"event":"contact.created","locationId":';
-    const bad = await postWebhook(ingress.url, broken, {
+    const kept = await postWebhook(ingress.url, broken, {
       'x-webhook-signature': signHmac(broken, 's1'),
     });
-    expect([bad.status, bad.body.code]).toEqual([400, 'ING_ERR_INVALID_JSON']);
+    expect(kept.status).toBe(200);
     const huge = Buffer.alloc(2 * 1024 * 1024, 0x20);
     const big = await postWebhook(ingress.url, huge, {
       'x-webhook-signature': signHmac(huge, 's1'),
@@ -211,11 +212,13 @@ describe('ingress → ghl.raw on the real broker', () => {
     });
     expect([text.status, text.body.code]).toEqual([415, 'ING_ERR_UNSUPPORTED_MEDIA_TYPE']);
     const records = await readCommitted(kafka, [topics.names.raw], {
-      expected: 1,
-      timeoutMs: 2000,
+      expected: 2,
+      timeoutMs: 3000,
       settleMs: 0,
     });
-    expect(records).toHaveLength(0);
+    expect(records).toHaveLength(1);
+    expect(records[0]!.value!.toString()).toBe(broken);
+    expect(records[0]!.key!.toString()).toBe(kept.body.eventId);
   });
 
   it('is not ready and answers 429 at once while ghl.raw does not exist', async () => {
@@ -258,5 +261,71 @@ describe('ingress → ghl.raw on the real broker', () => {
       'ingress_requests_total{status="200",scheme="hmac",service="ingress"} 1',
     );
     expect(metrics).toContain('ingress_producer_ready{service="ingress"} 1');
+  });
+});
+
+// Real GHL retries only 429: any other refusal of a validly signed delivery loses the event for
+// good. These go through the real ingress, ghl.raw and a real transformer.
+describe('signed deliveries are never lost: ingress → ghl.raw → transformer', () => {
+  const sendSigned = (ingress: RunningIngress, body: Buffer) =>
+    postWebhook(ingress.url, body, {
+      'x-ghl-signature': sign(null, body, testKeys.ed25519.privateKey).toString('base64'),
+    });
+
+  it('agency-level LocationUpdate (no locationId) and a UTF-8 BOM body: 200, in ghl.raw, then a DLQ record with its reason and an output', async () => {
+    const { ingress, topics } = await ingressWithTopics();
+    const transformer = await startTransformer(topics);
+    cleanups.push(() => transformer.close());
+
+    const agency = Buffer.from(
+      `{"type":"LocationUpdate","id":"loc_sub_1","companyId":"co_1","name":"Downtown","webhookId":"wh-agency-${randomUUID()}"}`,
+    );
+    const install = Buffer.from(
+      `{"type":"INSTALL","appId":"app_1","installType":"Company","companyId":"co_1","webhookId":"wh-install-${randomUUID()}"}`,
+    );
+    const bom = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(
+        `{"type":"ContactCreate","locationId":"loc_bom","id":"c_bom","email":"bom@example.com","webhookId":"wh-bom-${randomUUID()}"}`,
+      ),
+    ]);
+    const answers = [];
+    for (const body of [agency, install, bom]) answers.push(await sendSigned(ingress, body));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    const [agencyId, installId, bomId] = answers.map((a) => a.body.eventId as string);
+
+    const raw = await readCommitted(kafka, [topics.names.raw], { expected: 3 });
+    expect(raw).toHaveLength(3);
+    const rawOf = (id: string) => raw.find((r) => r.key?.toString() === id)!;
+    expect(Buffer.compare(rawOf(agencyId!).value!, agency)).toBe(0);
+    expect(rawOf(agencyId!).headers).toMatchObject({
+      'event-type': 'LocationUpdate',
+      'location-id': 'loc_sub_1',
+    });
+    expect(rawOf(installId!).headers).toMatchObject({
+      'event-type': 'INSTALL',
+      'company-id': 'co_1',
+    });
+    expect(Buffer.compare(rawOf(bomId!).value!, bom)).toBe(0);
+
+    const { outputs, dlq } = await readPipelineOutputs(kafka, topics.names, {
+      expected: 3,
+      timeoutMs: 60_000,
+    });
+    expect(dlq.map((r) => [r.key?.toString(), r.headers['dlq-reason']]).sort()).toEqual(
+      [
+        [agencyId, 'unmapped_event_type'],
+        [installId, 'unmapped_event_type'],
+      ].sort(),
+    );
+    for (const r of dlq)
+      expect(Buffer.compare(r.value!, r.key!.toString() === agencyId ? agency : install)).toBe(0);
+    expect(outputs).toHaveLength(1);
+    expect(outputs[0]!.topic).toBe(topics.names.contact);
+    expect(outputs[0]!.decoded).toMatchObject({
+      eventId: bomId,
+      type: 'neuronx.contact.ingested',
+      locationId: 'loc_bom',
+    });
   });
 });

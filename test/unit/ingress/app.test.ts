@@ -1,9 +1,10 @@
 // The HTTP contract through app.inject(): every status, the order of checks, the record handed
 // to Kafka, error bodies and logs. Kafka itself is replaced by a recording sink here (and by
 // fault-injecting ones for 429/500); the real broker is exercised in test/integration/ingress.
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IngressError, type IngressErrorCode } from '../../../services/common/src/errors.js';
+import { deriveEventId } from '../../../services/common/src/event-id.js';
 import { createLogger } from '../../../services/common/src/logger.js';
 import { buildIngress, type IngressApp } from '../../../services/ingress/src/app.js';
 import type { RawRecord, RecordSink } from '../../../services/ingress/src/batching-producer.js';
@@ -239,19 +240,86 @@ describe('POST /webhooks/ghl: refusals, in the promised order', () => {
     expectError(await post(app, seedBody, hmac(reserialised)), 401, 'ING_ERR_BAD_SIGNATURE');
   });
 
-  it('400 for broken JSON, a non-object, no event type, no locationId (all correctly signed)', async () => {
+  it('stores every signed body that is not a usable envelope, answers 200, and leaves out the headers it cannot give', async () => {
     const { app, sink } = setup();
-    const cases: [string, IngressErrorCode][] = [
-      ['{"event":"contact.created",', 'ING_ERR_INVALID_JSON'],
-      ['', 'ING_ERR_INVALID_JSON'],
-      ['[1,2]', 'ING_ERR_NOT_AN_OBJECT'],
-      ['{"locationId":"l"}', 'ING_ERR_MISSING_EVENT_TYPE'],
-      ['{"event":"contact.created"}', 'ING_ERR_MISSING_LOCATION_ID'],
+    const cases: [string, Record<string, string>][] = [
+      ['{"event":"contact.created",', {}],
+      ['', {}],
+      ['[1,2]', {}],
+      ['{"locationId":"l"}', { 'location-id': 'l' }],
+      ['{"event":"contact.created"}', { 'event-type': 'contact.created' }],
     ];
-    for (const [body, code] of cases) {
-      expectError(await post(app, body, hmac(body)), 400, code);
+    for (const [body, facts] of cases) {
+      const res = await post(app, body, hmac(body));
+      expect(res.statusCode, body).toBe(200);
+      const record = sink.records.at(-1)!;
+      expect(Buffer.compare(record.value, Buffer.from(body))).toBe(0);
+      expect(record.key).toBe(res.json<{ eventId: string }>().eventId);
+      expect(record.headers['request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(record.headers).toEqual({
+        'event-id': record.key,
+        'received-at': '2026-01-03T10:30:00.123Z',
+        'request-id': record.headers['request-id'],
+        'signature-scheme': 'hmac',
+        'content-type': 'application/json',
+        ...facts,
+      });
     }
-    expect(sink.records).toHaveLength(0);
+    expect(sink.records).toHaveLength(cases.length);
+    // A body that is not a JSON object is keyed by the hash of its exact bytes.
+    expect(sink.records[0]!.key).toBe(
+      `sha256:${createHash('sha256').update('{"event":"contact.created",').digest('hex')}`,
+    );
+  });
+
+  it('agency-level LocationUpdate without locationId: 200, stored, keyed by the location in `id`', async () => {
+    const { app, sink } = setup();
+    const body = Buffer.from(
+      '{"type":"LocationUpdate","id":"loc_sub_1","companyId":"co_1","name":"Downtown","webhookId":"wh_loc_1"}',
+    );
+    const res = await post(app, body, edSig(body));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'accepted', eventId: 'wh_loc_1' });
+    expect(sink.records[0]!.headers).toMatchObject({
+      'event-type': 'LocationUpdate',
+      'location-id': 'loc_sub_1',
+    });
+    expect(sink.records[0]!.headers).not.toHaveProperty('company-id');
+  });
+
+  it('Company-level INSTALL with no location at all: 200, stored with its company', async () => {
+    const { app, sink } = setup();
+    const body = Buffer.from(
+      '{"type":"INSTALL","appId":"app_1","installType":"Company","companyId":"co_1","webhookId":"wh_inst_1"}',
+    );
+    const res = await post(app, body, edSig(body));
+    expect(res.statusCode).toBe(200);
+    expect(sink.records[0]!.key).toBe('wh_inst_1');
+    expect(sink.records[0]!.headers).toMatchObject({
+      'event-type': 'INSTALL',
+      'company-id': 'co_1',
+    });
+    expect(sink.records[0]!.headers).not.toHaveProperty('location-id');
+  });
+
+  it('UTF-8 BOM before the JSON, signed over all bytes: 200, stored byte for byte with its headers', async () => {
+    const { app, sink } = setup();
+    const body = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('{"event":"contact.created","locationId":"loc_bom","data":{"id":"c_bom"}}'),
+    ]);
+    const res = await post(app, body, hmac(body));
+    expect(res.statusCode).toBe(200);
+    expect(Buffer.compare(sink.records[0]!.value, body)).toBe(0);
+    expect(sink.records[0]!.headers).toMatchObject({
+      'event-type': 'contact.created',
+      'location-id': 'loc_bom',
+    });
+    // The same event without the BOM has the same ID: the BOM is encoding, not content.
+    expect(res.json<{ eventId: string }>().eventId).toBe(
+      deriveEventId({ event: 'contact.created', locationId: 'loc_bom', data: { id: 'c_bom' } })
+        .eventId,
+    );
   });
 
   it('checks the signature before the JSON: broken unsigned JSON is a 401', async () => {

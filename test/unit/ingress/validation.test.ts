@@ -1,22 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { IngressError } from '../../../services/common/src/errors.js';
+import { createHash } from 'node:crypto';
+import { deriveEventId } from '../../../services/common/src/event-id.js';
 import {
   isIdentityEncoding,
   isJsonContentType,
-  parseWebhook,
   traceparentOf,
   usableRequestId,
+  webhookFacts,
 } from '../../../services/ingress/src/validation.js';
 
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof IngressError ? err.code : 'not an IngressError';
-  }
-  return undefined;
-};
-const parse = (text: string) => parseWebhook(Buffer.from(text, 'utf8'));
+const facts = (text: string) => webhookFacts(Buffer.from(text, 'utf8'));
 
 describe('isJsonContentType', () => {
   it('accepts application/json with or without a UTF-8 charset, in any case', () => {
@@ -64,44 +57,71 @@ describe('isIdentityEncoding', () => {
   });
 });
 
-describe('parseWebhook', () => {
+describe('webhookFacts', () => {
   it('takes the seed envelope: event + locationId', () => {
-    const w = parse('{"event":"contact.created","locationId":"loc_1","data":{"id":"c"}}');
-    expect(w.eventType).toBe('contact.created');
-    expect(w.locationId).toBe('loc_1');
-    expect(w.payload).toMatchObject({ data: { id: 'c' } });
+    const w = facts('{"event":"contact.created","locationId":"loc_1","data":{"id":"c"}}');
+    expect(w).toMatchObject({ eventType: 'contact.created', locationId: 'loc_1', isObject: true });
+    expect(w.eventId).toBe(
+      deriveEventId({ event: 'contact.created', locationId: 'loc_1', data: { id: 'c' } }).eventId,
+    );
   });
 
   it('takes a real GHL flat payload: type + locationId, type kept as received', () => {
-    const w = parse('{"type":"ContactCreate","locationId":"ve9EPM428h8vShlRW1KT","id":"c"}');
+    const w = facts('{"type":"ContactCreate","locationId":"ve9EPM428h8vShlRW1KT","id":"c"}');
     expect(w.eventType).toBe('ContactCreate');
   });
 
   it('prefers event over type when both are present', () => {
     expect(
-      parse('{"event":"contact.created","type":"ContactCreate","locationId":"l"}').eventType,
+      facts('{"event":"contact.created","type":"ContactCreate","locationId":"l"}').eventType,
     ).toBe('contact.created');
   });
 
-  it('answers each malformed body with its own 400 code', () => {
-    expect(codeOf(() => parse('{"event":'))).toBe('ING_ERR_INVALID_JSON');
-    expect(codeOf(() => parse(''))).toBe('ING_ERR_INVALID_JSON');
-    expect(codeOf(() => parse('\uFEFF{"event":"a","locationId":"l"}'))).toBe(
-      'ING_ERR_INVALID_JSON',
+  it('never throws: a signed body that is not a usable envelope gets the facts it has', () => {
+    const bytesId = (text: string) =>
+      `sha256:${createHash('sha256').update(Buffer.from(text)).digest('hex')}`;
+    for (const text of ['{"event":', '', '[{"event":"a","locationId":"l"}]', 'null', '"text"'])
+      expect(facts(text), text).toEqual({
+        eventId: bytesId(text),
+        eventType: undefined,
+        locationId: undefined,
+        companyId: undefined,
+        isObject: false,
+      });
+    expect(facts('{"locationId":"l"}')).toMatchObject({ eventType: undefined, locationId: 'l' });
+    expect(facts('{"event":"a"}')).toMatchObject({ eventType: 'a', locationId: undefined });
+    expect(facts('{"event":"a","locationId":"  "}').locationId).toBeUndefined();
+    expect(facts('{"event":"a","data":{"locationId":"l"}}').locationId).toBeUndefined();
+  });
+
+  it('treats bytes that are not UTF-8 as not JSON', () => {
+    const body = Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]);
+    expect(webhookFacts(body).isObject).toBe(false);
+  });
+
+  it('skips a UTF-8 BOM before the JSON', () => {
+    expect(facts('\uFEFF{"event":"a","locationId":"l"}')).toMatchObject({
+      eventType: 'a',
+      locationId: 'l',
+      isObject: true,
+    });
+  });
+
+  it('takes the location of an agency-level LocationCreate/LocationUpdate from `id`', () => {
+    expect(
+      facts('{"type":"LocationUpdate","id":"loc_sub_1","companyId":"co_1","name":"Downtown"}'),
+    ).toMatchObject({ eventType: 'LocationUpdate', locationId: 'loc_sub_1', companyId: undefined });
+    expect(facts('{"type":"LocationCreate","id":"loc_new","companyId":"co_1"}').locationId).toBe(
+      'loc_new',
     );
-    expect(codeOf(() => parse('[{"event":"a","locationId":"l"}]'))).toBe('ING_ERR_NOT_AN_OBJECT');
-    expect(codeOf(() => parse('null'))).toBe('ING_ERR_NOT_AN_OBJECT');
-    expect(codeOf(() => parse('"text"'))).toBe('ING_ERR_NOT_AN_OBJECT');
-    expect(codeOf(() => parse('{"locationId":"l"}'))).toBe('ING_ERR_MISSING_EVENT_TYPE');
-    expect(codeOf(() => parse('{"event":"","locationId":"l"}'))).toBe('ING_ERR_MISSING_EVENT_TYPE');
-    expect(codeOf(() => parse('{"event":42,"locationId":"l"}'))).toBe('ING_ERR_MISSING_EVENT_TYPE');
-    expect(codeOf(() => parse('{"event":"a"}'))).toBe('ING_ERR_MISSING_LOCATION_ID');
-    expect(codeOf(() => parse('{"event":"a","locationId":"  "}'))).toBe(
-      'ING_ERR_MISSING_LOCATION_ID',
-    );
-    expect(codeOf(() => parse('{"event":"a","data":{"locationId":"l"}}'))).toBe(
-      'ING_ERR_MISSING_LOCATION_ID',
-    );
+    // Only those types: any other event's `id` is its entity, not a location.
+    expect(facts('{"type":"ContactCreate","id":"c_1"}').locationId).toBeUndefined();
+  });
+
+  it('names the company of an agency-level event without a location', () => {
+    expect(
+      facts('{"type":"INSTALL","installType":"Company","companyId":"co_1","appId":"a"}'),
+    ).toMatchObject({ eventType: 'INSTALL', locationId: undefined, companyId: 'co_1' });
   });
 });
 

@@ -115,6 +115,22 @@ describe('normalise: both input formats to one internal event', () => {
     );
   });
 
+  it('takes the location of an agency-level LocationCreate/LocationUpdate from `id`', () => {
+    const event = ok({ type: 'LocationUpdate', id: 'loc_sub_1', companyId: 'co_1', name: 'D' });
+    expect(event).toMatchObject({ locationId: 'loc_sub_1', companyId: 'co_1', mapping: undefined });
+    expect(event.data).toMatchObject({ id: 'loc_sub_1', name: 'D' });
+    // Any other type's `id` is its entity: a mapped event without locationId still fails.
+    expect(failure({ type: 'ContactCreate', id: 'c_1', companyId: 'co_1' })).toMatch(
+      /no locationId/,
+    );
+  });
+
+  it('accepts an unmapped agency-level event that names only its company', () => {
+    const event = ok({ type: 'INSTALL', installType: 'Company', companyId: 'co_1' });
+    expect(event).toMatchObject({ locationId: null, companyId: 'co_1', mapping: undefined });
+    expect(failure({ type: 'INSTALL', installType: 'Company' })).toMatch(/no locationId/);
+  });
+
   it('stringifies a numeric companyId and treats an empty one as absent', () => {
     expect(ok(seed({ companyId: 42 })).companyId).toBe('42');
     expect(ok(seed({ companyId: '' })).companyId).toBeNull();

@@ -215,6 +215,37 @@ describe('transform: DLQ reasons', () => {
   });
 });
 
+describe('transform: agency-level events and bodies the ingress stores unseen', () => {
+  it('agency-level LocationUpdate without locationId: unmapped_event_type (replayable), not invalid_envelope', () => {
+    const body = Buffer.from(
+      '{"type":"LocationUpdate","id":"loc_sub_1","companyId":"co_1","name":"Downtown"}',
+    );
+    const d = dlqOf(transform(rawRecordOf(body, { eventId: 'e-loc' }), context()));
+    expect(d).toMatchObject({ reason: 'unmapped_event_type', stage: 'map', eventId: 'e-loc' });
+    expect(d.message).toContain('LocationUpdate');
+  });
+
+  it('Company-level INSTALL with no location at all: unmapped_event_type, not invalid_envelope', () => {
+    const body = Buffer.from(
+      '{"type":"INSTALL","installType":"Company","companyId":"co_1","appId":"app_1"}',
+    );
+    const d = dlqOf(transform(rawRecordOf(body, { eventId: 'e-inst' }), context()));
+    expect(d).toMatchObject({ reason: 'unmapped_event_type', stage: 'map' });
+  });
+
+  it('an event with neither a location nor a company is still an invalid envelope', () => {
+    const d = dlqOf(transform(rawRecordOf(Buffer.from('{"type":"INSTALL"}')), context()));
+    expect(d).toMatchObject({ reason: 'invalid_envelope', stage: 'normalise' });
+    expect(d.message).toMatch(/no locationId/);
+  });
+
+  it('a body that is not UTF-8 is invalid_json, never decoded with replacement characters', () => {
+    const bytes = Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]);
+    const d = dlqOf(transform(rawRecordOf(bytes, { eventId: 'e-bin' }), context()));
+    expect(d).toMatchObject({ reason: 'invalid_json', stage: 'parse', eventId: 'e-bin' });
+  });
+});
+
 describe('transform: policies', () => {
   const unmapped = POISON_FIXTURES.find((p) => p.name === 'unmapped-ghl-type')!;
   const seedContact = SEED_FIXTURES.find((f) => f.name === 'contact.created')!;
