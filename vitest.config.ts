@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: unit tests need nothing running; integration tests get a real Kafka broker and
-// schema registry from test/integration/global-setup.ts (external, testcontainers, or local jars).
+// Three projects: unit tests need nothing running; integration tests get a real Kafka broker and
+// schema registry from test/integration/global-setup.ts (external, testcontainers, or local jars);
+// the fault suite (`npm run test:faults`) starts its own stack because it kills its broker.
 export default defineConfig({
   test: {
     reporters: process.env.CI ? ['default'] : ['default'],
@@ -24,6 +25,20 @@ export default defineConfig({
           // Two cores are shared by the broker, the registry, the services under test and
           // vitest itself; two test files at a time keeps the suite fast without starving them.
           maxWorkers: 2,
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/faults/global-setup.ts'],
+          // One scenario at a time: each one loads the two cores and faults the shared broker.
+          maxWorkers: 1,
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
           pool: 'forks',
         },
       },

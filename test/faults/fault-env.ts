@@ -1,0 +1,44 @@
+// Settings of the fault suite and what its global setup hands to the scenarios. The defaults keep
+// the whole suite (5 scenarios, one 75 s outage) within ~6 minutes on the 2-core CI machine.
+import { join } from 'node:path';
+import { stackRoot } from '../../infra/local-stack/paths.js';
+import { int, loadConfig } from '../../services/common/src/config.js';
+
+/** The dedicated stack started by global-setup.ts. */
+export interface FaultStack {
+  brokers: string;
+  registryUrl: string;
+  /** Kafka's dir (server.properties, data/, kafka.pid): what the broker fault helpers take. */
+  kafkaDir: string;
+  kafkaPort: number;
+  controllerPort: number;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    faultStack: FaultStack;
+  }
+}
+
+export const faultConfig = loadConfig({
+  FAULTS_RATE: int({ default: 200, min: 1, max: 1000, describe: 'webhooks per second of load' }),
+  FAULTS_LONG_OUTAGE_S: int({
+    default: 75,
+    min: 1,
+    max: 600,
+    describe:
+      'broker-long-outage: seconds the broker stays down (longer than the consumer retries)',
+  }),
+  FAULTS_RECOVERY_LIMIT_S: int({
+    default: 5,
+    min: 1,
+    describe: 'largest accepted recovery_s (broker back -> first new commit)',
+  }),
+});
+
+/** The broker's heap: the suite's records are small, and 2 cores / shared memory favour less. */
+export const FAULTS_HEAP_MB = 512;
+
+/** Service logs and the result table of the last run (kept after the stack dir is removed). */
+export const reportDir = () => join(stackRoot(), 'faults-report');
+export const tableFile = () => join(reportDir(), 'table.txt');

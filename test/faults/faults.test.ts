@@ -1,0 +1,282 @@
+// `npm run test:faults`: real broker and process faults under ingress + transformer load, counted
+// by the independent Java verifier. The promise under test: every ingress 200 is in ghl.raw; every
+// ghl.raw record yields exactly one output or one DLQ record visible to read_committed consumers;
+// the pipeline keeps flowing and recovers by itself. One table row per scenario (report.ts).
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  killKafka,
+  pauseKafka,
+  restartKafka,
+  resumeKafka,
+} from '../../infra/local-stack/broker-faults.js';
+import { kafkaPid, stopKafka } from '../../infra/local-stack/kafka-server.js';
+import { faultConfig, FAULTS_HEAP_MB, reportDir, type FaultStack } from './fault-env.js';
+import { contactCreated } from './load.js';
+import { readTable, sample } from './report.js';
+import { runScenario, type FaultWindow, type ScenarioOutcome } from './scenario-runner.js';
+import { stopAllServices } from './services.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const LIMIT_S = faultConfig.FAULTS_RECOVERY_LIMIT_S;
+const LONG_S = faultConfig.FAULTS_LONG_OUTAGE_S;
+
+describe('pipeline under real broker and process faults', () => {
+  const stack: FaultStack = inject('faultStack');
+  const kafkaOptions = {
+    dir: stack.kafkaDir,
+    port: stack.kafkaPort,
+    controllerPort: stack.controllerPort,
+    heapMb: FAULTS_HEAP_MB,
+  };
+
+  /** Restarts the broker after a kill/stop on the same ports and data dir; reports the port-open time. */
+  const restart = async (): Promise<number> => {
+    let backAt = 0;
+    await restartKafka(kafkaOptions, (at) => (backAt = at));
+    return backAt;
+  };
+
+  beforeAll(() => {
+    console.log(
+      `[faults] rate ${faultConfig.FAULTS_RATE}/s, long outage ${LONG_S}s, recovery limit ${LIMIT_S}s; logs in ${reportDir()}`,
+    );
+  });
+
+  // Whatever a failed scenario left behind, the next one gets a running, unfrozen broker.
+  afterEach(async () => {
+    await stopAllServices();
+    if (kafkaPid(stack.kafkaDir) === undefined) await restart();
+    else resumeKafka(stack.kafkaDir);
+  });
+
+  afterAll(async () => {
+    await stopAllServices();
+    console.log(`\n[faults] results:\n${readTable()}`);
+  });
+
+  /** Assertions every scenario shares: counted, nothing lost or repeated, no 5xx. */
+  function expectExactlyOnce(o: ScenarioOutcome): void {
+    const why = evidence(o);
+    expect(o.error?.message, `scenario could not be counted${why}`).toBeUndefined();
+    const row = o.row;
+    if (!row) return;
+    expect.soft(row.ok, 'no webhook was accepted at all').toBeGreaterThan(0);
+    expect.soft(row.lost.length, `lost: ${sample(row.lost)}${why}`).toBe(0);
+    expect
+      .soft(row.ackedNotInRaw.length, `200 but not in ghl.raw: ${sample(row.ackedNotInRaw)}`)
+      .toBe(0);
+    expect.soft(row.missing.length, `missing: ${sample(row.missing)}${why}`).toBe(0);
+    expect.soft(row.duplicated.length, `duplicated: ${sample(row.duplicated)}${why}`).toBe(0);
+    expect.soft(row.unexpected.length, `unexpected: ${sample(row.unexpected)}`).toBe(0);
+    expect.soft(row.serverErrors, `5xx answers${why}`).toBe(0);
+  }
+
+  /** Recovery within the limit and /readyz: 503 during the outage, 200 afterwards, on both services. */
+  function expectRecovered(o: ScenarioOutcome, opts: { readiness: boolean }): void {
+    const why = evidence(o);
+    const recovery = o.row?.recoveryS;
+    expect
+      .soft(recovery, `the transformer never committed again after the fault${why}`)
+      .not.toBeNull();
+    if (typeof recovery === 'number')
+      expect.soft(recovery, `recovery_s over ${LIMIT_S}s${why}`).toBeLessThanOrEqual(LIMIT_S);
+    if (!opts.readiness) return;
+    for (const service of Object.keys(o.readinessAfter)) {
+      const during = o.readinessDuring[service] ?? {};
+      expect
+        .soft(
+          during['503'] ?? 0,
+          `${service} /readyz never answered 503 during the outage: ${JSON.stringify(during)}`,
+        )
+        .toBeGreaterThan(0);
+      expect.soft(o.readinessAfter[service], `${service} /readyz at the end`).toBe('200');
+    }
+  }
+
+  /** Service log digests appended to failure messages (and to evidence.txt). */
+  function evidence(o: ScenarioOutcome): string {
+    const text = Object.entries(o.evidence)
+      .map(
+        ([s, lines]) =>
+          `  ${s}:\n${lines.map((l) => `    ${l}`).join('\n') || '    (nothing at warn+)'}`,
+      )
+      .join('\n');
+    return `\nservice logs (warn+):\n${text}`;
+  }
+
+  const record = (o: ScenarioOutcome) => {
+    const digest = evidence(o);
+    appendFileSync(join(reportDir(), 'evidence.txt'), `${o.text}\n${digest}\n\n`);
+    console.log(digest);
+  };
+
+  it('broker-kill9: kill -9 the broker mid-load, restart it 5 s later on the same ports and data', async () => {
+    const o = await runScenario(stack, {
+      name: 'broker-kill9',
+      beforeS: 5,
+      afterS: 8,
+      async fault({ log }): Promise<FaultWindow> {
+        const downAt = Date.now();
+        log(`kill -9 broker pid ${await killKafka(stack.kafkaDir)}`);
+        await sleep(5000);
+        const backAt = await restart();
+        log(
+          `broker restarted (pid ${kafkaPid(stack.kafkaDir)}), port open ${((backAt - downAt) / 1000).toFixed(1)}s after the kill`,
+        );
+        return { downAt, backAt };
+      },
+    });
+    record(o);
+    expectExactlyOnce(o);
+    expectRecovered(o, { readiness: true });
+  }, 240_000);
+
+  it('broker-sigstop: SIGSTOP the broker for 10 s, then SIGCONT', async () => {
+    const o = await runScenario(stack, {
+      name: 'broker-sigstop',
+      beforeS: 5,
+      afterS: 8,
+      async fault({ log }): Promise<FaultWindow> {
+        const downAt = Date.now();
+        log(`SIGSTOP broker pid ${pauseKafka(stack.kafkaDir)}`);
+        try {
+          await sleep(10_000);
+        } finally {
+          resumeKafka(stack.kafkaDir);
+        }
+        const backAt = Date.now();
+        log('SIGCONT broker');
+        return { downAt, backAt };
+      },
+    });
+    record(o);
+    expectExactlyOnce(o);
+    expectRecovered(o, { readiness: true });
+  }, 240_000);
+
+  it(
+    `broker-long-outage: broker stopped ${LONG_S} s (past the consumer's retry budget), then restarted`,
+    async () => {
+      const o = await runScenario(stack, {
+        name: 'broker-long-outage',
+        beforeS: 5,
+        afterS: 10,
+        async fault({ log }): Promise<FaultWindow> {
+          const downAt = Date.now();
+          log(`broker stopped (${await stopKafka(stack.kafkaDir)}) for ${LONG_S}s`);
+          await sleep(LONG_S * 1000);
+          const backAt = await restart();
+          log(`broker restarted (pid ${kafkaPid(stack.kafkaDir)})`);
+          return { downAt, backAt };
+        },
+      });
+      record(o);
+      expectExactlyOnce(o);
+      expect
+        .soft(o.transformersAlive, `the transformer did not survive the outage${evidence(o)}`)
+        .toEqual([true]);
+      expectRecovered(o, { readiness: true });
+    },
+    (LONG_S + 240) * 1000,
+  );
+
+  it('transformer-sigstop: one of two transformers frozen past its session timeout, then resumed as a zombie', async () => {
+    let takeoverS: number | undefined;
+    const o = await runScenario(stack, {
+      name: 'transformer-sigstop',
+      transformers: 2,
+      beforeS: 6,
+      afterS: 10,
+      async fault({ log, admin, group, names, transformers }): Promise<FaultWindow> {
+        const frozen = transformers[0]!;
+        const committed = async () => {
+          const [t] = await admin.fetchOffsets({ groupId: group, topics: [names.raw] });
+          return new Map(t?.partitions.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
+        };
+        const atStop = await committed();
+        const downAt = Date.now();
+        frozen.child.kill('SIGSTOP');
+        log(`SIGSTOP ${frozen.name} (pid ${frozen.pid}); session timeout 6 s`);
+        // Takeover: every partition's committed offset moved past where it was at the SIGSTOP,
+        // i.e. the frozen instance's partitions are committed by the other one.
+        try {
+          const until = Date.now() + 14_000;
+          while (Date.now() < until) {
+            const now = await committed().catch(() => undefined);
+            if (
+              takeoverS === undefined &&
+              now &&
+              [...atStop].every(([p, off]) => (now.get(p) ?? -1n) > off)
+            )
+              takeoverS = (Date.now() - downAt) / 1000;
+            await sleep(250);
+          }
+        } finally {
+          frozen.child.kill('SIGCONT');
+        }
+        const backAt = Date.now();
+        log(
+          `SIGCONT ${frozen.name}; takeover by the other instance ${takeoverS === undefined ? 'NOT seen' : `after ${takeoverS.toFixed(1)}s`}`,
+        );
+        return {
+          backAt,
+          notes: [
+            `frozen 14 s; every partition committed by the survivor ${takeoverS === undefined ? 'never' : `${takeoverS.toFixed(1)}s`} after SIGSTOP; recovery_s counts from SIGCONT`,
+          ],
+        };
+      },
+    });
+    record(o);
+    expectExactlyOnce(o);
+    expect
+      .soft(takeoverS, `the survivor never took the frozen partitions over${evidence(o)}`)
+      .toBeDefined();
+    expectRecovered(o, { readiness: false });
+  }, 240_000);
+
+  it('poison-output: a webhook just under 1 MiB whose Avro output exceeds the output topic limit goes to the DLQ; the partition keeps flowing', async () => {
+    let poisonId = '';
+    let poisonStatus = 0;
+    const o = await runScenario(stack, {
+      name: 'poison-output',
+      // The Avro output is within ~100 bytes of the body's size (data.notes lands in `attributes`),
+      // so against the broker default (1 MiB + 12) it may or may not fit; 1,000,000 makes the
+      // overflow certain while a normal batch of small contacts stays far below it.
+      topics: (specs) =>
+        specs.map((s) =>
+          s.key === 'contact'
+            ? { ...s, configs: { ...s.configs, 'max.message.bytes': '1000000' } }
+            : s,
+        ),
+      beforeS: 3,
+      afterS: 8,
+      async fault({ log, load, prefix }): Promise<FaultWindow> {
+        poisonId = `${prefix}poison`;
+        const base = contactCreated(poisonId, 999_999, { notes: '' });
+        const body = contactCreated(poisonId, 999_999, {
+          notes: 'x'.repeat(1_048_576 - 300 - base.length),
+        });
+        const res = await load.sendOne(body);
+        poisonStatus = res.status;
+        log(`poison ${poisonId}: ${body.length} bytes -> HTTP ${res.status}`);
+        return { notes: [`poison ${body.length} bytes, HTTP ${res.status}`] };
+      },
+    });
+    record(o);
+    expectExactlyOnce(o);
+    expect.soft(poisonStatus, 'the ingress did not accept the poison body').toBe(200);
+    const row = o.row;
+    if (row) {
+      expect
+        .soft(
+          row.dlq,
+          `the poison is not alone in ghl.dlq (${JSON.stringify(row.dlqReasons)})${evidence(o)}`,
+        )
+        .toBe(1);
+      expect.soft(Object.keys(row.dlqReasons), 'a DLQ record without dlq-reason').not.toEqual([]);
+      expect.soft(row.dlqIds, `the poison is not in ghl.dlq${evidence(o)}`).toContain(poisonId);
+    }
+  }, 240_000);
+});

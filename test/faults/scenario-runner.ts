@@ -1,0 +1,395 @@
+// One fault scenario from start to count: fresh topics under their own prefix, a real ingress and
+// real transformer(s) as child processes, webhook load, the scenario's fault, then the pipeline
+// drains and the independent Java verifier (infra/verifier) counts what read_committed consumers
+// see. While it runs, /readyz of every service and the transformers' `processed` counters are
+// sampled, which gives the readiness during the outage and the recovery time.
+import { randomUUID } from 'node:crypto';
+import type { Admin } from 'kafkajs';
+import { verifyCommitted, type VerifyReport } from '../../infra/verifier/verifier.js';
+import { createKafka } from '../../services/common/src/kafka-client.js';
+import { applyTopics } from '../../services/common/src/topic-apply.js';
+import {
+  DOMAIN_KEYS,
+  topicNames,
+  topicSpecs,
+  type TopicNames,
+  type TopicSpec,
+} from '../../services/common/src/topics.js';
+import { faultConfig, type FaultStack } from './fault-env.js';
+import { LoadGenerator, type LoadStats } from './load.js';
+import {
+  appendToTable,
+  buildRow,
+  formatFailedRow,
+  formatRow,
+  logDigest,
+  type Row,
+} from './report.js';
+import {
+  processedCount,
+  readyz,
+  spawnIngress,
+  spawnTransformer,
+  waitReady,
+  type ServiceChild,
+} from './services.js';
+
+const PARTITIONS = 3;
+/** How long the transformer gets to catch up after the load; a healthy one needs a second or two. */
+const DRAIN_TIMEOUT_MS = 30_000;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** What a scenario's fault hands back: when the outage began and when the broker/process was back. */
+export interface FaultWindow {
+  /** The fault was injected (kill, SIGSTOP, stop). */
+  downAt?: number;
+  /** The broker's port accepts connections again / SIGCONT was sent. */
+  backAt?: number;
+  /** Scenario-specific facts for the report (takeover time, poison ID, …). */
+  notes?: string[];
+}
+
+export interface ScenarioContext {
+  name: string;
+  stack: FaultStack;
+  prefix: string;
+  names: TopicNames;
+  ingress: ServiceChild;
+  transformers: ServiceChild[];
+  load: LoadGenerator;
+  /** A timeline line on the console: `[faults] <scenario> +12.3s <msg>`. */
+  log(msg: string): void;
+  admin: Admin;
+  group: string;
+}
+
+export interface ScenarioSpec {
+  name: string;
+  /** Transformer instances in the group (default 1). */
+  transformers?: number;
+  /** Adjusts the topics before they are created (e.g. a lower max.message.bytes). */
+  topics?: (specs: TopicSpec[]) => TopicSpec[];
+  /** Seconds of load before the fault. */
+  beforeS: number;
+  /** Seconds of load after the fault returned. */
+  afterS: number;
+  /** Injects the fault while the load runs; resolves once the broker/process is back. */
+  fault(ctx: ScenarioContext): Promise<FaultWindow>;
+}
+
+export interface ReadinessSample {
+  at: number;
+  service: string;
+  status: number | 'timeout' | 'down';
+}
+
+export interface ScenarioOutcome {
+  row?: Row;
+  /** Why there is no row (setup or verifier failure), with the error. */
+  error?: Error;
+  window: FaultWindow;
+  readiness: ReadinessSample[];
+  /** Per service: statuses answered within the outage window, and the last answer at the end. */
+  readinessDuring: Record<string, Record<string, number>>;
+  readinessAfter: Record<string, string>;
+  /** Transformers still running when the scenario ended (before they were stopped). */
+  transformersAlive: boolean[];
+  /** How each service ended when stopped ("exit 0", "signal SIGKILL", …). */
+  stopped: string[];
+  /** Warn+ log digests of each service, for failure messages. */
+  evidence: Record<string, string[]>;
+  details: string[];
+  text: string;
+}
+
+/** Runs `spec` on the dedicated stack; never throws for the pipeline's failures, only records them. */
+export async function runScenario(
+  stack: FaultStack,
+  spec: ScenarioSpec,
+  secret = `faults-${randomUUID()}`,
+): Promise<ScenarioOutcome> {
+  const started = Date.now();
+  const log = (msg: string) =>
+    console.log(
+      `[faults] ${spec.name} +${((Date.now() - started) / 1000).toFixed(1)}s ${msg}`.trim(),
+    );
+  const prefix = `faults-${spec.name}-${randomUUID().slice(0, 6)}.`;
+  const names = topicNames(prefix);
+  const group = `${prefix}transformer`;
+  const env = { brokers: stack.brokers, registryUrl: stack.registryUrl, prefix };
+  const services: ServiceChild[] = [];
+  const readiness: ReadinessSample[] = [];
+  const processed = new Map<string, { at: number; value: number }[]>();
+  let window: FaultWindow = {};
+  let sampling = true;
+  let samplers: Promise<void> | undefined;
+  let load: LoadGenerator | undefined;
+  let stats: LoadStats | undefined;
+  let report: VerifyReport | undefined;
+  let error: Error | undefined;
+  const admin = createKafka({ brokers: [stack.brokers], clientId: `faults-${spec.name}` }).admin();
+  const transformers: ServiceChild[] = [];
+  try {
+    await admin.connect();
+    const specs = topicSpecs(prefix, { partitions: PARTITIONS });
+    await applyTopics(admin, spec.topics ? spec.topics(specs) : specs);
+
+    const ingress = await spawnIngress(`${spec.name}-ingress`, env, secret);
+    services.push(ingress);
+    for (let i = 0; i < (spec.transformers ?? 1); i++) {
+      const t = await spawnTransformer(`${spec.name}-transformer-${i + 1}`, env, group);
+      services.push(t);
+      transformers.push(t);
+    }
+    await Promise.all([
+      waitReady(ingress, 60_000),
+      ...transformers.map((t) => waitReady(t, 120_000)),
+    ]);
+    log(
+      `topics ${prefix}*, ingress pid ${ingress.pid}, transformer pid(s) ${transformers.map((t) => t.pid).join(', ')}: ready`,
+    );
+
+    samplers = Promise.all([
+      sampleEach(
+        services,
+        500,
+        () => sampling,
+        async (s) => {
+          const status = await readyz(s);
+          readiness.push({ at: Date.now(), service: s.name.slice(spec.name.length + 1), status });
+        },
+      ),
+      sampleEach(
+        transformers,
+        200,
+        () => sampling,
+        async (t) => {
+          const value = await processedCount(t);
+          if (value === undefined) return;
+          const series = processed.get(t.name) ?? [];
+          series.push({ at: Date.now(), value });
+          processed.set(t.name, series);
+        },
+      ),
+    ]).then(() => undefined);
+
+    load = new LoadGenerator({
+      url: `${ingress.baseUrl}/webhooks/ghl`,
+      secret,
+      rate: faultConfig.FAULTS_RATE,
+      idPrefix: prefix,
+      // Bounds in case a step below hangs: the whole scenario plus a minute, never unbounded.
+      maxEvents: faultConfig.FAULTS_RATE * (spec.beforeS + spec.afterS + 240),
+      maxSeconds: spec.beforeS + spec.afterS + 240,
+    });
+    load.start();
+    log(`load: ${faultConfig.FAULTS_RATE}/s signed contact.created`);
+    await sleep(spec.beforeS * 1000);
+
+    window = await spec.fault({
+      name: spec.name,
+      stack,
+      prefix,
+      names,
+      ingress,
+      transformers,
+      load,
+      log,
+      admin,
+      group,
+    });
+    await sleep(spec.afterS * 1000);
+    stats = await load.stop();
+    log(
+      `load stopped: sent ${stats.sent}, ${[...stats.statuses].map(([s, n]) => `${s}:${n}`).join(' ')}`,
+    );
+
+    const drained = await drain(stack, names, group, transformers, DRAIN_TIMEOUT_MS);
+    log(
+      drained
+        ? 'drained: the group committed the end of ghl.raw'
+        : `NOT drained after ${DRAIN_TIMEOUT_MS / 1000} s`,
+    );
+    report = await verifyCommitted({
+      brokers: stack.brokers,
+      topics: [names.raw, ...DOMAIN_KEYS.map((d) => names[d]), names.dlq],
+      timeoutMs: 60_000,
+      waitLsoMs: 15_000,
+    });
+    log(`verifier: ${report.records} records read_committed`);
+  } catch (err) {
+    error = err as Error;
+    log(`FAILED: ${error.message.split('\n')[0]}`);
+  } finally {
+    sampling = false;
+    await samplers;
+    if (load && !stats) stats = await load.stop();
+    await admin.disconnect().catch(() => undefined);
+  }
+
+  const transformersAlive = transformers.map((t) => t.alive());
+  const stopped = await Promise.all(services.map(async (s) => `${s.name} ${await s.stop()}`));
+  const evidence = Object.fromEntries(services.map((s) => [s.name, logDigest(s.logFile)]));
+  const recoveryS =
+    window.backAt === undefined ? undefined : recoverySeconds(processed, window.backAt);
+  const { during, after } = summariseReadiness(readiness, window);
+
+  const details = [
+    ...(window.downAt !== undefined && window.backAt !== undefined
+      ? [
+          `readyz during outage (${((window.backAt - window.downAt) / 1000).toFixed(1)}s): ${fmtReadiness(during)}; after: ${Object.entries(
+            after,
+          )
+            .map(([s, v]) => `${s} ${v}`)
+            .join(', ')}`,
+        ]
+      : []),
+    ...(window.backAt !== undefined && stats
+      ? [
+          `ingress answered 200 again ${secondsAfter(stats.acceptedAt, window.backAt)} after the fault ended`,
+        ]
+      : []),
+    ...(window.notes ?? []),
+  ];
+  let row: Row | undefined;
+  let text: string;
+  if (stats && report) {
+    row = buildRow(spec.name, stats, report, names, recoveryS);
+    const extras = [
+      Object.keys(row.other).length > 0 ? `other answers ${JSON.stringify(row.other)}` : '',
+      stats.skipped > 0 ? `skipped ${stats.skipped} slots (too many open requests)` : '',
+      row.rawIds !== row.rawRecords ? `ghl.raw distinct IDs ${row.rawIds}` : '',
+      row.missing.length || row.unexpected.length
+        ? `missing ${row.missing.length}, unexpected ${row.unexpected.length}`
+        : '',
+      Object.keys(row.dlqReasons).length > 0 ? `dlq reasons ${JSON.stringify(row.dlqReasons)}` : '',
+      row.hanging.length > 0 ? `hanging transactions ${row.hanging.join(' ')}` : '',
+      `transformers alive at the end: ${transformersAlive.join(', ')}; stopped: ${stopped.join(', ')}`,
+    ].filter((s) => s !== '');
+    text = formatRow(row, [...details, extras.join('; ')]);
+  } else {
+    text = formatFailedRow(spec.name, error?.message.split('\n')[0] ?? 'no verifier report');
+  }
+  appendToTable(text);
+  console.log(`\n${text}\n`);
+  return {
+    row,
+    error,
+    window,
+    readiness,
+    readinessDuring: during,
+    readinessAfter: after,
+    transformersAlive,
+    stopped,
+    evidence,
+    details,
+    text,
+  };
+}
+
+/** "1.2s" from `from` to the first timestamp after it, or "never". */
+function secondsAfter(times: number[], from: number): string {
+  const t = times.find((at) => at > from);
+  return t === undefined ? 'never' : `${((t - from) / 1000).toFixed(1)}s`;
+}
+
+/** Calls `fn` for every item every `everyMs` while `active()`; one slow item never stalls another. */
+async function sampleEach<T>(
+  items: T[],
+  everyMs: number,
+  active: () => boolean,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  await Promise.all(
+    items.map(async (item) => {
+      while (active()) {
+        const next = Date.now() + everyMs;
+        await fn(item);
+        const wait = next - Date.now();
+        if (wait > 0) await sleep(wait);
+      }
+    }),
+  );
+}
+
+/**
+ * Seconds from `backAt` to the first sample whose total of committed records (each transformer's
+ * last known counter, so a frozen instance does not look like a drop) exceeds the total at
+ * `backAt`; null when it never moved again.
+ */
+export function recoverySeconds(
+  series: Map<string, { at: number; value: number }[]>,
+  backAt: number,
+): number | null {
+  const events = [...series].flatMap(([name, s]) => s.map((p) => ({ name, ...p })));
+  events.sort((a, b) => a.at - b.at);
+  const last = new Map<string, number>();
+  const total = () => [...last.values()].reduce((a, b) => a + b, 0);
+  let baseline: number | undefined;
+  for (const e of events) {
+    if (e.at > backAt && baseline === undefined) baseline = total();
+    last.set(e.name, e.value);
+    if (baseline !== undefined && total() > baseline) return (e.at - backAt) / 1000;
+  }
+  return null;
+}
+
+/** Per service, the statuses seen inside [downAt, backAt], and the last status of the run. */
+function summariseReadiness(
+  samples: ReadinessSample[],
+  window: FaultWindow,
+): { during: Record<string, Record<string, number>>; after: Record<string, string> } {
+  const during: Record<string, Record<string, number>> = {};
+  const after: Record<string, string> = {};
+  for (const s of samples) {
+    after[s.service] = String(s.status);
+    if (window.downAt === undefined || window.backAt === undefined) continue;
+    if (s.at < window.downAt || s.at > window.backAt) continue;
+    const counts = (during[s.service] ??= {});
+    counts[String(s.status)] = (counts[String(s.status)] ?? 0) + 1;
+  }
+  return { during, after };
+}
+
+const fmtReadiness = (during: Record<string, Record<string, number>>) =>
+  Object.entries(during)
+    .map(
+      ([s, counts]) =>
+        `${s} ${Object.entries(counts)
+          .map(([status, n]) => `${status}x${n}`)
+          .join(' ')}`,
+    )
+    .join(', ') || 'no samples';
+
+/**
+ * Waits until the transformer group has committed the end of every ghl.raw partition (nothing
+ * left to transform), or `timeoutMs`, or until no transformer is alive. kafkajs is fine here: the
+ * count itself comes from the Java verifier.
+ */
+async function drain(
+  stack: FaultStack,
+  names: TopicNames,
+  group: string,
+  transformers: ServiceChild[],
+  timeoutMs: number,
+): Promise<boolean> {
+  const admin = createKafka({ brokers: [stack.brokers], clientId: 'faults-drain' }).admin();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    await admin.connect();
+    while (Date.now() < deadline && transformers.some((t) => t.alive())) {
+      try {
+        const ends = await admin.fetchTopicOffsets(names.raw);
+        const [committed] = await admin.fetchOffsets({ groupId: group, topics: [names.raw] });
+        const at = new Map(committed?.partitions.map((p) => [p.partition, p.offset]) ?? []);
+        if (ends.every((e) => at.get(e.partition) === e.offset)) return true;
+      } catch {
+        // Coordinator loading after a restart: ask again.
+      }
+      await sleep(500);
+    }
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
