@@ -10,6 +10,8 @@ export const DLQ_REASONS = [
   'schema_validation',
   'unknown_tenant',
   'retries_exhausted',
+  'output_too_large',
+  'output_rejected',
 ] as const;
 export type DlqReason = (typeof DLQ_REASONS)[number];
 
@@ -70,6 +72,10 @@ export const TRANSFORMER_ERRORS = {
   TRF_ERR_SCHEMA_VALIDATION: { retriable: false, dlqReason: 'schema_validation' },
   TRF_ERR_UNKNOWN_TENANT: { retriable: false, dlqReason: 'unknown_tenant' },
   TRF_ERR_RETRIES_EXHAUSTED: { retriable: false, dlqReason: 'retries_exhausted' },
+  /** An output (or its dedup changelog entry) is larger than its topic's max.message.bytes. */
+  TRF_ERR_OUTPUT_TOO_LARGE: { retriable: false, dlqReason: 'output_too_large' },
+  /** The broker rejected a record for good (INVALID_RECORD, a policy …) on every attempt. */
+  TRF_ERR_OUTPUT_REJECTED: { retriable: false, dlqReason: 'output_rejected' },
   TRF_ERR_REGISTRY_UNAVAILABLE: { retriable: true },
   TRF_ERR_KAFKA: { retriable: true },
   TRF_ERR_FENCED: { retriable: false },

@@ -1,15 +1,18 @@
 // The one place that loads kafkajs. Two reasons:
 //  1. kafkajs is CommonJS and builds its exports with a spread, which Node's ESM loader cannot
 //     see statically: most names do not work as named ESM imports.
-//  2. Two kafkajs internals are replaced, and must be in place before any kafkajs module loads
+//  2. Three kafkajs internals are replaced, and must be in place before any kafkajs module loads
 //     because kafkajs' modules capture them at load time: the faster protocol encoder
-//     (kafkajs-fast-encoder.ts) and the read_committed filter of aborted transactions, which
-//     kafkajs gets wrong when aborted transactions interleave (kafkajs-aborted-filter.ts).
+//     (kafkajs-fast-encoder.ts), the read_committed filter of aborted transactions, which
+//     kafkajs gets wrong when aborted transactions interleave (kafkajs-aborted-filter.ts), and
+//     the consumer group that keeps its member id across a consumer's crash-restart, so a broker
+//     outage does not cost a session timeout of rejoin wait (kafkajs-member-reuse.ts).
 // Types still come from 'kafkajs' directly (`import type`); values come from here (ESLint rule).
 import { createRequire } from 'node:module';
 import type * as KafkaJS from 'kafkajs';
 import { installAbortedFilter } from './kafkajs-aborted-filter.js';
 import { installFastEncoder } from './kafkajs-fast-encoder.js';
+import { installMemberReuse } from './kafkajs-member-reuse.js';
 
 const require = createRequire(import.meta.url);
 
@@ -21,6 +24,12 @@ export const fastEncoderActive = installFastEncoder(require);
  * return records of aborted transactions (kafkajs-aborted-filter.ts).
  */
 export const abortedFilterActive = installAbortedFilter(require);
+
+/**
+ * False only if something loaded kafkajs before this module: a consumer that crashes during a
+ * broker outage then rejoins as a new member and waits out its stale member's session timeout.
+ */
+export const memberReuseActive = installMemberReuse(require);
 
 const kafkajs = require('kafkajs') as typeof KafkaJS;
 

@@ -8,11 +8,13 @@ export interface MetricsServer {
 
 /**
  * A tiny HTTP endpoint for services without an HTTP API of their own: GET /metrics (Prometheus
- * text), /healthz (process up) and /readyz (the service's own readiness check).
+ * text), /healthz (liveness: the process answers) and /readyz (readiness: 200
+ * `{"status":"ready"}`, or 503 `{"status":"not ready","reasons":[…]}` with what `notReady`
+ * returned, e.g. "Kafka unreachable").
  */
 export async function startMetricsServer(
   registry: Registry,
-  opts: { host: string; port: number; ready: () => boolean },
+  opts: { host: string; port: number; notReady: () => readonly string[] },
 ): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -28,10 +30,14 @@ export async function startMetricsServer(
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     } else if (path === '/readyz') {
-      const ready = opts.ready();
+      const reasons = opts.notReady();
       res
-        .writeHead(ready ? 200 : 503, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ status: ready ? 'ready' : 'not ready' }));
+        .writeHead(reasons.length === 0 ? 200 : 503, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify(
+            reasons.length === 0 ? { status: 'ready' } : { status: 'not ready', reasons },
+          ),
+        );
     } else {
       res
         .writeHead(404, { 'content-type': 'application/json' })

@@ -3,6 +3,7 @@
 // SIGTERM/SIGINT (stop accepting, answer what is in flight, flush the producer, exit 0).
 import { ConfigError } from '../../common/src/config.js';
 import { createLogger } from '../../common/src/logger.js';
+import { exitCleanlyOnUnexpectedErrors } from '../../common/src/process-guards.js';
 import { buildIngress } from './app.js';
 import { loadIngressConfig, type IngressConfig } from './config.js';
 import { createKafkaSink } from './kafka-sink.js';
@@ -23,7 +24,7 @@ const producer = createKafkaSink(config, { logger, metrics });
 const app = buildIngress(config, { producer, logger, metrics });
 
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down: draining in-flight webhooks');
@@ -36,7 +37,7 @@ async function shutdown(signal: string): Promise<void> {
   try {
     await app.close();
     logger.info('shut down cleanly');
-    process.exit(0);
+    process.exit(exitCode);
   } catch (err) {
     logger.error({ err }, 'shutdown failed');
     process.exit(1);
@@ -44,6 +45,7 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.once('SIGINT', () => void shutdown('SIGINT'));
+exitCleanlyOnUnexpectedErrors(logger, shutdown);
 
 try {
   await app.listen({ host: config.INGRESS_HOST, port: config.INGRESS_PORT });

@@ -3,7 +3,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { createKafka, parseBrokers } from '../../common/src/kafka-client.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
 import { startMetricsServer, type MetricsServer } from '../../common/src/metrics-server.js';
-import { topicNames } from '../../common/src/topics.js';
+import { DOMAIN_KEYS, topicNames } from '../../common/src/topics.js';
 import { ChangelogReader } from './changelog-reader.js';
 import type { TransformerConfig } from './config.js';
 import { EosLoop } from './eos-loop.js';
@@ -11,6 +11,7 @@ import { createTransformerMetrics, type TransformerMetrics } from './metrics.js'
 import type { Encoder } from './partition-worker.js';
 import { registerSchemas } from './schema-catalog.js';
 import { TenantStore } from './tenant-store.js';
+import { TopicLimits } from './topic-limits.js';
 import { transform as defaultTransform } from './transform.js';
 import type { Decision, RawRecord, TransformContext } from './transform-types.js';
 
@@ -49,7 +50,7 @@ export function createTransformer(
   let reader: ChangelogReader | undefined;
   let loop: EosLoop | undefined;
   let server: MetricsServer | undefined;
-  let ready = false;
+  let started = false;
 
   async function start(): Promise<void> {
     const deadline = Date.now() + config.TRANSFORMER_START_TIMEOUT_MS;
@@ -57,13 +58,19 @@ export function createTransformer(
     server = await startMetricsServer(metrics.registry, {
       host: config.TRANSFORMER_METRICS_HOST,
       port: config.TRANSFORMER_METRICS_PORT,
-      ready: () => ready,
+      notReady: () => (!started ? ['starting'] : (loop?.notReadyReasons() ?? ['starting'])),
     });
     const encoder =
       deps.encoder ??
       (await registerSchemas(config.SCHEMA_REGISTRY_URL, names, { logger, deadline }));
     admin = kafka.admin();
     await admin.connect();
+    const limits = new TopicLimits(admin, [
+      ...DOMAIN_KEYS.map((d) => names[d]),
+      names.dlq,
+      names.dedup,
+    ]);
+    await limits.refresh();
     await tenants.follow(kafka, names.tenants, groupId, Math.max(1000, deadline - Date.now()));
     reader = new ChangelogReader(kafka, names.dedup, groupId, logger);
     await reader.start();
@@ -93,6 +100,7 @@ export function createTransformer(
         transform: deps.transform ?? defaultTransform,
         metrics,
         logger,
+        limits,
         settings: {
           groupId,
           dedupWindowMs: config.DEDUP_WINDOW_MS,
@@ -111,16 +119,17 @@ export function createTransformer(
         heartbeatIntervalMs: config.TRANSFORMER_HEARTBEAT_INTERVAL_MS,
         backoffInitialMs: config.TRANSFORMER_BACKOFF_INITIAL_MS,
         backoffMaxMs: config.TRANSFORMER_BACKOFF_MAX_MS,
+        kafkaStaleMs: config.TRANSFORMER_HEARTBEAT_INTERVAL_MS + 3000,
       },
       logger,
     );
     await loop.start();
-    ready = true;
+    started = true;
     logger.info({ group: groupId, input: names.raw, tenants: tenants.size }, 'transformer started');
   }
 
   async function close(): Promise<void> {
-    ready = false;
+    started = false;
     await loop?.stop();
     await reader?.stop().catch(() => undefined);
     await tenants.stop().catch(() => undefined);

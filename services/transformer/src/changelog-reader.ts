@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka } from 'kafkajs';
+import {
+  superviseConsumer,
+  type ConsumerSupervisor,
+} from '../../common/src/consumer-supervisor.js';
 import type { Logger } from '../../common/src/logger.js';
 import { MARKER_PREFIX, type DedupPartition } from './dedup-store.js';
 
@@ -24,6 +28,7 @@ export class ChangelogReader {
   private readonly consumer: Consumer;
   private readonly pending = new Map<number, PendingRestore>();
   private joined: Promise<void>;
+  private supervisor: ConsumerSupervisor | undefined;
 
   constructor(
     kafka: Kafka,
@@ -51,12 +56,14 @@ export class ChangelogReader {
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
-    await this.consumer.run({
+    const runConfig: ConsumerRunConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 4,
       eachBatch: (payload) => this.onBatch(payload),
-    });
+    };
+    this.supervisor = superviseConsumer(this.consumer, runConfig, this.logger);
+    await this.consumer.run(runConfig);
     await this.joined;
   }
 
@@ -81,8 +88,15 @@ export class ChangelogReader {
         );
       }, timeoutMs);
       this.pending.set(partition, { marker, into, records: 0, resolve, reject, timer });
-      this.consumer.seek({ topic: this.topic, partition, offset: '0' });
-      this.consumer.resume([{ topic: this.topic, partitions: [partition] }]);
+      try {
+        this.consumer.seek({ topic: this.topic, partition, offset: '0' });
+        this.consumer.resume([{ topic: this.topic, partitions: [partition] }]);
+      } catch (err) {
+        // The consumer crashed and is waiting to restart (kafkajs then throws here): fail this
+        // restore now; the takeover is retried with backoff.
+        this.finish(partition);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
     });
   }
 
@@ -91,6 +105,7 @@ export class ChangelogReader {
       this.finish(partition);
       p.reject(new Error('changelog reader stopped'));
     }
+    this.supervisor?.stop();
     await this.consumer.disconnect();
   }
 
@@ -98,7 +113,11 @@ export class ChangelogReader {
     const p = this.pending.get(partition);
     if (p) clearTimeout(p.timer);
     this.pending.delete(partition);
-    this.consumer.pause([{ topic: this.topic, partitions: [partition] }]);
+    try {
+      this.consumer.pause([{ topic: this.topic, partitions: [partition] }]);
+    } catch {
+      // Not running (crashed, restarting): a restarted consumer pauses idle partitions on join.
+    }
   }
 
   private async onBatch({ batch, resolveOffset, isStale }: EachBatchPayload): Promise<void> {

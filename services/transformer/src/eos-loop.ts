@@ -1,4 +1,8 @@
-import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig, EachBatchPayload } from 'kafkajs';
+import {
+  superviseConsumer,
+  type ConsumerSupervisor,
+} from '../../common/src/consumer-supervisor.js';
 import type { Logger } from '../../common/src/logger.js';
 import { isFencingError, isGroupMembershipError } from './kafka-errors.js';
 import { PartitionWorker, TransactionFailed, type WorkerDeps } from './partition-worker.js';
@@ -10,6 +14,8 @@ export interface LoopSettings {
   heartbeatIntervalMs: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
+  /** Kafka counts as unreachable (not ready) when no broker answered the consumer for this long. */
+  kafkaStaleMs: number;
 }
 
 /**
@@ -31,6 +37,11 @@ export class EosLoop {
   private assigned = new Set<number>();
   private stopping = false;
   private readonly workerDeps: WorkerDeps;
+  /** Joined and assigned; false from a crash or a rebalance until the next GROUP_JOIN. */
+  private inGroup = false;
+  /** When a broker last answered the consumer (any request: fetch, heartbeat, commit …). */
+  private lastResponseAt = 0;
+  private supervisor: ConsumerSupervisor | undefined;
 
   constructor(
     private readonly consumer: Consumer,
@@ -42,9 +53,25 @@ export class EosLoop {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
       this.onGroupJoin(payload.memberAssignment[deps.names.raw] ?? []),
     );
-    consumer.on(consumer.events.CRASH, ({ payload }) =>
-      logger.warn({ err: payload.error, restart: payload.restart }, 'consumer crashed'),
-    );
+    consumer.on(consumer.events.REBALANCING, () => (this.inGroup = false));
+    consumer.on(consumer.events.REQUEST, () => (this.lastResponseAt = Date.now()));
+    consumer.on(consumer.events.CRASH, () => (this.inGroup = false));
+  }
+
+  /**
+   * What keeps this instance from doing its job now; empty when it is ready. Not ready while no
+   * broker answers, while the consumer is crashed or (re)joining the group, and while a
+   * partition is being taken over (fence, dedup restore, committed offset).
+   */
+  notReadyReasons(): string[] {
+    const reasons: string[] = [];
+    if (this.stopping) return ['stopping'];
+    if (Date.now() - this.lastResponseAt > this.settings.kafkaStaleMs)
+      reasons.push('Kafka unreachable');
+    if (!this.inGroup) reasons.push('consumer not in its group (starting, rejoining or crashed)');
+    const restoring = [...this.workers.values()].filter((w) => w.restoring).map((w) => w.partition);
+    if (restoring.length > 0) reasons.push(`taking over partitions ${restoring.join(', ')}`);
+    return reasons;
   }
 
   get ownedPartitions(): number[] {
@@ -54,17 +81,23 @@ export class EosLoop {
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.deps.names.raw, fromBeginning: true });
-    await this.consumer.run({
+    const runConfig: ConsumerRunConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.onBatch(payload),
+    };
+    this.supervisor = superviseConsumer(this.consumer, runConfig, this.logger, {
+      initialMs: this.settings.backoffInitialMs,
+      maxMs: this.settings.backoffMaxMs,
     });
+    await this.consumer.run(runConfig);
   }
 
   /** Leaves the group, lets each partition's transaction in flight finish, closes the producers. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.supervisor?.stop();
     for (const timer of this.resumeTimers.values()) clearTimeout(timer);
     await this.consumer.disconnect();
     await Promise.all([...this.workers.values()].map((w) => w.close()));
@@ -73,6 +106,8 @@ export class EosLoop {
 
   private onGroupJoin(partitions: number[]): void {
     this.generation++;
+    this.inGroup = true;
+    this.lastResponseAt = Date.now();
     this.assigned = new Set(partitions);
     for (const [partition, worker] of this.workers) {
       if (this.assigned.has(partition)) {
@@ -174,7 +209,24 @@ export class EosLoop {
     return worker;
   }
 
+  /**
+   * Never throws: it runs detached (`void`) from the transaction pump. A failure inside it (the
+   * consumer may be crashed, and then seek and pause throw) is logged; the partition is then
+   * fetched again from its committed offset when the consumer rejoins.
+   */
   private async onFailure(
+    partition: number,
+    worker: PartitionWorker | undefined,
+    err: unknown,
+  ): Promise<void> {
+    try {
+      await this.handleFailure(partition, worker, err);
+    } catch (failure) {
+      this.logger.error({ partition, err: failure, cause: err }, 'failure handling failed');
+    }
+  }
+
+  private async handleFailure(
     partition: number,
     worker: PartitionWorker | undefined,
     err: unknown,
@@ -218,21 +270,40 @@ export class EosLoop {
     });
   }
 
+  // kafkajs' seek, pause and resume throw while a crashed consumer waits to restart ("Consumer
+  // group was not initialized"). Nothing is lost by skipping them then: the restarted consumer
+  // starts every partition from its committed offset, unpaused, and rejoins (GROUP_JOIN), after
+  // which each worker re-checks its offsets.
   private seek(partition: number, offset: bigint): void {
-    this.consumer.seek({ topic: this.deps.names.raw, partition, offset: offset.toString() });
+    this.guarded('seek', partition, () =>
+      this.consumer.seek({ topic: this.deps.names.raw, partition, offset: offset.toString() }),
+    );
   }
 
   private pauseFor(partition: number, ms: number, beforeResume: () => void): void {
     const topic = this.deps.names.raw;
-    this.consumer.pause([{ topic, partitions: [partition] }]);
+    this.guarded('pause', partition, () =>
+      this.consumer.pause([{ topic, partitions: [partition] }]),
+    );
     clearTimeout(this.resumeTimers.get(partition));
     this.resumeTimers.set(
       partition,
       setTimeout(() => {
         this.resumeTimers.delete(partition);
         beforeResume();
-        if (!this.stopping) this.consumer.resume([{ topic, partitions: [partition] }]);
+        if (!this.stopping)
+          this.guarded('resume', partition, () =>
+            this.consumer.resume([{ topic, partitions: [partition] }]),
+          );
       }, ms),
     );
+  }
+
+  private guarded(action: string, partition: number, call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.logger.warn({ err, partition, action }, 'consumer call skipped (consumer not running)');
+    }
   }
 }

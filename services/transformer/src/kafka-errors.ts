@@ -32,3 +32,27 @@ export function isGroupMembershipError(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Broker errors that reject a record (or the batch holding it) for good: resending the same bytes
+ * gets the same answer (Kafka protocol error codes; kafkajs surfaces them as KafkaJSProtocolError
+ * types, possibly wrapped). The worker isolates the offending record and dead-letters it instead
+ * of retrying its whole transaction forever.
+ */
+const PERMANENT_RECORD_TYPES = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_TIMESTAMP',
+  'POLICY_VIOLATION',
+  'UNSUPPORTED_FOR_MESSAGE_FORMAT',
+]);
+export function permanentRecordErrorType(err: unknown): string | undefined {
+  for (const e of errorChain(err)) if (e.type && PERMANENT_RECORD_TYPES.has(e.type)) return e.type;
+  return undefined;
+}
+
+/** A size rejection: the topic's limit may have changed since it was read. */
+export const isSizeError = (type: string | undefined): boolean =>
+  type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE';

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../common/src/config.js';
 import { createLogger } from '../../common/src/logger.js';
+import { exitCleanlyOnUnexpectedErrors } from '../../common/src/process-guards.js';
 import { createTransformer } from './app.js';
 import { loadTransformerConfig } from './config.js';
 
@@ -19,7 +20,7 @@ const logger = createLogger('transformer', config.LOG_LEVEL);
 const transformer = createTransformer(config, { logger });
 
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'stopping');
@@ -31,7 +32,7 @@ async function shutdown(signal: string): Promise<void> {
   try {
     await transformer.close();
     logger.info('stopped');
-    process.exit(0);
+    process.exit(exitCode);
   } catch (err) {
     logger.error({ err }, 'error while stopping');
     process.exit(1);
@@ -39,6 +40,7 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+exitCleanlyOnUnexpectedErrors(logger, shutdown);
 
 try {
   await transformer.start();

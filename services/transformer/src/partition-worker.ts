@@ -6,6 +6,8 @@ import { REPLAY_HEADERS } from '../../common/src/record-headers.js';
 import type { Domain, TopicNames } from '../../common/src/topics.js';
 import { ChangelogReader } from './changelog-reader.js';
 import { DedupPartition, dedupKey, encodeExpiry } from './dedup-store.js';
+import { truncateDlqMessage } from './dlq-truncation.js';
+import { isSizeError, permanentRecordErrorType } from './kafka-errors.js';
 import type { TransformerMetrics } from './metrics.js';
 import {
   dlqMessage,
@@ -16,13 +18,16 @@ import {
   RAW_TRACEPARENT,
   type DlqFailure,
 } from './record-builders.js';
-import { chunkTopicMessages } from './send-chunks.js';
+import { chunkTopicMessages, singleRecordBatchBytes } from './send-chunks.js';
+import type { TopicLimits } from './topic-limits.js';
 import type { Decision, DlqStage, RawRecord, TransformContext } from './transform-types.js';
 
-/** Per sendBatch call, well under the broker's default 1 MiB message.max.bytes (send-chunks.ts). */
+/** Per sendBatch call; a topic's part of it is also kept under its max.message.bytes (send-chunks.ts). */
 const MAX_SEND_BYTES = 768 * 1024;
 /** Per topic per sendBatch call: bounds kafkajs' quadratic per-partition grouping (send-chunks.ts). */
 const MAX_SEND_RECORDS_PER_TOPIC = 500;
+/** The last-resort DLQ record (after the DLQ rejected the whole one) stays this small. */
+const LAST_RESORT_DLQ_BYTES = 16 * 1024;
 
 export interface Encoder {
   /** Confluent wire format for `value` under the domain topic's registered schema; synchronous. */
@@ -57,15 +62,22 @@ export interface WorkerDeps {
   metrics: TransformerMetrics;
   logger: Logger;
   settings: WorkerSettings;
+  /** max.message.bytes of the output, DLQ and changelog topics. */
+  limits: TopicLimits;
   /** Called after each committed transaction (the loop resets the partition's backoff). */
   onCommitted?: (partition: number) => void;
 }
 
-/** A transaction that did not commit. `ambiguous`: it may have committed; the worker must re-init. */
+/**
+ * A transaction that did not commit. `ambiguous`: it may have committed; the worker must re-init.
+ * `rejectedAs`: it was aborted because the broker rejected a record for good (a Kafka error type
+ * such as MESSAGE_TOO_LARGE); the worker isolates that record instead of retrying the chunk.
+ */
 export class TransactionFailed extends Error {
   constructor(
     cause: unknown,
     readonly ambiguous: boolean,
+    readonly rejectedAs?: string,
   ) {
     super(`transaction failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
     this.name = 'TransactionFailed';
@@ -100,6 +112,16 @@ export class PartitionWorker {
   /** Set when a transaction failed: the queue was dropped and the partition is being rewound. */
   failed = false;
   private producer: Producer | undefined;
+  /**
+   * Set after a failed transaction. kafkajs rolls its idempotent sequence numbers back after any
+   * failed produce request, including for partitions the broker did append to in that request; a
+   * later batch reusing those numbers would be acknowledged as a duplicate and silently dropped.
+   * A fresh producer (InitProducerId: new epoch, sequences from 0) is the only safe way on.
+   */
+  private producerStale = false;
+  /** While set, records up to this offset go one per transaction, to find the one rejected. */
+  private isolateThrough: bigint | undefined;
+  private takingOver = false;
   /** Fetched, not yet committed records, in offset order, contiguous with the committed ones. */
   private queue: KafkaMessage[] = [];
   private firstAccepted: bigint | undefined;
@@ -130,19 +152,57 @@ export class PartitionWorker {
    * offset is read, which after the fence can no longer move under us.
    */
   async init(): Promise<void> {
-    const started = Date.now();
-    const { kafka, names, settings, reader } = this.deps;
-    this.producer = kafka.producer({
+    this.takingOver = true;
+    try {
+      await this.takeOver();
+    } finally {
+      this.takingOver = false;
+    }
+  }
+
+  /** True from the start of a takeover until its restore is complete (readiness reports it). */
+  get restoring(): boolean {
+    return this.takingOver;
+  }
+
+  private newProducer(): Producer {
+    return this.deps.kafka.producer({
       transactionalId: this.transactionalId,
       idempotent: true,
       maxInFlightRequests: 1,
-      transactionTimeout: settings.transactionTimeoutMs,
+      transactionTimeout: this.deps.settings.transactionTimeoutMs,
       // Same placement as kafkajs' default (Java murmur2), without its ~7 µs of Long arithmetic per key.
       createPartitioner: Murmur2Partitioner,
       // kafkajs retries CONCURRENT_TRANSACTIONS (the previous commit's markers still being written)
       // with this backoff; its 300 ms default would add that much to every other transaction.
       retry: { initialRetryTime: 10, multiplier: 1.5, maxRetryTime: 500, retries: 12 },
     });
+  }
+
+  /**
+   * Replaces the producer after a transaction that was cleanly aborted (see producerStale). The
+   * new producer's first transaction sends InitProducerId, which bumps the epoch: the dedup
+   * state and the committed offset are unchanged, so no restore is needed.
+   */
+  private async renewProducer(): Promise<Producer> {
+    const old = this.producer;
+    this.producer = undefined;
+    await old?.disconnect().catch(() => undefined);
+    const producer = this.newProducer();
+    await producer.connect();
+    if (this.closed) {
+      await producer.disconnect().catch(() => undefined);
+      throw new TransactionFailed(new Error('worker closed'), true);
+    }
+    this.producer = producer;
+    this.producerStale = false;
+    return producer;
+  }
+
+  private async takeOver(): Promise<void> {
+    const started = Date.now();
+    const { names, settings, reader } = this.deps;
+    this.producer = this.newProducer();
     await this.producer.connect();
     const marker = ChangelogReader.newMarker();
     const txn = await this.producer.transaction();
@@ -230,17 +290,61 @@ export class PartitionWorker {
       if (!first && transactionGapMs > 0) await new Promise((r) => setTimeout(r, transactionGapMs));
       first = false;
       if (this.closed || this.failed || this.held || this.queue.length === 0) break;
-      const chunk = this.queue.splice(0, max);
+      const chunk = this.queue.splice(0, this.chunkSize(max));
       this.wakeRoomWaiters();
       try {
         await this.runTransaction(this.deps.names.raw, chunk);
       } catch (err) {
+        if (err instanceof TransactionFailed && err.rejectedAs && (await this.isolate(chunk, err)))
+          continue;
         this.failed = true;
         this.queue = [];
         onFailure(err);
         return;
       }
     }
+  }
+
+  /** Records for the next transaction: one at a time while a rejected record is being isolated. */
+  private chunkSize(max: number): number {
+    const head = this.queue[0];
+    if (this.isolateThrough === undefined || !head) return max;
+    if (BigInt(head.offset) <= this.isolateThrough) return 1;
+    this.isolateThrough = undefined;
+    return max;
+  }
+
+  /**
+   * After the broker rejected a record of `chunk` for good (the transaction was aborted): puts
+   * the chunk back and retries it one record per transaction, so the rest commits and only the
+   * rejected record's attempts count; decide() dead-letters it after the configured attempts.
+   * Returns false once even its last-resort DLQ record was rejected: the caller then backs off
+   * and retries like any failure (an operator has to look at the DLQ topic).
+   */
+  private async isolate(chunk: KafkaMessage[], err: TransactionFailed): Promise<boolean> {
+    if (isSizeError(err.rejectedAs))
+      await this.deps.limits
+        .refresh()
+        .catch((e: unknown) => this.log.warn({ err: e }, 'topic limits not refreshed'));
+    this.queue.unshift(...chunk);
+    const last = chunk[chunk.length - 1] as KafkaMessage;
+    if (chunk.length > 1) {
+      this.isolateThrough = BigInt(last.offset);
+      this.log.warn(
+        { err, rejectedAs: err.rejectedAs, from: chunk[0]?.offset, through: last.offset },
+        'the broker rejected a record for good; retrying these records one per transaction',
+      );
+      return true;
+    }
+    const prior = this.attempts.get(last.offset);
+    const count = (prior?.count ?? 0) + 1;
+    this.attempts.set(last.offset, {
+      count,
+      error: `${err.rejectedAs}: ${(err.cause as Error)?.message ?? String(err.cause)}`,
+      stage: 'produce',
+    });
+    this.log.warn({ err, offset: last.offset, attempts: count }, 'the broker rejected a record');
+    return count <= this.deps.settings.maxRecordAttempts + 1;
   }
 
   /** Resolves once at most `limit` records are queued, the worker failed or closed, or after `ms`. */
@@ -284,7 +388,8 @@ export class PartitionWorker {
   async runTransaction(topic: string, messages: KafkaMessage[]): Promise<void> {
     if (this.closed || !this.producer)
       throw new TransactionFailed(new Error('worker closed'), true);
-    const run = this.transact(this.producer, topic, messages);
+    const producer = this.producerStale ? await this.renewProducer() : this.producer;
+    const run = this.transact(producer, topic, messages);
     this.inFlight = run;
     try {
       await run;
@@ -321,6 +426,7 @@ export class PartitionWorker {
         topicMessages,
         MAX_SEND_BYTES,
         MAX_SEND_RECORDS_PER_TOPIC,
+        this.deps.limits.limitOf,
       )) {
         await txn.sendBatch({ topicMessages: call, acks: -1 });
       }
@@ -337,6 +443,7 @@ export class PartitionWorker {
         this.log.warn({ records: messages.length, msSince: phases }, 'slow transaction');
       }
     } catch (err) {
+      this.producerStale = true;
       let aborted = false;
       if (!committing)
         aborted = await txn.abort().then(
@@ -344,7 +451,11 @@ export class PartitionWorker {
           () => false,
         );
       this.deps.metrics.transactions.inc({ result: 'abort' });
-      throw new TransactionFailed(err, !aborted);
+      throw new TransactionFailed(
+        err,
+        !aborted,
+        aborted ? permanentRecordErrorType(err) : undefined,
+      );
     }
 
     // Only now is the batch's dedup state real: apply it (tombstoned keys first, then new ones).
@@ -358,7 +469,7 @@ export class PartitionWorker {
 
   /** Decides every record of the chunk: output, DLQ, duplicate or skip. Throws only to retry. */
   private decide(topic: string, messages: KafkaMessage[], now: number): Plan {
-    const { names, settings, context, transform, encoder } = this.deps;
+    const { names, settings, context, transform, encoder, limits } = this.deps;
     const plan: Plan = {
       outputs: new Map(),
       dlq: [],
@@ -387,18 +498,26 @@ export class PartitionWorker {
         value: m.value,
         headers: m.headers,
       };
-      const toDlq = (failure: DlqFailure) => {
-        plan.dlq.push(dlqMessage(source, failure, now));
+      const toDlq = (failure: DlqFailure, lastResort = false) => {
+        let dlq = dlqMessage(source, failure, now);
+        const limit = limits.limitOf(names.dlq);
+        if (lastResort) dlq = truncateDlqMessage(dlq, Math.min(limit, LAST_RESORT_DLQ_BYTES));
+        else if (singleRecordBatchBytes(dlq) > limit) dlq = truncateDlqMessage(dlq, limit);
+        plan.dlq.push(dlq);
         plan.dlqByReason.set(failure.reason, (plan.dlqByReason.get(failure.reason) ?? 0) + 1);
       };
       const prior = this.attempts.get(m.offset);
       if (prior && prior.count >= settings.maxRecordAttempts) {
-        toDlq({
-          reason: 'retries_exhausted',
-          stage: prior.stage,
-          message: prior.error,
-          attempts: prior.count,
-        });
+        // A count past the limit means the broker rejected even the whole DLQ record.
+        toDlq(
+          {
+            reason: prior.stage === 'produce' ? 'output_rejected' : 'retries_exhausted',
+            stage: prior.stage,
+            message: prior.error,
+            attempts: prior.count,
+          },
+          prior.count > settings.maxRecordAttempts,
+        );
         continue;
       }
       const attempt = (prior?.count ?? 0) + 1;
@@ -457,28 +576,44 @@ export class PartitionWorker {
       const eventIdBytes =
         headers[RAW_EVENT_ID] === decision.eventId ? rawHeader(m.headers, RAW_EVENT_ID) : undefined;
       const outputTopic = names[decision.domain];
-      let bucket = plan.outputs.get(outputTopic);
-      if (!bucket) plan.outputs.set(outputTopic, (bucket = []));
-      bucket.push(
-        outputMessage({
-          key: decision.key,
-          value,
-          eventId: eventIdBytes ?? decision.eventId,
-          type: decision.type,
-          occurredAt: decision.occurredAt,
-          locationId:
-            typeof decision.value.locationId === 'string' ? decision.value.locationId : '',
-          traceparent: rawHeader(m.headers, RAW_TRACEPARENT),
-        }),
-      );
-      const typeKey = `${outputTopic}\u0000${decision.type}`;
-      plan.emittedByType.set(typeKey, (plan.emittedByType.get(typeKey) ?? 0) + 1);
-      plan.added.set(key, expiry);
-      plan.changelog.push({
+      const output = outputMessage({
+        key: decision.key,
+        value,
+        eventId: eventIdBytes ?? decision.eventId,
+        type: decision.type,
+        occurredAt: decision.occurredAt,
+        locationId: typeof decision.value.locationId === 'string' ? decision.value.locationId : '',
+        traceparent: rawHeader(m.headers, RAW_TRACEPARENT),
+      });
+      const entry: Message = {
         key: key === decision.eventId ? (eventIdBytes ?? key) : key,
         value: expiryBytes,
         partition: this.partition,
-      });
+      };
+      // The broker would reject the record for its size in every transaction: dead-letter it now.
+      const oversized = !limits.fits(outputTopic, output)
+        ? { topic: outputTopic, record: output }
+        : !limits.fits(names.dedup, entry)
+          ? { topic: names.dedup, record: entry }
+          : undefined;
+      if (oversized) {
+        toDlq({
+          reason: 'output_too_large',
+          stage: 'produce',
+          message:
+            `${oversized.topic} record of ${singleRecordBatchBytes(oversized.record)} bytes exceeds ` +
+            `the topic's max.message.bytes (${limits.limitOf(oversized.topic)})`,
+          attempts: attempt,
+        });
+        continue;
+      }
+      let bucket = plan.outputs.get(outputTopic);
+      if (!bucket) plan.outputs.set(outputTopic, (bucket = []));
+      bucket.push(output);
+      const typeKey = `${outputTopic}\u0000${decision.type}`;
+      plan.emittedByType.set(typeKey, (plan.emittedByType.get(typeKey) ?? 0) + 1);
+      plan.added.set(key, expiry);
+      plan.changelog.push(entry);
     }
     return plan;
   }

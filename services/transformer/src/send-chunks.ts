@@ -1,38 +1,81 @@
-import type { Message, TopicMessages } from 'kafkajs';
+import type { IHeaders, Message, TopicMessages } from 'kafkajs';
+
+/**
+ * Bytes a v2 record batch adds around its records: base offset (8), batch length (4), partition
+ * leader epoch (4), magic (1), CRC (4), attributes (2), last offset delta (4), first and max
+ * timestamps (8 + 8), producer id (8), producer epoch (2), base sequence (4), record count (4).
+ * The broker compares this whole size with the topic's max.message.bytes (Kafka protocol guide,
+ * "Record Batch"; the broker's log validation rejects a larger batch with MESSAGE_TOO_LARGE).
+ */
+export const RECORD_BATCH_OVERHEAD = 61;
+
+/**
+ * Encoded size in bytes of `m` as one record of a v2 record batch (Kafka protocol guide,
+ * "Record"): an upper bound, since the timestamp and offset deltas are counted at 5 bytes each.
+ * Header values given as arrays count once per value, as kafkajs writes one header per value.
+ */
+export function recordBytes(m: Message): number {
+  const key = byteLength(m.key);
+  const value = byteLength(m.value);
+  let body =
+    1 + // attributes
+    5 + // timestamp delta
+    5 + // offset delta
+    (m.key == null ? 1 : varintBytes(key) + key) +
+    (m.value == null ? 1 : varintBytes(value) + value);
+  let headerCount = 0;
+  body += headerBytes(m.headers, () => headerCount++);
+  body += varintBytes(headerCount);
+  return varintBytes(body) + body;
+}
+
+/** The size of the record batch that holds `m` alone: what a topic's max.message.bytes limits. */
+export const singleRecordBatchBytes = (m: Message): number =>
+  RECORD_BATCH_OVERHEAD + recordBytes(m);
 
 /**
  * kafkajs puts everything one sendBatch call holds for a partition into a single record batch
- * and never splits it, so a batch above the broker's message.max.bytes (1 MiB by default) is
- * rejected as a whole. Inside a transaction the same records can go out in several sendBatch
- * calls; this cuts them so that each call stays under `maxBytes` in total, hence every
- * partition's record batch does too.
+ * and never splits it, so a batch above the topic's max.message.bytes is rejected as a whole.
+ * Inside a transaction the same records can go out in several sendBatch calls; this cuts them so
+ * that each call stays under `maxBytes` in total, and each topic's part of a call (hence every
+ * partition's record batch) under `topicLimit(topic)`, the topic's max.message.bytes.
  *
  * It also caps the records of one topic per call: kafkajs groups a call's messages by partition
  * with an array spread per message (producer/groupMessagesPerPartition.js), quadratic in the
  * records per partition. The changelog sends a whole transaction to one partition, and at 2,000
  * records that grouping alone cost ~5% of the transformer's CPU.
+ *
+ * A single record larger than a limit goes out alone (the worker keeps such records out of a
+ * transaction beforehand; see partition-worker.ts).
  */
 export function chunkTopicMessages(
   topicMessages: readonly TopicMessages[],
   maxBytes: number,
   maxPerTopic = Number.POSITIVE_INFINITY,
+  topicLimit: (topic: string) => number = () => Number.POSITIVE_INFINITY,
 ): TopicMessages[][] {
   const calls: TopicMessages[][] = [];
   let current: TopicMessages[] = [];
   let currentBytes = 0;
   for (const { topic, messages } of topicMessages) {
+    const limit = topicLimit(topic) - RECORD_BATCH_OVERHEAD;
     let bucket: Message[] = [];
+    let bucketBytes = 0;
     for (const message of messages) {
-      const size = approximateSize(message);
-      if ((currentBytes + size > maxBytes && currentBytes > 0) || bucket.length >= maxPerTopic) {
+      const size = recordBytes(message);
+      const overCall = currentBytes + size > maxBytes && currentBytes > 0;
+      const overTopic = bucketBytes + size > limit && bucketBytes > 0;
+      if (overCall || overTopic || bucket.length >= maxPerTopic) {
         if (bucket.length > 0) current.push({ topic, messages: bucket });
         calls.push(current);
         current = [];
         bucket = [];
         currentBytes = 0;
+        bucketBytes = 0;
       }
       bucket.push(message);
       currentBytes += size;
+      bucketBytes += size;
     }
     if (bucket.length > 0) current.push({ topic, messages: bucket });
   }
@@ -40,19 +83,31 @@ export function chunkTopicMessages(
   return calls;
 }
 
-/** Record size on the wire, near enough: payload bytes plus per-record and per-header framing. */
-function approximateSize(m: Message): number {
-  let size = 24 + byteLength(m.key) + byteLength(m.value);
-  if (m.headers) {
-    for (const name in m.headers) {
-      const v = m.headers[name];
-      size +=
-        8 +
-        name.length +
-        (Array.isArray(v) ? v.reduce((n, x) => n + byteLength(x), 0) : byteLength(v));
+function headerBytes(headers: IHeaders | undefined, count: () => void): number {
+  if (!headers) return 0;
+  let size = 0;
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined) continue;
+    const nameBytes = Buffer.byteLength(name);
+    for (const value of Array.isArray(v) ? v : [v]) {
+      const valueBytes = byteLength(value);
+      size += varintBytes(nameBytes) + nameBytes + varintBytes(valueBytes) + valueBytes;
+      count();
     }
   }
   return size;
+}
+
+/** Bytes of a zigzag varint (the protocol's signed varint) holding the non-negative `n`. */
+function varintBytes(n: number): number {
+  let zigzag = n * 2;
+  let bytes = 1;
+  while (zigzag >= 128) {
+    zigzag = Math.floor(zigzag / 128);
+    bytes++;
+  }
+  return bytes;
 }
 
 const byteLength = (v: Buffer | string | null | undefined): number =>

@@ -28,7 +28,15 @@ export interface TransformContext {
 }
 
 /** Where in the transformation a permanent failure happened (the dlq-stage header). */
-export type DlqStage = 'parse' | 'normalise' | 'map' | 'tenant' | 'payload' | 'encode';
+export type DlqStage =
+  | 'parse'
+  | 'normalise'
+  | 'map'
+  | 'tenant'
+  | 'payload'
+  | 'encode'
+  /** Writing the record to Kafka: the broker would reject it, or did for good. */
+  | 'produce';
 
 export type Decision =
   | {

@@ -1,0 +1,69 @@
+import type { NodeRequire } from './node-require.js';
+
+/**
+ * Keeps a kafkajs consumer's group membership across its own crash-restarts.
+ *
+ * kafkajs 2.2.4 consumers "crash" when the broker stays unreachable longer than their retry
+ * budget (KafkaJSNumberOfRetriesExceeded, KafkaJSNoBrokerAvailableError) and restart themselves
+ * by building a new ConsumerGroup (src/consumer/index.js `start`), whose member id is empty. Its
+ * LeaveGroup on the way down cannot reach the broker either, so the old member stays in the
+ * group: when the broker is back, the coordinator (which reloads its groups with fresh session
+ * timers) makes the rejoin wait until that stale member's session expires, 30 s with the
+ * transformer's defaults, while nothing is consumed.
+ *
+ * This subclass of kafkajs' ConsumerGroup hands the member id of a consumer's previous group
+ * object to the next one (keyed by the consumer's own cluster object, so two consumers of one
+ * group in one process never share an id). JoinGroup with a known member id is a plain rejoin
+ * (Kafka protocol, JoinGroup: "member_id: the member id assigned by the group coordinator"), so
+ * the group stabilises as soon as the broker answers; a member id the coordinator has forgotten
+ * gets UNKNOWN_MEMBER_ID, on which kafkajs already clears the id and joins as a new member. A
+ * clean LeaveGroup or UNKNOWN_MEMBER_ID (both set the id to null) forgets the id.
+ *
+ * kafkajs' consumer captures the class when src/consumer/index.js loads, so this runs before any
+ * kafkajs module loads (services/common/src/kafkajs.ts, the one place that loads kafkajs).
+ */
+export const CONSUMER_GROUP_MODULE = 'kafkajs/src/consumer/consumerGroup.js';
+
+interface ConsumerGroupOptions {
+  cluster: object;
+}
+type ConsumerGroupClass = new (options: ConsumerGroupOptions) => object;
+
+/** Returns true when the member-keeping ConsumerGroup is active (installed now or before). */
+export function installMemberReuse(require: NodeRequire): boolean {
+  const path = require.resolve(CONSUMER_GROUP_MODULE);
+  const loaded = require.cache[path];
+  if (loaded) return (loaded.exports as { keepsMembers?: boolean }).keepsMembers === true;
+  const Original = require(path) as ConsumerGroupClass;
+  const remembered = new WeakMap<object, string>();
+
+  class MemberKeepingConsumerGroup extends Original {
+    static readonly keepsMembers = true;
+    private keptMemberId: string | null = null;
+    private readonly owner: object;
+
+    constructor(options: ConsumerGroupOptions) {
+      const previous = remembered.get(options.cluster);
+      super(options);
+      this.owner = options.cluster;
+      if (previous) this.memberId = previous;
+    }
+
+    get memberId(): string | null {
+      return this.keptMemberId;
+    }
+
+    set memberId(id: string | null) {
+      this.keptMemberId = id;
+      // The base constructor assigns null before `owner` exists; the constructor above restores.
+      if (this.owner === undefined) return;
+      if (id) remembered.set(this.owner, id);
+      else remembered.delete(this.owner);
+    }
+  }
+
+  const entry = require.cache[path];
+  if (!entry) return false;
+  entry.exports = MemberKeepingConsumerGroup;
+  return true;
+}
