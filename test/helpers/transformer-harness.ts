@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+import { exactlyOnce, verifyCommitted, type VerifyReport } from '../../infra/verifier/verifier.js';
 import { createLogger } from '../../services/common/src/logger.js';
 import { projectRoot } from '../../services/common/src/project-root.js';
 import { DOMAIN_KEYS, type TopicNames } from '../../services/common/src/topics.js';
@@ -13,8 +14,10 @@ import {
   type TransformerDeps,
 } from '../../services/transformer/src/app.js';
 import { loadTransformerConfig } from '../../services/transformer/src/config.js';
+import { committedTotal } from './committed-offsets.js';
 import {
   readCommitted,
+  sleep,
   stackClientEnv,
   stackEnv,
   type FreshTopics,
@@ -122,3 +125,69 @@ export function countBy<T>(items: T[], key: (item: T) => string): Map<string, nu
 /** ghl.raw records a transformer instance has committed so far (its own metric). */
 export const processedCount = async (t: Transformer): Promise<number> =>
   (await t.metrics.processed.get()).values.reduce((n, v) => n + v.value, 0);
+
+/**
+ * Waits until `groupId` has committed the end of every partition of `topic`. The transformer
+ * commits its offsets in the transaction that holds the outputs, so afterwards every output of
+ * those records is committed too. Throws after `timeoutMs` with how far the group got.
+ */
+export async function waitForCommittedEnd(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  timeoutMs: number,
+): Promise<void> {
+  const end = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const done = await committedTotal(admin, groupId, topic);
+    if (done >= end) return;
+    if (Date.now() > deadline)
+      throw new Error(`${groupId} committed ${done} of ${end} ${topic} records in ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+export interface PipelineCount {
+  report: VerifyReport;
+  /** Records per output topic summed (the DLQ not included). */
+  outputs: number;
+  /** Records in the DLQ. */
+  dlq: number;
+  /** Event IDs in the DLQ with their counts. */
+  dlqIds: Record<string, number>;
+  /** `exactlyOnce` over outputs + DLQ against the expected IDs. */
+  check: ReturnType<typeof exactlyOnce>;
+}
+
+/**
+ * Counts the five output topics and the DLQ with the Java exactly-once verifier (read_committed
+ * in the Apache Kafka client, not kafkajs), after waiting up to 30 s for open transactions to
+ * end. Call it once the pipeline is done (e.g. after `waitForCommittedEnd`).
+ */
+export async function countPipelineOutputs(
+  names: TopicNames,
+  expected: Iterable<string>,
+): Promise<PipelineCount> {
+  const outputTopics = DOMAIN_KEYS.map((d) => names[d]);
+  const report = await verifyCommitted({
+    brokers: stackEnv().brokers,
+    topics: [...outputTopics, names.dlq],
+    waitLsoMs: 30_000,
+    timeoutMs: 180_000,
+  });
+  return {
+    report,
+    outputs: outputTopics.reduce((n, t) => n + (report.perTopic[t] ?? 0), 0),
+    dlq: report.perTopic[names.dlq] ?? 0,
+    dlqIds: { ...report.idsByTopic[names.dlq] },
+    check: exactlyOnce(report, expected),
+  };
+}
+
+/** A short, readable summary of an exactly-once check for assertion messages. */
+export function describeCheck(check: ReturnType<typeof exactlyOnce>): string {
+  const few = (ids: string[]) => ids.slice(0, 5).join(', ') + (ids.length > 5 ? ', …' : '');
+  const dup = Object.entries(check.duplicated).map(([id, n]) => `${id} x${n}`);
+  return `missing ${check.missing.length} [${few(check.missing)}], duplicated ${dup.length} [${few(dup)}], unexpected ${check.unexpected.length} [${few(check.unexpected)}]`;
+}
