@@ -6,9 +6,15 @@
 import { deriveEventId } from '../../common/src/event-id.js';
 import { RAW_HEADERS } from '../../common/src/record-headers.js';
 import { GHL_NESTED_ENTITY, mappingFor, type EventMapping } from './event-mapping.js';
+import { parseTimestamp } from './timestamps.js';
 import type { RawRecord } from './transform-types.js';
 
+export { parseTimestamp };
+
 export type JsonObject = Record<string, unknown>;
+
+/** Seed envelope (`event` + `data`) or real GHL flat body (`type` + top-level fields). */
+export type InputFormat = 'seed' | 'ghl';
 
 export interface NormalisedEvent {
   eventId: string;
@@ -28,6 +34,8 @@ export interface NormalisedEvent {
   occurredAt: number;
   /** Epoch millis. */
   receivedAt: number;
+  /** Which format the body is in: decides which spelling of a field wins (payload-builders.ts). */
+  format: InputFormat;
   /** The entity fields: seed `data`, or the GHL body without its envelope fields. */
   data: Readonly<JsonObject>;
   /** A `timestamp` that was present but unparseable; kept as an attribute rather than lost. */
@@ -58,33 +66,6 @@ export function eventIdOf(raw: RawRecord): string | undefined {
     nonEmpty(raw.headers[RAW_HEADERS.eventId]) ??
     (raw.key && raw.key.length > 0 ? nonEmpty(raw.key.toString('utf8')) : undefined)
   );
-}
-
-// ISO date-time without a zone: Date.parse would read it as local time, which makes the result
-// depend on the machine's TZ. GHL sends UTC; such values are taken as UTC.
-const ZONELESS_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
-const NUMERIC = /^-?\d+(\.\d+)?$/;
-/** Below this an epoch number is in seconds (1e11 ms is 1973; 1e11 s is the year 5138). */
-const SECONDS_LIMIT = 1e11;
-/** The largest JS Date; beyond it a number is not a time (and would not fit an Avro long). */
-const MAX_TIME_MS = 8.64e15;
-
-/**
- * Epoch millis from an ISO-8601 string, an epoch number (millis, or seconds when < 1e11) or a
- * numeric string; undefined when unparseable.
- */
-export function parseTimestamp(value: unknown): number | undefined {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return undefined;
-    const ms = Math.trunc(Math.abs(value) < SECONDS_LIMIT ? value * 1000 : value);
-    return Math.abs(ms) <= MAX_TIME_MS ? ms : undefined;
-  }
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (text === '') return undefined;
-  if (NUMERIC.test(text)) return parseTimestamp(Number(text));
-  const ms = Date.parse(ZONELESS_ISO.test(text) ? `${text}Z` : text);
-  return Number.isNaN(ms) ? undefined : ms;
 }
 
 const fail = (eventId: string, message: string): NormaliseResult => ({
@@ -167,6 +148,7 @@ export function normalise(body: Readonly<JsonObject>, raw: RawRecord): Normalise
     type: mapping?.seedType ?? sourceEventType,
     sourceEventType,
     mapping,
+    format: seed ? 'seed' : 'ghl',
     locationId,
     companyId,
     occurredAt,

@@ -4,6 +4,8 @@
 // Coercion policy (documented in schemas/README.md):
 // - Required fields (the key ids, a tag, a workflow step) must be a non-blank string or a finite
 //   number (→ its decimal string); anything else is invalid_payload, because there is no key.
+// - Fields the formats spell differently (money, status, channel, message text, new stage) try the
+//   input format's own name first: GHL's names win in a GHL payload, the seed's in a seed one.
 // - Optional identifier/text fields take strings as-is and numbers/booleans as their string form
 //   (GHL sometimes sends numeric ids or phone numbers); an object or array there cannot be typed,
 //   so the field stays null and the raw value stays in `attributes`: lossless, and one odd
@@ -20,14 +22,24 @@ import {
   type PayloadRecordName,
   type PayloadRecords,
 } from './generated/neuronx-events.js';
-import { parseTimestamp, setOwn, type JsonObject } from './normalise.js';
+import { setOwn, type InputFormat, type JsonObject } from './normalise.js';
+import { parseTimestamp } from './timestamps.js';
 
 /** A payload that cannot be built (→ DLQ invalid_payload). Internal to the transformer. */
 export class PayloadError extends Error {
   override readonly name = 'PayloadError';
 }
 
-type Keys = string | readonly string[];
+/**
+ * A field both formats carry under different names: each format's own spelling comes first, so
+ * that a GHL payload that also holds a field named like a seed alias (a custom `value`, say)
+ * keeps its real value in the typed field and the other one in `attributes`.
+ */
+export interface Spellings {
+  readonly seed: readonly string[];
+  readonly ghl: readonly string[];
+}
+type Keys = string | readonly string[] | Spellings;
 
 /** Reads typed fields from `data` and remembers which keys it consumed. */
 export class PayloadReader {
@@ -37,10 +49,20 @@ export class PayloadReader {
   constructor(
     private readonly data: Readonly<JsonObject>,
     private readonly record: PayloadRecordName,
+    /** Which spelling of a `Spellings` field comes first. */
+    private readonly format: InputFormat = 'seed',
   ) {}
 
+  /** The names to try, in order, for this reader's format. */
+  private names(keys: Keys): string | readonly string[] {
+    return typeof keys === 'string' || Array.isArray(keys)
+      ? keys
+      : (keys as Spellings)[this.format];
+  }
+
   /** The first of `keys` holding a value (not undefined/null). */
-  private pick(keys: Keys): [string, unknown] | undefined {
+  private pick(spelled: Keys): [string, unknown] | undefined {
+    const keys = this.names(spelled);
     if (typeof keys === 'string') {
       const v = this.data[keys];
       return v === undefined || v === null ? undefined : [keys, v];
@@ -55,7 +77,8 @@ export class PayloadReader {
   /** A required identifier or text: non-blank string or finite number, else PayloadError. */
   required(keys: Keys): string {
     const found = this.pick(keys);
-    const names = typeof keys === 'string' ? keys : keys.join(' or ');
+    const spelled = this.names(keys);
+    const names = typeof spelled === 'string' ? spelled : spelled.join(' or ');
     if (!found) throw new PayloadError(`${this.record}: missing required field ${names}`);
     const [key, v] = found;
     if (typeof v === 'string' && v.trim() !== '') return this.take(key, v);
@@ -167,7 +190,8 @@ export class PayloadReader {
   }
 
   /** An explicit JSON null carries no information: consume it rather than copy "null" along. */
-  private nullOf(keys: Keys): null {
+  private nullOf(spelled: Keys): null {
+    const keys = this.names(spelled);
     if (typeof keys === 'string') {
       if (this.data[keys] === null) this.used.push(keys);
     } else for (const key of keys) if (this.data[key] === null) this.used.push(key);
@@ -179,16 +203,31 @@ export class PayloadReader {
 export const encodeValue = (v: unknown): string | null =>
   v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v);
 
-// Field spellings, as constants so the hot path allocates no key arrays.
+// Field spellings, as constants so the hot path allocates no key arrays. Where the formats name
+// a field differently, each format tries its own name first and the other's as a fallback.
 const CONTACT_ID = ['id', 'contactId'] as const;
 const OPPORTUNITY_ID = ['id', 'opportunityId'] as const;
 const CONVERSATION_ID = ['id', 'conversationId'] as const;
 const APPOINTMENT_ID = ['id', 'appointmentId'] as const;
-const MONEY = ['value', 'monetaryValue'] as const; // seed value, GHL monetaryValue
-const APPOINTMENT_STATUS = ['status', 'appointmentStatus'] as const; // GHL appointmentStatus
-const CHANNEL = ['type', 'messageType', 'channel'] as const; // seed type, GHL messageType
-const BODY = ['message', 'body'] as const; // seed message, GHL body
-const NEW_STAGE_ID = ['newStageId', 'pipelineStageId'] as const; // GHL: pipelineStageId is the new stage
+const spellings = (seed: readonly string[], ghl: readonly string[]): Spellings =>
+  Object.freeze({ seed, ghl });
+/** Seed `value`, GHL `monetaryValue`. */
+const MONEY = spellings(['value', 'monetaryValue'], ['monetaryValue', 'value']);
+/** Seed `status`, GHL `appointmentStatus`. */
+const APPOINTMENT_STATUS = spellings(
+  ['status', 'appointmentStatus'],
+  ['appointmentStatus', 'status'],
+);
+/** Seed `type` (`sms`), GHL `messageType` (`SMS`); `channel` as a last resort in both. */
+const CHANNEL = spellings(['type', 'messageType', 'channel'], ['messageType', 'type', 'channel']);
+/** Seed `message`, GHL `body`. */
+const BODY = spellings(['message', 'body'], ['body', 'message']);
+/** Seed `newStageId`; GHL sends the new stage as `pipelineStageId`. */
+const NEW_STAGE_ID = spellings(
+  ['newStageId', 'pipelineStageId'],
+  ['pipelineStageId', 'newStageId'],
+);
+/** Seed `oldStageName`/`newStageName`; GHL sends no stage names. */
 const OLD_STAGE = ['oldStageName', 'oldStage'] as const;
 const NEW_STAGE = ['newStageName', 'newStage'] as const;
 
@@ -200,7 +239,7 @@ const message = (r: PayloadReader) => ({
   contactId: r.str('contactId'),
   channel: r.str(CHANNEL),
   direction: r.str('direction'),
-  body: r.text(BODY),
+  body: r.str(BODY),
   attachments: r.strList('attachments') ?? [],
 });
 
@@ -343,9 +382,16 @@ export interface BuiltPayload {
   attributes: Record<string, string>;
 }
 
-/** Builds the payload of a mapped event; throws PayloadError when it cannot. */
-export function buildPayload(mapping: EventMapping, data: Readonly<JsonObject>): BuiltPayload {
-  const reader = new PayloadReader(data, mapping.record);
+/**
+ * Builds the payload of a mapped event from its `data`, reading alternative field names in the
+ * order of the input `format`; throws PayloadError when it cannot.
+ */
+export function buildPayload(
+  mapping: EventMapping,
+  data: Readonly<JsonObject>,
+  format: InputFormat = 'seed',
+): BuiltPayload {
+  const reader = new PayloadReader(data, mapping.record, format);
   const record = PAYLOAD_BUILDERS[mapping.record](reader);
   return {
     record,

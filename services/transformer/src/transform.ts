@@ -80,7 +80,7 @@ export function transform(raw: RawRecord, ctx: TransformContext): Decision {
 
   let built: BuiltPayload;
   try {
-    built = buildPayload(mapping, event.data);
+    built = buildPayload(mapping, event.data, event.format);
   } catch (err) {
     const message =
       err instanceof PayloadError ? err.message : `cannot build payload: ${errorText(err)}`;

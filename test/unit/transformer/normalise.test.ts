@@ -200,6 +200,52 @@ describe('normalise: times', () => {
   });
 });
 
+describe('parseTimestamp: the documented layouts only, never the host time zone', () => {
+  it('reads ISO 8601 / RFC 3339 variants', () => {
+    const at = Date.UTC(2026, 0, 12, 15, 0, 0);
+    for (const text of [
+      '2026-01-12T15:00:00Z',
+      '2026-01-12t15:00:00z',
+      '2026-01-12T15:00:00',
+      '2026-01-12 15:00:00',
+      '2026-01-12T15:00Z',
+      '2026-01-12T15:00',
+      '2026-01-12T16:00:00+01:00',
+      '2026-01-12T16:00:00+0100',
+      '2026-01-12T16:00:00+01',
+      '2026-01-12T10:00:00-05:00',
+      '2026-01-12T20:30:00+05:30',
+      '2026-01-12T15:00:00.000Z',
+      '  2026-01-12T15:00:00Z  ',
+      'Mon, 12 Jan 2026 15:00:00 GMT',
+    ])
+      expect(parseTimestamp(text), text).toBe(at);
+    expect(parseTimestamp('2026-01-12')).toBe(Date.UTC(2026, 0, 12));
+    expect(parseTimestamp('2026-01-12T15:00:00.5Z')).toBe(at + 500);
+    expect(parseTimestamp('2026-01-12T15:00:00,25Z')).toBe(at + 250);
+    expect(parseTimestamp('2026-01-12T15:00:00.123456789Z')).toBe(at + 123);
+    // Years 0–99 are those years, not 1900–1999.
+    expect(new Date(parseTimestamp('0099-01-01T00:00:00Z')!).getUTCFullYear()).toBe(99);
+  });
+
+  it('keeps other layouts and impossible dates out (the caller keeps them as text)', () => {
+    for (const text of [
+      '12/01/2026 15:00:00',
+      '01.12.2026',
+      'Dec 1, 2026',
+      '2026-1-12',
+      '2026-02-30',
+      '2026-01-12T24:00:00Z',
+      '2026-01-12T15:60:00Z',
+      '2026-01-12T15:00:00+25:00',
+      '2026-01-12Z',
+      'Tue, 01 Dec 2026 15:00:00',
+      'Tue, 01 Dec 2026 15:00:00 EST',
+    ])
+      expect(parseTimestamp(text), text).toBeUndefined();
+  });
+});
+
 describe('normalise: hostile keys', () => {
   it('keeps a "__proto__" key as data instead of changing the prototype', () => {
     const body = JSON.parse(

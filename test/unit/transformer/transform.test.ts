@@ -481,9 +481,7 @@ describe('transform: times never depend on the host time zone', () => {
     for (const tz of ['America/New_York', 'Pacific/Kiritimati', 'Asia/Kolkata']) {
       for (const text of ['2026-01-12T15:00:00', '2026-01-12 15:00:00', '2026-01-12T15:00']) {
         const d = withTz(tz, () => transform(rawRecordOf(created(text)), context()));
-        expect(d.kind === 'emit' && d.occurredAt, `${tz} ${text}`).toBe(
-          Date.UTC(2026, 0, 12, 15),
-        );
+        expect(d.kind === 'emit' && d.occurredAt, `${tz} ${text}`).toBe(Date.UTC(2026, 0, 12, 15));
       }
       const dateOnly = withTz(tz, () => transform(rawRecordOf(created('2026-01-12')), context()));
       expect(dateOnly.kind === 'emit' && dateOnly.occurredAt, tz).toBe(Date.UTC(2026, 0, 12));
