@@ -104,7 +104,7 @@ try {
   const created = outcomes.filter((o) => o.status === 'created').length;
   const drift = outcomes.filter((o) => o.status === 'drift');
   say(
-    `[start] topics: ${created} created, ${outcomes.length - created - drift.length} unchanged${drift.length ? `, ${drift.length} with drift (npx ghl-pipeline topics apply)` : ''}`,
+    `[start] topics: ${created} created, ${outcomes.length - created - drift.length} unchanged${drift.length ? `, ${drift.length} with drift (see: npx ghl-pipeline topics apply; configs: --alter-configs)` : ''}`,
   );
   const catalog = await registerSchemas(registryUrl, names, { deadline: Date.now() + 60_000 });
   say(

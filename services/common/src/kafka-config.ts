@@ -29,4 +29,9 @@ export const topicSizingSchema = {
     min: 1,
     describe: 'min.insync.replicas (production: 2)',
   }),
+  TOPIC_MAX_MESSAGE_BYTES: optionalInt({
+    min: 1024,
+    describe:
+      'max.message.bytes of every pipeline topic (default 1310720: BODY_LIMIT_BYTES plus headroom)',
+  }),
 };

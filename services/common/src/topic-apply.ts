@@ -5,16 +5,25 @@ import type { TopicSpec } from './topics.js';
 export type TopicOutcome =
   | { topic: string; status: 'created'; partitions: number; replicationFactor: number }
   | { topic: string; status: 'unchanged' }
-  | { topic: string; status: 'drift'; differences: string[] };
+  | { topic: string; status: 'configs altered'; differences: string[] }
+  | { topic: string; status: 'drift'; differences: string[]; fix?: string };
+
+/** The command that sets a topic's drifted configs to their declared values. */
+export const ALTER_CONFIGS_COMMAND = 'ghl-pipeline topics apply --alter-configs';
 
 /**
  * Creates the topics that are missing and compares the ones that exist against their spec.
- * Existing topics are never altered: changing partitions of ghl.raw or the changelog would move
- * keys between partitions and break the raw/changelog pairing, so drift is reported for a human.
+ * Partitions and replication factor of an existing topic are never changed: changing partitions
+ * of ghl.raw or the changelog would move keys between partitions and break the raw/changelog
+ * pairing, so that drift is reported for a human. Config drift (max.message.bytes, retention …)
+ * is reported with the command that fixes it, and fixed when `alterConfigs` is set
+ * (IncrementalAlterConfigs would be ideal; kafkajs only has AlterConfigs, so every declared
+ * config of the topic is sent, and undeclared ones keep the broker's defaults).
  */
 export async function applyTopics(
   admin: Admin,
   specs: readonly TopicSpec[],
+  opts: { alterConfigs?: boolean } = {},
 ): Promise<TopicOutcome[]> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
@@ -36,6 +45,21 @@ export async function applyTopics(
     );
   const present = specs.filter((s) => existing.has(s.name));
   const drift = await describeDrift(admin, present);
+  const configDrift = (name: string) =>
+    (drift.get(name) ?? []).filter(
+      (d) => !d.startsWith('partitions') && !d.startsWith('replication'),
+    );
+  const toAlter = opts.alterConfigs ? present.filter((s) => configDrift(s.name).length > 0) : [];
+  if (toAlter.length > 0) {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: toAlter.map((s) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name: s.name,
+        configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
   return specs.map((s): TopicOutcome => {
     if (!existing.has(s.name)) {
       return {
@@ -46,9 +70,17 @@ export async function applyTopics(
       };
     }
     const differences = drift.get(s.name) ?? [];
-    return differences.length > 0
-      ? { topic: s.name, status: 'drift', differences }
-      : { topic: s.name, status: 'unchanged' };
+    if (differences.length === 0) return { topic: s.name, status: 'unchanged' };
+    const configs = configDrift(s.name);
+    if (toAlter.includes(s)) {
+      const rest = differences.filter((d) => !configs.includes(d));
+      return rest.length > 0
+        ? { topic: s.name, status: 'drift', differences: rest }
+        : { topic: s.name, status: 'configs altered', differences: configs };
+    }
+    return configs.length > 0
+      ? { topic: s.name, status: 'drift', differences, fix: ALTER_CONFIGS_COMMAND }
+      : { topic: s.name, status: 'drift', differences };
   });
 }
 

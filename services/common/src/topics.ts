@@ -34,7 +34,12 @@ interface TopicFileEntry {
   configs: Record<string, string>;
 }
 interface TopicFile {
-  defaults: { partitions: number; replicationFactor: number; minInsyncReplicas: number };
+  defaults: {
+    partitions: number;
+    replicationFactor: number;
+    minInsyncReplicas: number;
+    maxMessageBytes: number;
+  };
   topics: TopicFileEntry[];
 }
 
@@ -52,6 +57,8 @@ export interface TopicSizing {
   partitions?: number;
   replicationFactor?: number;
   minInsyncReplicas?: number;
+  /** max.message.bytes of every topic, so every topic takes what ghl.raw takes. */
+  maxMessageBytes?: number;
 }
 
 let file: TopicFile | undefined;
@@ -78,6 +85,7 @@ export function topicSpecs(prefix = '', sizing: TopicSizing = {}): TopicSpec[] {
   const replicationFactor = sizing.replicationFactor ?? defaults.replicationFactor;
   const minIsr =
     sizing.minInsyncReplicas ?? Math.min(defaults.minInsyncReplicas, replicationFactor);
+  const maxMessageBytes = sizing.maxMessageBytes ?? defaults.maxMessageBytes;
   if (minIsr > replicationFactor) {
     throw new Error(
       `min.insync.replicas (${minIsr}) cannot exceed the replication factor (${replicationFactor})`,
@@ -89,6 +97,10 @@ export function topicSpecs(prefix = '', sizing: TopicSizing = {}): TopicSpec[] {
     description: t.description,
     partitions,
     replicationFactor,
-    configs: { ...t.configs, 'min.insync.replicas': String(minIsr) },
+    configs: {
+      ...t.configs,
+      'max.message.bytes': String(maxMessageBytes),
+      'min.insync.replicas': String(minIsr),
+    },
   }));
 }

@@ -16,7 +16,8 @@ const KEPT_HEADERS: readonly string[] = [
  * below the original record plus the dlq-* headers): the dlq-* headers (dlq-source names the
  * ghl.raw record, which still holds every byte until retention), a few identifying headers, a
  * `dlq-truncated` header with the original value's size, and as much of the value as fits in
- * `limit` bytes. The key is dropped if it alone would not fit. Returns a record whose single-record
+ * `limit` bytes. A key-less record is keyed by its source address; the key is dropped if it alone
+ * would not fit. Returns a record whose single-record
  * batch is at most `limit` bytes, or the smallest possible one if even that does not fit.
  */
 export function truncateDlqMessage(full: Message, limit: number): Message {
@@ -27,7 +28,11 @@ export function truncateDlqMessage(full: Message, limit: number): Message {
     if (v !== undefined) headers[name] = v;
   }
   headers[DLQ_HEADERS.truncated] = String(original);
-  let message: Message = { key: full.key, value: Buffer.alloc(0), headers };
+  // A record without a key gets its source address as key: a compacted DLQ rejects key-less
+  // records (INVALID_RECORD), which may be why the whole record was refused.
+  const source = full.headers?.[DLQ_HEADERS.source];
+  const key = full.key ?? (typeof source === 'string' || Buffer.isBuffer(source) ? source : null);
+  let message: Message = { key, value: Buffer.alloc(0), headers };
   if (singleRecordBatchBytes(message) > limit) message = { ...message, key: null };
   // Room left for the value; 5 bytes spare for the longer length varints a larger value needs.
   const room = limit - singleRecordBatchBytes(message) - 5;

@@ -52,4 +52,47 @@ describe('topic apply against the real broker', () => {
     });
     expect(third.filter((o) => o.status === 'unchanged')).toHaveLength(specs.length - 1);
   });
+
+  it('reports an output topic whose max.message.bytes predates the one size setting, with the command that fixes it, and fixes it when asked', async () => {
+    const contact = specs.find((s) => s.key === 'contact')!;
+    // An existing deployment: the output topic still has the broker's default size limit.
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: contact.name,
+          configEntries: [
+            { name: 'retention.ms', value: contact.configs['retention.ms']! },
+            { name: 'cleanup.policy', value: 'delete' },
+            { name: 'min.insync.replicas', value: '1' },
+          ],
+        },
+      ],
+    });
+    const declared = contact.configs['max.message.bytes'];
+    // Config changes reach DescribeConfigs after the broker applies the metadata record: poll.
+    await expect
+      .poll(async () => (await applyTopics(admin, specs)).find((o) => o.topic === contact.name))
+      .toEqual({
+        topic: contact.name,
+        status: 'drift',
+        differences: [`max.message.bytes: 1048588, declared ${declared}`],
+        fix: 'ghl-pipeline topics apply --alter-configs',
+      });
+
+    const fixed = await applyTopics(admin, specs, { alterConfigs: true });
+    expect(fixed.find((o) => o.topic === contact.name)).toEqual({
+      topic: contact.name,
+      status: 'configs altered',
+      differences: [`max.message.bytes: 1048588, declared ${declared}`],
+    });
+    // Partition drift is never "fixed": ghl.raw keeps its reported drift.
+    expect(fixed.find((o) => o.status === 'drift')?.differences).toEqual([
+      'partitions: 3, declared 2',
+    ]);
+    await expect
+      .poll(async () => (await applyTopics(admin, specs)).find((o) => o.topic === contact.name))
+      .toEqual({ topic: contact.name, status: 'unchanged' });
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TOPIC_KEYS, topicNames, topicSpecs } from '../../../services/common/src/topics.js';
+import { loadIngressConfig } from '../../../services/ingress/src/config.js';
 
 describe('topic definitions (infra/topics.json)', () => {
   it('declare every topic of ARCHITECTURE.md §4 with its settings', () => {
@@ -35,5 +36,18 @@ describe('topic definitions (infra/topics.json)', () => {
     expect(() => topicSpecs('', { replicationFactor: 1, minInsyncReplicas: 2 })).toThrow(
       /cannot exceed/,
     );
+  });
+
+  it('give every topic the one max.message.bytes, with room for a body at the ingress limit', () => {
+    const specs = topicSpecs();
+    const sizes = new Set(specs.map((s) => s.configs['max.message.bytes']));
+    expect(sizes.size).toBe(1);
+    const maxMessageBytes = Number([...sizes][0]);
+    // A DLQ record is the body plus its key (<= 256 bytes), the raw headers and the dlq-* headers
+    // (dlq-error is capped at 1,000 characters): 64 KiB of headroom is plenty.
+    const bodyLimit = loadIngressConfig({ WEBHOOK_HMAC_SECRETS: 's' }).BODY_LIMIT_BYTES;
+    expect(maxMessageBytes).toBeGreaterThanOrEqual(bodyLimit + 64 * 1024);
+    for (const s of topicSpecs('', { maxMessageBytes: 5_000_000 }))
+      expect(s.configs['max.message.bytes']).toBe('5000000');
   });
 });

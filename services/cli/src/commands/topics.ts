@@ -18,7 +18,13 @@ export function registerTopics(program: Command, run: Runner): void {
       'create missing topics from infra/topics.json and report drift on existing ones (idempotent)',
     )
     .option('--check', 'exit 1 when a topic is missing or differs (creates nothing)')
-    .action((opts: { check?: boolean }) => run((ctx) => apply(ctx, opts.check ?? false)));
+    .option(
+      '--alter-configs',
+      'also set the configs of existing topics that differ (never partitions or replication)',
+    )
+    .action((opts: { check?: boolean; alterConfigs?: boolean }) =>
+      run((ctx) => apply(ctx, opts.check ?? false, opts.alterConfigs ?? false)),
+    );
 
   topics
     .command('list')
@@ -38,9 +44,10 @@ const specsOf = (ctx: CliContext): TopicSpec[] =>
     partitions: ctx.config.TOPIC_PARTITIONS,
     replicationFactor: ctx.config.TOPIC_REPLICATION_FACTOR,
     minInsyncReplicas: ctx.config.TOPIC_MIN_INSYNC_REPLICAS,
+    maxMessageBytes: ctx.config.TOPIC_MAX_MESSAGE_BYTES,
   });
 
-async function apply(ctx: CliContext, checkOnly: boolean): Promise<number> {
+async function apply(ctx: CliContext, checkOnly: boolean, alterConfigs: boolean): Promise<number> {
   const admin = await ctx.admin();
   const specs = specsOf(ctx);
   if (checkOnly) {
@@ -68,14 +75,17 @@ async function apply(ctx: CliContext, checkOnly: boolean): Promise<number> {
     );
     return rows.every((r) => r.status === 'unchanged') ? 0 : 1;
   }
-  const outcomes = await applyTopics(admin, specs);
+  const outcomes = await applyTopics(admin, specs, { alterConfigs });
   ctx.print({ topics: outcomes }, () =>
     outcomes
       .map((o) => {
         if (o.status === 'created')
           return `created   ${o.topic} (${o.partitions} partitions, RF ${o.replicationFactor})`;
         if (o.status === 'unchanged') return `unchanged ${o.topic}`;
-        return `drift     ${o.topic}\n            ${o.differences.join('\n            ')}`;
+        const lines = [...o.differences];
+        if (o.status === 'drift' && o.fix) lines.push(`fix the configs with: ${o.fix}`);
+        const label = o.status === 'drift' ? 'drift    ' : 'altered  ';
+        return `${label} ${o.topic}\n            ${lines.join('\n            ')}`;
       })
       .join('\n'),
   );
