@@ -1,18 +1,22 @@
 // Exactly once across kill -9: a transformer child process is SIGKILLed at random points while
 // 20,000 raw events (with duplicate deliveries and poison among them) flow; after the last
 // restart every expected event is in the outputs exactly once and the DLQ holds only the poison.
+// The count comes from the Java exactly-once verifier (infra/verifier), not from kafkajs.
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import type { Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RAW_HEADERS } from '../../../services/common/src/record-headers.js';
+import { OUTPUT_HEADERS, RAW_HEADERS } from '../../../services/common/src/record-headers.js';
 import { MAPPED_FIXTURES } from '../../fixtures/index.js';
 import { freshTopics, sleep, testKafka, type FreshTopics } from '../../helpers/integration.js';
 import { feed, rawMessage } from '../../helpers/raw-events.js';
+import { committedTotal as committedOffsets } from '../../helpers/committed-offsets.js';
 import {
-  countBy,
+  countPipelineOutputs,
+  describeCheck,
   readPipelineOutputs,
   spawnTransformer,
+  waitForCommittedEnd,
   waitForExit,
 } from '../../helpers/transformer-harness.js';
 
@@ -62,21 +66,7 @@ describe('transformer exactly-once across SIGKILL', () => {
     const feeding = feed(producer, fresh.names.raw, messages, { slice: 1000, pauseMs: 1500 });
 
     const admin = fresh.admin;
-    // kafkajs' admin does not retry OffsetFetch on "coordinator loading" (right after start).
-    const committedTotal = async (): Promise<number> => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const [offsets] = await admin.fetchOffsets({
-            groupId: fresh.group,
-            topics: [fresh.names.raw],
-          });
-          return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-        } catch (err) {
-          if (attempt >= 20) throw err;
-          await sleep(250);
-        }
-      }
-    };
+    const committedTotal = () => committedOffsets(admin, fresh.group, fresh.names.raw);
     // Each instance is killed at a random moment after it has committed something (so the kill
     // lands while it is processing, not during its start-up or the group's rebalance).
     const progressAtKill: number[] = [];
@@ -94,11 +84,10 @@ describe('transformer exactly-once across SIGKILL', () => {
     await feeding;
     await producer.disconnect();
 
-    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, {
-      expected: good.size + poison.size,
-      timeoutMs: 180_000,
-      settleMs: 3000,
-    });
+    // Offsets commit in the outputs' transaction: once the group has committed the end of
+    // ghl.raw, every output is committed and the verifier's snapshot is final.
+    await waitForCommittedEnd(admin, fresh.group, fresh.names.raw, 180_000);
+    const counted = await countPipelineOutputs(fresh.names, [...good, ...poison]);
     child.kill('SIGTERM');
     expect(await waitForExit(child)).toBe(0);
 
@@ -108,29 +97,30 @@ describe('transformer exactly-once across SIGKILL', () => {
       `committed at each kill: ${progressAtKill.join(', ')}`,
     ).toBe(true);
 
-    const outputCounts = countBy(outputs, (o) => String(o.decoded.eventId));
-    const missing = [...good].filter((id) => !outputCounts.has(id));
-    const repeated = [...outputCounts].filter(([, n]) => n > 1);
-    for (const [id] of repeated) {
-      const copies = outputs
-        .filter((o) => o.decoded.eventId === id)
-        .map((o) => `${o.topic}/${o.partition}/${o.offset}`);
-      console.error(`repeated ${id}: ${copies.join(' ')}`);
-    }
-    const unexpected = [...outputCounts.keys()].filter((id) => !good.has(id));
-    expect({
-      missing: missing.length,
-      repeated: repeated.length,
-      unexpected: unexpected.length,
-    }).toEqual({
-      missing: 0,
-      repeated: 0,
-      unexpected: 0,
+    // Exactly once, counted by the Java client: each good event once in the outputs, each poison
+    // record once in the DLQ, nothing else, no transaction left open.
+    expect(counted.report.hanging).toEqual([]);
+    expect(counted.check, describeCheck(counted.check)).toEqual({
+      missing: [],
+      duplicated: {},
+      unexpected: [],
     });
-    expect(outputs).toHaveLength(good.size);
+    expect(counted.outputs).toBe(good.size);
+    expect(counted.dlq).toBe(poison.size);
+    expect(Object.keys(counted.dlqIds).sort()).toEqual([...poison].sort());
+    expect(Object.values(counted.dlqIds).every((n) => n === 1)).toBe(true);
 
-    const dlqCounts = countBy(dlq, (r) => r.headers[RAW_HEADERS.eventId] ?? '');
-    expect([...dlqCounts.keys()].sort()).toEqual([...poison].sort());
-    expect([...dlqCounts.values()].every((n) => n === 1)).toBe(true);
+    // The outputs decode through the registry and carry their event ID in the envelope too.
+    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, {
+      expected: good.size + poison.size,
+      timeoutMs: 120_000,
+      settleMs: 1000,
+    });
+    const wrong = outputs.filter(
+      (o) =>
+        o.decoded.eventId !== o.headers[OUTPUT_HEADERS.id] || !good.has(String(o.decoded.eventId)),
+    );
+    expect(wrong.map((o) => `${o.topic}/${o.partition}/${o.offset}`)).toEqual([]);
+    expect(dlq.every((r) => poison.has(r.headers[RAW_HEADERS.eventId] ?? ''))).toBe(true);
   });
 });
