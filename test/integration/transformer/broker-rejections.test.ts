@@ -1,0 +1,224 @@
+// A record the broker rejects for good never blocks its partition: an output larger than its
+// topic's max.message.bytes goes to the DLQ as output_too_large before it is sent (also when the
+// limit was lowered while the transformer ran and the broker refused the transaction), and a
+// record the broker refuses for another reason (INVALID_RECORD) ends as output_rejected after its
+// attempts, in a truncated last-resort DLQ record when the DLQ refuses the whole one. In every
+// case the records behind it are processed. Real broker, real registry, real ingress.
+import { randomUUID } from 'node:crypto';
+import type { Admin, Message, Producer } from 'kafkajs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigResourceTypes } from '../../../services/common/src/kafkajs.js';
+import { DLQ_HEADERS, RAW_HEADERS } from '../../../services/common/src/record-headers.js';
+import { signHmac } from '../../../services/ingress/src/hmac-signature.js';
+import type { Transformer } from '../../../services/transformer/src/app.js';
+import {
+  freshTopics,
+  stackClientEnv,
+  testKafka,
+  type FreshTopics,
+} from '../../helpers/integration.js';
+import { produceAll, rawMessage } from '../../helpers/raw-events.js';
+import { readPipelineOutputs, startTransformer } from '../../helpers/transformer-harness.js';
+import { postWebhook, seedContactCreated, startIngress } from '../ingress/ingress-harness.js';
+
+const BODY_LIMIT_BYTES = 1_048_576;
+const BROKER_DEFAULT_MAX_MESSAGE_BYTES = '1048588';
+
+/** A seed contact.created padded with an unknown field to exactly `bytes` bytes. */
+function paddedContact(n: number, bytes: number): Buffer {
+  const base = JSON.parse(seedContactCreated(n).toString()) as { data: Record<string, unknown> };
+  base.data.notes = '';
+  const empty = Buffer.byteLength(JSON.stringify(base));
+  base.data.notes = 'x'.repeat(bytes - empty);
+  const body = Buffer.from(JSON.stringify(base));
+  expect(body.length).toBe(bytes);
+  return body;
+}
+
+/** Sets topic configs and waits until the broker reports them (DescribeConfigs lags AlterConfigs). */
+async function setTopicConfigs(
+  admin: Admin,
+  topic: string,
+  configs: Record<string, string>,
+): Promise<void> {
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [
+      {
+        type: ConfigResourceTypes.TOPIC,
+        name: topic,
+        configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+      },
+    ],
+  });
+  await expect
+    .poll(async () => {
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name: topic, configNames: Object.keys(configs) },
+        ],
+      });
+      return Object.fromEntries(
+        (resources[0]?.configEntries ?? []).map((e) => [e.configName, e.configValue]),
+      );
+    })
+    .toMatchObject(configs);
+}
+
+const eventIdOf = (headers: Record<string, string>) => headers[RAW_HEADERS.eventId];
+
+describe('records the broker rejects for good', () => {
+  const kafka = testKafka('broker-rejections');
+  let fresh: FreshTopics;
+  let producer: Producer;
+  let transformer: Transformer | undefined;
+
+  beforeEach(async () => {
+    fresh = await freshTopics({ partitions: 1, label: 'reject' });
+    producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+  });
+  afterEach(async () => {
+    await transformer?.close();
+    transformer = undefined;
+    await producer.disconnect();
+    await fresh.cleanup();
+  });
+
+  it('a signed body at the ingress limit: output_too_large on an output topic still at the broker default, and the events behind it come out', async () => {
+    const contact = fresh.names.contact;
+    // An existing deployment whose output topic predates the one size setting.
+    await setTopicConfigs(fresh.admin, contact, {
+      'max.message.bytes': BROKER_DEFAULT_MAX_MESSAGE_BYTES,
+    });
+    const ingress = await startIngress(stackClientEnv(fresh.prefix));
+    try {
+      const bodies = [
+        paddedContact(1, BODY_LIMIT_BYTES),
+        seedContactCreated(2),
+        seedContactCreated(3),
+      ];
+      const ids: string[] = [];
+      for (const body of bodies) {
+        const res = await postWebhook(ingress.url, body, {
+          'x-webhook-signature': signHmac(body, 's1'),
+        });
+        expect(res.status).toBe(200);
+        ids.push(res.body.eventId as string);
+      }
+      transformer = await startTransformer(fresh);
+      const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, { expected: 3 });
+      expect(dlq).toHaveLength(1);
+      expect(dlq[0]!.headers[DLQ_HEADERS.reason]).toBe('output_too_large');
+      expect(dlq[0]!.headers[DLQ_HEADERS.stage]).toBe('produce');
+      expect(dlq[0]!.headers[DLQ_HEADERS.error]).toContain(
+        `max.message.bytes (${BROKER_DEFAULT_MAX_MESSAGE_BYTES})`,
+      );
+      expect(eventIdOf(dlq[0]!.headers)).toBe(ids[0]);
+      expect(dlq[0]!.value!.equals(bodies[0]!)).toBe(true); // the exact bytes GHL signed
+      expect(dlq[0]!.headers[DLQ_HEADERS.truncated]).toBeUndefined();
+      expect(outputs.map((o) => o.headers.ce_id).sort()).toEqual([ids[1], ids[2]].sort());
+    } finally {
+      await ingress.close();
+      await ingress.producer.close();
+    }
+  });
+
+  it('with the one size setting, the same body goes out whole', async () => {
+    const ingress = await startIngress(stackClientEnv(fresh.prefix));
+    try {
+      const body = paddedContact(4, BODY_LIMIT_BYTES);
+      const res = await postWebhook(ingress.url, body, {
+        'x-webhook-signature': signHmac(body, 's1'),
+      });
+      expect(res.status).toBe(200);
+      transformer = await startTransformer(fresh);
+      const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, { expected: 1 });
+      expect(dlq).toHaveLength(0);
+      expect(outputs).toHaveLength(1);
+      const attributes = outputs[0]!.decoded.attributes as Record<string, string>;
+      expect(Object.values(attributes).some((v) => v.length > BODY_LIMIT_BYTES - 1000)).toBe(true);
+    } finally {
+      await ingress.close();
+      await ingress.producer.close();
+    }
+  });
+
+  it('an output topic with a lowered max.message.bytes: output_too_large, nothing retried, the rest processed', async () => {
+    await setTopicConfigs(fresh.admin, fresh.names.contact, { 'max.message.bytes': '20000' });
+    transformer = await startTransformer(fresh);
+    const messages = [
+      rawMessage(seedContactCreated(5)),
+      rawMessage(paddedContact(6, 50_000)),
+      rawMessage(seedContactCreated(7)),
+      rawMessage(seedContactCreated(8)),
+    ];
+    await produceAll(producer, fresh.names.raw, messages);
+    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, { expected: 4 });
+    expect(dlq.map((d) => [eventIdOf(d.headers), d.headers[DLQ_HEADERS.reason]])).toEqual([
+      [messages[1]!.key, 'output_too_large'],
+    ]);
+    expect(outputs.map((o) => o.headers.ce_id)).toEqual([
+      messages[0]!.key,
+      messages[2]!.key,
+      messages[3]!.key,
+    ]);
+    const aborts = (await transformer.metrics.transactions.get()).values.find(
+      (v) => v.labels.result === 'abort',
+    );
+    expect(aborts?.value ?? 0).toBe(0);
+  });
+
+  it('a limit lowered while the transformer runs: the broker refuses the transaction (MESSAGE_TOO_LARGE), the record is isolated and dead-lettered, the others commit', async () => {
+    transformer = await startTransformer(fresh, { TRANSFORMER_BACKOFF_MAX_MS: '500' });
+    await produceAll(producer, fresh.names.raw, [rawMessage(seedContactCreated(9))]);
+    await readPipelineOutputs(kafka, fresh.names, { expected: 1, settleMs: 0 });
+    // The transformer read the limits at start; the topic shrinks under it.
+    await setTopicConfigs(fresh.admin, fresh.names.contact, { 'max.message.bytes': '20000' });
+    const messages = [
+      rawMessage(seedContactCreated(10)),
+      rawMessage(paddedContact(11, 50_000)),
+      rawMessage(seedContactCreated(12)),
+      rawMessage(seedContactCreated(13)),
+    ];
+    await producer.send({ topic: fresh.names.raw, acks: -1, messages });
+    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, { expected: 5 });
+    expect(dlq.map((d) => [eventIdOf(d.headers), d.headers[DLQ_HEADERS.reason]])).toEqual([
+      [messages[1]!.key, 'output_too_large'],
+    ]);
+    expect(outputs.map((o) => o.headers.ce_id).slice(1)).toEqual([
+      messages[0]!.key,
+      messages[2]!.key,
+      messages[3]!.key,
+    ]);
+    const aborts = (await transformer.metrics.transactions.get()).values.find(
+      (v) => v.labels.result === 'abort',
+    );
+    expect(aborts?.value ?? 0).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a DLQ that refuses the record itself (compacted, key-less record: INVALID_RECORD): output_rejected in a truncated, keyed last-resort record; the rest processed', async () => {
+    await setTopicConfigs(fresh.admin, fresh.names.dlq, { 'cleanup.policy': 'compact' });
+    transformer = await startTransformer(fresh, { TRANSFORMER_MAX_RECORD_ATTEMPTS: '2' });
+    const poison: Message = {
+      key: null,
+      value: Buffer.from(`{"event":"contact.created", truncated ${randomUUID()}`),
+      headers: { [RAW_HEADERS.receivedAt]: new Date().toISOString() },
+    };
+    const before = rawMessage(seedContactCreated(14));
+    const after = rawMessage(seedContactCreated(15));
+    await producer.send({ topic: fresh.names.raw, acks: -1, messages: [before, poison, after] });
+    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, { expected: 3 });
+    expect(outputs.map((o) => o.headers.ce_id)).toEqual([before.key, after.key]);
+    expect(dlq).toHaveLength(1);
+    const record = dlq[0]!;
+    expect(record.headers[DLQ_HEADERS.reason]).toBe('output_rejected');
+    expect(record.headers[DLQ_HEADERS.stage]).toBe('produce');
+    expect(record.headers[DLQ_HEADERS.error]).toContain('INVALID_RECORD');
+    expect(record.headers[DLQ_HEADERS.source]).toBe(`${fresh.names.raw}/0/1`);
+    expect(record.key?.toString()).toBe(`${fresh.names.raw}/0/1`);
+    expect(record.headers[DLQ_HEADERS.truncated]).toBe(String(poison.value!.length));
+    expect(record.value!.equals(poison.value as Buffer)).toBe(true); // small enough to keep whole
+  });
+});
