@@ -5,7 +5,9 @@
 // Both are timed the same way: from the first committed progress of the group to the moment its
 // committed offsets reach the end of ghl.raw (for (a) that is also when the last output becomes
 // visible to read_committed consumers: offsets and outputs commit in one transaction).
-// exactly_once is checked by reading every output topic read_committed afterwards.
+// exactly_once is checked afterwards by the Java exactly-once verifier (infra/verifier: the Apache
+// Kafka client, read_committed, not kafkajs): every event ID exactly once across the output topics,
+// nothing in the DLQ, no transaction left open.
 //
 // Env: BENCH_EVENTS (default 200000), KAFKA_BROKERS/SCHEMA_REGISTRY_URL (else the local stack),
 // and any TRANSFORMER_* setting, passed on. The last line on stdout is the JSON result.
@@ -13,14 +15,15 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Admin, Kafka, Message } from 'kafkajs';
+import { exactlyOnce, verifyCommitted } from '../../infra/verifier/verifier.js';
 import { int, loadConfig } from '../../services/common/src/config.js';
 import { createKafka } from '../../services/common/src/kafka-client.js';
 import { projectRoot } from '../../services/common/src/project-root.js';
-import { OUTPUT_HEADERS } from '../../services/common/src/record-headers.js';
 import { applyTopics, createTopicsAndWait } from '../../services/common/src/topic-apply.js';
 import { DOMAIN_KEYS, topicNames, topicSpecs } from '../../services/common/src/topics.js';
 import { TRANSFORMER_NODE_FLAGS } from '../../services/transformer/src/node-flags.js';
 import { SEED_FIXTURES } from '../fixtures/index.js';
+import { committedTotal } from '../helpers/committed-offsets.js';
 import { rawMessage } from '../helpers/raw-events.js';
 import { benchStack, peakRssMb } from './bench-stack.js';
 import { freePort } from '../../infra/local-stack/free-port.js';
@@ -63,12 +66,31 @@ async function preload(kafka: Kafka, topic: string, messages: Message[]): Promis
   log(`preloaded ${messages.length} events in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
-const committedSum = async (admin: Admin, groupId: string, topic: string): Promise<number> => {
-  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-};
+/**
+ * Every child this bench spawns, by PID, so any way out (an error, Ctrl-C, process exit) kills
+ * them: a measured transformer left running would keep consuming CPU and the group's partitions.
+ */
+const children = new Map<number, ChildProcess>();
 
-/** Runs `child` until the group's committed offsets cover all N records; returns events/s and peak RSS. */
+function killChildren(): void {
+  for (const [pid, child] of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    children.delete(pid);
+  }
+}
+process.once('exit', killChildren);
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    killChildren();
+    process.exit(130);
+  });
+
 /** Heap, external memory, RSS and dedup keys as the transformer's own /metrics reports them. */
 async function memoryBreakdown(url: string): Promise<string> {
   const lines = (await (await fetch(url)).text()).split('\n');
@@ -87,6 +109,7 @@ async function memoryBreakdown(url: string): Promise<string> {
   );
 }
 
+/** Runs `child` until the group's committed offsets cover all N records; returns events/s and peak RSS. */
 async function measure(
   name: string,
   child: ChildProcess,
@@ -101,7 +124,8 @@ async function measure(
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited early with ${child.exitCode}`);
     if (Date.now() > deadline) throw new Error(`${name} did not finish`);
-    const done = await committedSum(admin, groupId, topic);
+    // Retries NOT_COORDINATOR / coordinator loading, which a fresh stack answers at first.
+    const done = await committedTotal(admin, groupId, topic);
     if (t0 === 0 && done > 0) {
       t0 = Date.now();
       at0 = done;
@@ -112,8 +136,11 @@ async function measure(
   const seconds = (Date.now() - t0) / 1000;
   const rss = child.pid ? peakRssMb(child.pid) : undefined;
   if (metricsUrl) log(`${name} memory at the end: ${await memoryBreakdown(metricsUrl)}`);
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
   const eps = Math.round((N - at0) / seconds);
   log(
     `${name}: ${N - at0} events in ${seconds.toFixed(2)}s after first commit = ${eps} events/s, peak RSS ${rss} MB`,
@@ -131,7 +158,7 @@ function spawnBuilt(script: string, env: Record<string, string>): ChildProcess {
   const prof = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${join(projectRoot(), '.stack', 'bench')}`]
     : [];
-  return spawn(
+  const child = spawn(
     process.execPath,
     [...TRANSFORMER_NODE_FLAGS, ...prof, join(projectRoot(), 'dist', script)],
     {
@@ -140,37 +167,44 @@ function spawnBuilt(script: string, env: Record<string, string>): ChildProcess {
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
+  if (child.pid === undefined) throw new Error(`could not start ${script}`);
+  const pid = child.pid;
+  children.set(pid, child);
+  child.once('exit', () => children.delete(pid));
+  return child;
 }
 
-async function exactlyOnce(
-  kafka: Kafka,
-  topics: string[],
+/**
+ * Counts the output topics and the DLQ with the Java verifier: true when every expected ID is
+ * there exactly once, nothing else is, the DLQ is empty and no transaction is left open.
+ */
+async function verifyExactlyOnce(
+  brokers: string,
+  outputTopics: string[],
+  dlqTopic: string,
   expectedIds: Set<string>,
 ): Promise<boolean> {
-  const consumer = kafka.consumer({
-    groupId: `bench-verify-${randomUUID()}`,
-    readUncommitted: false,
-    maxBytesPerPartition: 4 << 20,
+  const report = await verifyCommitted({
+    brokers,
+    topics: [...outputTopics, dlqTopic],
+    waitLsoMs: 30_000,
+    timeoutMs: 300_000,
   });
-  const seen = new Map<string, number>();
-  let total = 0;
-  await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) {
-        const id = m.headers?.[OUTPUT_HEADERS.id]?.toString() ?? '';
-        seen.set(id, (seen.get(id) ?? 0) + 1);
-        total++;
-      }
-    },
-  });
-  const deadline = Date.now() + 120_000;
-  while (total < expectedIds.size && Date.now() < deadline) await sleep(200);
-  await sleep(2000);
-  await consumer.disconnect();
-  const ok = total === expectedIds.size && [...expectedIds].every((id) => seen.get(id) === 1);
-  log(`verified: ${total} outputs, ${seen.size} distinct event ids, exactly once: ${ok}`);
+  const check = exactlyOnce(report, expectedIds);
+  const duplicated = Object.keys(check.duplicated).length;
+  const dlq = report.perTopic[dlqTopic] ?? 0;
+  const ok =
+    check.missing.length === 0 &&
+    duplicated === 0 &&
+    check.unexpected.length === 0 &&
+    dlq === 0 &&
+    report.hanging.length === 0 &&
+    report.records === expectedIds.size;
+  log(
+    `verified (Java client, read_committed): ${report.records} records, ${Object.keys(report.ids).length} distinct event ids, ` +
+      `missing ${check.missing.length}, duplicated ${duplicated}, unexpected ${check.unexpected.length}, ` +
+      `dlq ${dlq}, hanging ${report.hanging.join(' ') || 'none'}: exactly once: ${ok}`,
+  );
   return ok;
 }
 
@@ -230,9 +264,10 @@ try {
     names.raw,
   );
   const ids = new Set(messages.map((m) => String(m.key)));
-  const ok = await exactlyOnce(
-    kafka,
+  const ok = await verifyExactlyOnce(
+    stack.brokers,
     DOMAIN_KEYS.map((d) => names[d]),
+    names.dlq,
     ids,
   );
   console.log(
@@ -245,6 +280,7 @@ try {
     }),
   );
 } finally {
+  killChildren();
   await admin
     .deleteTopics({ topics: [...Object.values(names), passthroughTopic] })
     .catch(() => undefined);
