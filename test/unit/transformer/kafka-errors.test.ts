@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   isFencingError,
   isGroupMembershipError,
+  isSizeError,
+  permanentRecordErrorType,
 } from '../../../services/transformer/src/kafka-errors.js';
 
 const protocolError = (type: string) => Object.assign(new Error(type), { type });
@@ -31,5 +33,29 @@ describe('kafka error classification', () => {
       expect(isGroupMembershipError(protocolError(type))).toBe(true);
     }
     expect(isGroupMembershipError(protocolError('INVALID_PRODUCER_EPOCH'))).toBe(false);
+  });
+
+  it('names the broker errors that reject a record for good, also when wrapped, and nothing transient', () => {
+    for (const type of [
+      'MESSAGE_TOO_LARGE',
+      'RECORD_LIST_TOO_LARGE',
+      'INVALID_RECORD',
+      'POLICY_VIOLATION',
+    ])
+      expect(permanentRecordErrorType(protocolError(type))).toBe(type);
+    const wrapped = Object.assign(new Error('retries exceeded'), {
+      originalError: protocolError('MESSAGE_TOO_LARGE'),
+    });
+    expect(permanentRecordErrorType(new Error('x', { cause: wrapped }))).toBe('MESSAGE_TOO_LARGE');
+    for (const type of [
+      'NOT_LEADER_FOR_PARTITION',
+      'REQUEST_TIMED_OUT',
+      'CONCURRENT_TRANSACTIONS',
+      'INVALID_PRODUCER_EPOCH',
+    ])
+      expect(permanentRecordErrorType(protocolError(type))).toBeUndefined();
+    expect(permanentRecordErrorType(new Error('ECONNREFUSED'))).toBeUndefined();
+    expect(isSizeError('MESSAGE_TOO_LARGE')).toBe(true);
+    expect(isSizeError('INVALID_RECORD')).toBe(false);
   });
 });
