@@ -1,10 +1,9 @@
 // Reading ghl.dlq for `dlq list|show|redrive`: each record with its dlq-* headers parsed.
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import { DLQ_HEADERS, recordAddress } from '../../common/src/record-headers.js';
+import { DLQ_HEADERS, headerOf, recordAddress } from '../../common/src/record-headers.js';
 import type { CliContext } from './context.js';
 import { progressBar } from './progress.js';
 import { matchesFilter, rawFields, type RecordFilter } from './raw-fields.js';
-import { headerOf } from './record-view.js';
 import { resolveRange } from './topic-positions.js';
 import { readTopicRange } from './topic-reader.js';
 
@@ -92,7 +91,6 @@ export async function collectDlq(ctx: CliContext, filter: DlqFilter): Promise<Dl
         if (
           !matchesFilter(
             {
-              eventId: undefined,
               eventType: entry.eventType ?? undefined,
               locationId: entry.locationId ?? undefined,
             },

@@ -1,7 +1,8 @@
 // How a Kafka record is shown: JSON-safe, headers as strings, Avro values decoded through the
 // registry (Confluent wire format), everything else as exact text, or base64 when not UTF-8.
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { IHeaders, KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
+import { headerValues } from '../../common/src/record-headers.js';
 import { CommandFailed } from './cli-errors.js';
 
 export interface RecordView {
@@ -33,25 +34,6 @@ export function textOf(bytes: Buffer): string | undefined {
   }
 }
 
-const headerText = (v: Buffer | string | undefined): string =>
-  v === undefined ? '' : typeof v === 'string' ? v : v.toString('utf8');
-
-export function headerStrings(headers: IHeaders | undefined): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, v] of Object.entries(headers ?? {})) {
-    if (v === undefined) continue;
-    out[name] = Array.isArray(v) ? v.map(headerText) : headerText(v);
-  }
-  return out;
-}
-
-/** The first value of a header as text. */
-export function headerOf(headers: IHeaders | undefined, name: string): string | undefined {
-  const v = headers?.[name];
-  if (v === undefined) return undefined;
-  return headerText(Array.isArray(v) ? v[0] : v);
-}
-
 /** Confluent wire format: magic byte 0, int32 schema id, Avro binary. */
 const isWireFormat = (value: Buffer): boolean => value.length >= 5 && value[0] === 0;
 
@@ -67,7 +49,7 @@ export async function recordView(
     offset: message.offset,
     timestamp: new Date(Number(message.timestamp)).toISOString(),
     key: null,
-    headers: headerStrings(message.headers),
+    headers: headerValues(message.headers),
     value: null,
     valueFormat: 'null',
   };

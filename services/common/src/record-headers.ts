@@ -51,3 +51,53 @@ export const OUTPUT_HEADERS = {
 /** `topic/partition/offset`, the record address used by dlq-source, replay-of and redrive-of. */
 export const recordAddress = (topic: string, partition: number, offset: string | number) =>
   `${topic}/${partition}/${offset}`;
+
+// Header decoding, one rule for every reader: kafkajs gives each value as a Buffer (or a string
+// when the record was built in-process); text is its UTF-8 decoding, and a header repeated in a
+// record has several values, of which the first counts wherever one value is expected.
+
+/** One header value as kafkajs hands it over. */
+type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
+/** kafkajs' `IHeaders`, spelled here so this module needs no kafkajs import. */
+export type RecordHeaders = { [name: string]: HeaderValue };
+
+const headerText = (v: Buffer | string | undefined): string =>
+  v === undefined ? '' : typeof v === 'string' ? v : v.toString('utf8');
+
+/** The first value of a header, as stored (no copy); undefined when absent. */
+export function rawHeader(
+  headers: RecordHeaders | undefined,
+  name: string,
+): Buffer | string | undefined {
+  const v = headers?.[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The first value of a header as text; undefined when absent. */
+export function headerOf(headers: RecordHeaders | undefined, name: string): string | undefined {
+  const v = rawHeader(headers, name);
+  return v === undefined ? undefined : headerText(v);
+}
+
+/** Every header as text, first value when repeated: what the services read. */
+export function headerStrings(headers: RecordHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  for (const name in headers) {
+    const first = rawHeader(headers, name);
+    if (first !== undefined) out[name] = headerText(first);
+  }
+  return out;
+}
+
+/** Every header as text, a repeated one as the list of its values: what the CLI shows. */
+export function headerValues(
+  headers: RecordHeaders | undefined,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, v] of Object.entries(headers ?? {})) {
+    if (v === undefined) continue;
+    out[name] = Array.isArray(v) ? v.map(headerText) : headerText(v);
+  }
+  return out;
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { INGRESS_ERRORS, IngressError } from '../../common/src/errors.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
-import { RAW_HEADERS } from '../../common/src/record-headers.js';
+import { bodyFacts, rawRecordHeaders } from '../../common/src/raw-record.js';
 import { topicNames } from '../../common/src/topics.js';
 import type { RecordSink } from './batching-producer.js';
 import { createSignatureChecker, type IngressConfig } from './config.js';
@@ -14,7 +14,6 @@ import {
   isJsonContentType,
   traceparentOf,
   usableRequestId,
-  webhookFacts,
 } from './validation.js';
 
 declare module 'fastify' {
@@ -121,23 +120,20 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
       }
       // From here on the event is GHL's and must not be lost: whatever the body holds, it goes
       // to ghl.raw and gets 200. Headers the body cannot give are left out.
-      const webhook = webhookFacts(body);
+      const webhook = bodyFacts(body);
       const { eventId } = webhook;
-      const headers: Record<string, string> = { [RAW_HEADERS.eventId]: eventId };
-      if (webhook.eventType !== undefined) headers[RAW_HEADERS.eventType] = webhook.eventType;
-      if (webhook.locationId !== undefined) headers[RAW_HEADERS.locationId] = webhook.locationId;
-      if (webhook.companyId !== undefined) headers[RAW_HEADERS.companyId] = webhook.companyId;
-      headers[RAW_HEADERS.receivedAt] = new Date(receivedAt).toISOString();
-      headers[RAW_HEADERS.requestId] = request.id;
-      headers[RAW_HEADERS.signatureScheme] = signature.scheme;
-      headers[RAW_HEADERS.contentType] = request.headers['content-type']!;
-      if (!webhook.isObject)
+      const headers = rawRecordHeaders(webhook, {
+        receivedAt,
+        requestId: request.id,
+        signatureScheme: signature.scheme,
+        contentType: request.headers['content-type']!,
+        traceparent: traceparentOf(request.headers.traceparent),
+      });
+      if (webhook.body === undefined)
         request.log.info(
           { eventId },
           'stored a signed body that is not a JSON object; the transformer parks it in the DLQ',
         );
-      const traceparent = traceparentOf(request.headers.traceparent);
-      if (traceparent !== undefined) headers[RAW_HEADERS.traceparent] = traceparent;
 
       await producer.produce({ key: eventId, value: body, headers });
 

@@ -1,17 +1,24 @@
-// Both input formats → one internal event (ARCHITECTURE.md §6):
-//   seed envelope  {event, locationId, companyId, timestamp, data, metadata}
-//   real GHL flat  {type: "ContactCreate", locationId, timestamp, webhookId, …entity fields}
-// GHL appointment events nest the entity under `appointment` (shared/GHL-WEBHOOKS.md); they are
-// flattened here so the payload builders see one shape per event type whatever the format.
+// Both input formats → one internal event. Which fields hold the event type, the event ID, the
+// location and the company is the ghl.raw record format of services/common/src/raw-record.ts,
+// shared with the ingress and the CLI; this module adds what only the transformer needs.
+// GHL appointment events nest the entity under `appointment`; they are flattened here so the
+// payload builders see one shape per event type whatever the format.
 import { deriveEventId } from '../../common/src/event-id.js';
+import {
+  companyOf,
+  eventTypeOf,
+  isJsonObject,
+  kindOf,
+  locationOf,
+  recordEventId,
+  type JsonObject,
+} from '../../common/src/raw-record.js';
 import { RAW_HEADERS } from '../../common/src/record-headers.js';
 import { GHL_NESTED_ENTITY, mappingFor, type EventMapping } from './event-mapping.js';
 import { parseTimestamp } from './timestamps.js';
 import type { RawRecord } from './transform-types.js';
 
-export { parseTimestamp };
-
-export type JsonObject = Record<string, unknown>;
+export { isJsonObject, kindOf, parseTimestamp, type JsonObject };
 
 /** Seed envelope (`event` + `data`) or real GHL flat body (`type` + top-level fields). */
 export type InputFormat = 'seed' | 'ghl';
@@ -45,28 +52,12 @@ export interface NormalisedEvent {
 export type NormaliseResult =
   { ok: true; event: NormalisedEvent } | { ok: false; eventId: string; message: string };
 
-/** Agency-level GHL events that name their location in `id` instead of `locationId`. */
-const LOCATION_IN_ID = new Set(['LocationCreate', 'LocationUpdate']);
-
 /** GHL flat top-level fields that are envelope, not entity data. */
 const GHL_ENVELOPE_KEYS = new Set(['type', 'locationId', 'companyId', 'timestamp']);
 
-export const isJsonObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const nonEmpty = (value: string | undefined): string | undefined => {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-};
-
 /** The event ID the ingress assigned: the `event-id` header, else the record key. */
-export function eventIdOf(raw: RawRecord): string | undefined {
-  return (
-    nonEmpty(raw.headers[RAW_HEADERS.eventId]) ??
-    (raw.key && raw.key.length > 0 ? nonEmpty(raw.key.toString('utf8')) : undefined)
-  );
-}
+export const eventIdOf = (raw: RawRecord): string | undefined =>
+  recordEventId(raw.headers[RAW_HEADERS.eventId], raw.key);
 
 const fail = (eventId: string, message: string): NormaliseResult => ({
   ok: false,
@@ -77,39 +68,24 @@ const fail = (eventId: string, message: string): NormaliseResult => ({
 /**
  * Normalises a parsed JSON object. Fails (→ DLQ invalid_envelope) when there is no usable event
  * type, a locationId that is not a non-blank string, no location at all (except an unmapped
- * agency-level event that names its company), a seed envelope without a `data` object, or no receive time at all.
- * An unmapped type is not a failure here: the transform applies the unmapped-event policy.
+ * agency-level event that names its company), a seed envelope without a `data` object, or no
+ * receive time at all. An unmapped type is not a failure here: the transform applies the unmapped-event policy.
  */
 export function normalise(body: Readonly<JsonObject>, raw: RawRecord): NormaliseResult {
   // Hashing the body is the last resort: the ingress normally sets the event-id header.
   const eventId = eventIdOf(raw) ?? deriveEventId(body).eventId;
 
-  const seed = body.event !== undefined;
-  const sourceEventType = seed ? body.event : body.type;
-  if (sourceEventType === undefined || sourceEventType === null)
-    return fail(eventId, 'no event type ("event" or "type")');
-  if (typeof sourceEventType !== 'string')
-    return fail(eventId, `event type must be a string, got ${kindOf(sourceEventType)}`);
-  if (sourceEventType.trim() === '') return fail(eventId, 'event type is empty');
+  const type = eventTypeOf(body);
+  if (!type.ok) return fail(eventId, type.message);
+  const { type: sourceEventType, format } = type.value;
+  const seed = format === 'seed';
 
-  let locationId: string | null = null;
-  const rawLocation = body.locationId;
-  if (rawLocation === undefined || rawLocation === null) {
-    // Agency-level LocationCreate/LocationUpdate name the location they are about in `id`.
-    if (LOCATION_IN_ID.has(sourceEventType) && typeof body.id === 'string' && body.id.trim() !== '')
-      locationId = body.id;
-  } else if (typeof rawLocation !== 'string')
-    return fail(eventId, `locationId must be a string, got ${kindOf(rawLocation)}`);
-  else if (rawLocation.trim() === '') return fail(eventId, 'locationId is empty');
-  else locationId = rawLocation;
-
-  let companyId: string | null = null;
-  const rawCompany = body.companyId;
-  if (typeof rawCompany === 'string') companyId = rawCompany === '' ? null : rawCompany;
-  else if (typeof rawCompany === 'number' && Number.isFinite(rawCompany))
-    companyId = String(rawCompany);
-  else if (rawCompany !== undefined && rawCompany !== null)
-    return fail(eventId, `companyId must be a string, got ${kindOf(rawCompany)}`);
+  const location = locationOf(body, sourceEventType);
+  if (!location.ok) return fail(eventId, location.message);
+  const locationId = location.value ?? null;
+  const company = companyOf(body);
+  if (!company.ok) return fail(eventId, company.message);
+  const companyId = company.value ?? null;
 
   const mapping = mappingFor(sourceEventType);
   // Every NeuronX event belongs to a location. An agency-level event without one (a Company
@@ -148,7 +124,7 @@ export function normalise(body: Readonly<JsonObject>, raw: RawRecord): Normalise
     type: mapping?.seedType ?? sourceEventType,
     sourceEventType,
     mapping,
-    format: seed ? 'seed' : 'ghl',
+    format,
     locationId,
     companyId,
     occurredAt,
@@ -190,6 +166,3 @@ export function setOwn(obj: JsonObject, key: string, value: unknown): void {
     });
   else obj[key] = value;
 }
-
-export const kindOf = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;

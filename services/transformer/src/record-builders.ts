@@ -2,8 +2,10 @@ import type { IHeaders, Message } from 'kafkajs';
 import type { DlqReason } from '../../common/src/errors.js';
 import {
   DLQ_HEADERS,
+  headerStrings,
   OUTPUT_HEADERS,
   RAW_HEADERS,
+  rawHeader,
   recordAddress,
 } from '../../common/src/record-headers.js';
 import type { DlqStage } from './transform-types.js';
@@ -89,27 +91,9 @@ export function dlqMessage(source: SourceRecord, failure: DlqFailure, failedAt: 
   return { key: source.key, value: source.value, headers };
 }
 
-/** Header values as strings (first value when repeated), the form the transformation reads. */
-export function headerStrings(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!headers) return out;
-  for (const name in headers) {
-    const v = headers[name];
-    if (v === undefined) continue;
-    const first = Array.isArray(v) ? v[0] : v;
-    if (first !== undefined) out[name] = typeof first === 'string' ? first : first.toString();
-  }
-  return out;
-}
-
-/** The first value of a raw header as the Buffer kafkajs decoded (reused as-is, no copy). */
-export function rawHeader(
-  headers: IHeaders | undefined,
-  name: string,
-): Buffer | string | undefined {
-  const v = headers?.[name];
-  return Array.isArray(v) ? v[0] : v;
-}
+// The one header decoding of the pipeline (services/common/src/record-headers.ts), re-exported for
+// the partition worker.
+export { headerStrings, rawHeader };
 
 export const RAW_EVENT_ID = RAW_HEADERS.eventId;
 export const RAW_TRACEPARENT = RAW_HEADERS.traceparent;

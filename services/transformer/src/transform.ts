@@ -3,9 +3,9 @@
 // never throws because of what a record contains: every bad input becomes a DLQ (or skip)
 // decision with a reason code, so one bad record never stops a partition. Messages name fields
 // and types but never values, which may be personal data.
-import { isUtf8 } from 'node:buffer';
 import type { DlqReason } from '../../common/src/errors.js';
 import { deriveEventId } from '../../common/src/event-id.js';
+import { decodeBody } from '../../common/src/raw-record.js';
 import type { DomainEventValues } from './generated/neuronx-events.js';
 import { eventIdOf, isJsonObject, kindOf, normalise, type NormaliseResult } from './normalise.js';
 import { buildPayload, PayloadError, type BuiltPayload } from './payload-builders.js';
@@ -18,29 +18,16 @@ const dlq = (
   message: string,
 ): Decision => ({ kind: 'dlq', eventId, reason, stage, message });
 
-const JSON_ERROR_POSITION = /position (\d+)/;
-
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export function transform(raw: RawRecord, ctx: TransformContext): Decision {
   if (raw.value === null)
     return dlq(eventIdOf(raw), 'invalid_json', 'parse', 'record value is null');
 
-  // JSON is UTF-8 (RFC 8259); a replacement character must not stand in for bytes that were not.
-  if (!isUtf8(raw.value))
-    return dlq(eventIdOf(raw), 'invalid_json', 'parse', 'value is not valid UTF-8');
-  let body: unknown;
-  try {
-    let text = raw.value.toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 BOM is not JSON
-    body = JSON.parse(text);
-  } catch (err) {
-    // V8's message quotes the input around the error, which may be personal data: keep only
-    // the position.
-    const at = JSON_ERROR_POSITION.exec(errorText(err))?.[1];
-    const where = at === undefined ? '' : ` (at position ${at})`;
-    return dlq(eventIdOf(raw), 'invalid_json', 'parse', `value is not valid JSON${where}`);
-  }
+  // The ghl.raw body rule (services/common/src/raw-record.ts): UTF-8, a BOM skipped, JSON.
+  const decoded = decodeBody(raw.value);
+  if (!decoded.ok) return dlq(eventIdOf(raw), 'invalid_json', 'parse', decoded.message);
+  const body = decoded.value;
   if (!isJsonObject(body))
     return dlq(
       eventIdOf(raw),

@@ -1,12 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import {
-  headerOf,
-  headerStrings,
-  jsonSafe,
-  recordView,
-  textOf,
-} from '../../../services/cli/src/record-view.js';
+import { jsonSafe, recordView, textOf } from '../../../services/cli/src/record-view.js';
 
 const message = (value: Buffer | null, key: Buffer | null = Buffer.from('k')): KafkaMessage => ({
   key,
@@ -72,13 +66,6 @@ describe('helpers', () => {
   it('textOf refuses invalid UTF-8', () => {
     expect(textOf(Buffer.from('héllo'))).toBe('héllo');
     expect(textOf(Buffer.from([0xc3]))).toBeUndefined();
-  });
-
-  it('headerOf gives the first value; headerStrings all of them', () => {
-    const headers = { a: [Buffer.from('1'), Buffer.from('2')], b: 'x' };
-    expect(headerOf(headers, 'a')).toBe('1');
-    expect(headerOf(headers, 'zz')).toBeUndefined();
-    expect(headerStrings(headers)).toEqual({ a: ['1', '2'], b: 'x' });
   });
 
   it('jsonSafe keeps plain values and converts bytes, bigints and dates', () => {

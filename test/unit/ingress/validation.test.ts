@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
-import { deriveEventId } from '../../../services/common/src/event-id.js';
 import {
   isIdentityEncoding,
   isJsonContentType,
   traceparentOf,
   usableRequestId,
-  webhookFacts,
 } from '../../../services/ingress/src/validation.js';
-
-const facts = (text: string) => webhookFacts(Buffer.from(text, 'utf8'));
 
 describe('isJsonContentType', () => {
   it('accepts application/json with or without a UTF-8 charset, in any case', () => {
@@ -54,74 +49,6 @@ describe('isIdentityEncoding', () => {
     expect(isIdentityEncoding('gzip')).toBe(false);
     expect(isIdentityEncoding('br')).toBe(false);
     expect(isIdentityEncoding('gzip, identity')).toBe(false);
-  });
-});
-
-describe('webhookFacts', () => {
-  it('takes the seed envelope: event + locationId', () => {
-    const w = facts('{"event":"contact.created","locationId":"loc_1","data":{"id":"c"}}');
-    expect(w).toMatchObject({ eventType: 'contact.created', locationId: 'loc_1', isObject: true });
-    expect(w.eventId).toBe(
-      deriveEventId({ event: 'contact.created', locationId: 'loc_1', data: { id: 'c' } }).eventId,
-    );
-  });
-
-  it('takes a real GHL flat payload: type + locationId, type kept as received', () => {
-    const w = facts('{"type":"ContactCreate","locationId":"ve9EPM428h8vShlRW1KT","id":"c"}');
-    expect(w.eventType).toBe('ContactCreate');
-  });
-
-  it('prefers event over type when both are present', () => {
-    expect(
-      facts('{"event":"contact.created","type":"ContactCreate","locationId":"l"}').eventType,
-    ).toBe('contact.created');
-  });
-
-  it('never throws: a signed body that is not a usable envelope gets the facts it has', () => {
-    const bytesId = (text: string) =>
-      `sha256:${createHash('sha256').update(Buffer.from(text)).digest('hex')}`;
-    for (const text of ['{"event":', '', '[{"event":"a","locationId":"l"}]', 'null', '"text"'])
-      expect(facts(text), text).toEqual({
-        eventId: bytesId(text),
-        eventType: undefined,
-        locationId: undefined,
-        companyId: undefined,
-        isObject: false,
-      });
-    expect(facts('{"locationId":"l"}')).toMatchObject({ eventType: undefined, locationId: 'l' });
-    expect(facts('{"event":"a"}')).toMatchObject({ eventType: 'a', locationId: undefined });
-    expect(facts('{"event":"a","locationId":"  "}').locationId).toBeUndefined();
-    expect(facts('{"event":"a","data":{"locationId":"l"}}').locationId).toBeUndefined();
-  });
-
-  it('treats bytes that are not UTF-8 as not JSON', () => {
-    const body = Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]);
-    expect(webhookFacts(body).isObject).toBe(false);
-  });
-
-  it('skips a UTF-8 BOM before the JSON', () => {
-    expect(facts('\uFEFF{"event":"a","locationId":"l"}')).toMatchObject({
-      eventType: 'a',
-      locationId: 'l',
-      isObject: true,
-    });
-  });
-
-  it('takes the location of an agency-level LocationCreate/LocationUpdate from `id`', () => {
-    expect(
-      facts('{"type":"LocationUpdate","id":"loc_sub_1","companyId":"co_1","name":"Downtown"}'),
-    ).toMatchObject({ eventType: 'LocationUpdate', locationId: 'loc_sub_1', companyId: undefined });
-    expect(facts('{"type":"LocationCreate","id":"loc_new","companyId":"co_1"}').locationId).toBe(
-      'loc_new',
-    );
-    // Only those types: any other event's `id` is its entity, not a location.
-    expect(facts('{"type":"ContactCreate","id":"c_1"}').locationId).toBeUndefined();
-  });
-
-  it('names the company of an agency-level event without a location', () => {
-    expect(
-      facts('{"type":"INSTALL","installType":"Company","companyId":"co_1","appId":"a"}'),
-    ).toMatchObject({ eventType: 'INSTALL', locationId: undefined, companyId: 'co_1' });
   });
 });
 
