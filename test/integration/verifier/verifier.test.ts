@@ -16,6 +16,7 @@ describe('exactly-once verifier (Java client, read_committed)', () => {
   const out = `${prefix}out`;
   const dlq = `${prefix}dlq`;
   const open = `${prefix}open`;
+  const waiting = `${prefix}wait`;
   const producers: Producer[] = [];
 
   const transactional = async (): Promise<Producer> => {
@@ -42,11 +43,12 @@ describe('exactly-once verifier (Java client, read_committed)', () => {
       { topic: out, numPartitions: 3 },
       { topic: dlq, numPartitions: 1 },
       { topic: open, numPartitions: 2 },
+      { topic: waiting, numPartitions: 1 },
     ]);
   });
   afterAll(async () => {
     await Promise.all(producers.map((p) => p.disconnect().catch(() => undefined)));
-    await admin.deleteTopics({ topics: [out, dlq, open] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [out, dlq, open, waiting] }).catch(() => undefined);
     await admin.disconnect();
   });
 
@@ -167,6 +169,27 @@ describe('exactly-once verifier (Java client, read_committed)', () => {
     });
     expect(settled.hanging).toEqual([]);
     expect(exactlyOnce(settled, ['before', 'other', 'after'])).toEqual({
+      missing: [],
+      duplicated: {},
+      unexpected: [],
+    });
+  });
+
+  it('waits for a transaction open at start and counts it by its outcome', async () => {
+    const writer = await transactional();
+    const pending = await writer.transaction();
+    await pending.send({ topic: waiting, messages: [event('late-1', 0), event('late-2', 0)] });
+    const verifying = verifyCommitted({
+      brokers: stackEnv().brokers,
+      topics: [waiting],
+      waitLsoMs: 30_000,
+    });
+    // Commit while the verifier waits (it needs a second or two just to start its JVM).
+    await new Promise((r) => setTimeout(r, 4000));
+    await pending.commit();
+    const report = await verifying;
+    expect(report.hanging).toEqual([]);
+    expect(exactlyOnce(report, ['late-1', 'late-2'])).toEqual({
       missing: [],
       duplicated: {},
       unexpected: [],
