@@ -34,7 +34,7 @@ export const INGRESS_ERRORS = {
   ING_ERR_SHUTTING_DOWN: { statusCode: 429, message: 'shutting down, retry later' },
   ING_ERR_NOT_READY: {
     statusCode: 503,
-    message: 'not ready: Kafka producer not connected or ghl.raw unknown',
+    message: 'not ready: Kafka unreachable or ghl.raw unknown',
   },
   ING_ERR_NOT_FOUND: { statusCode: 404, message: 'not found' },
   ING_ERR_METHOD_NOT_ALLOWED: { statusCode: 405, message: 'method not allowed' },

@@ -53,8 +53,15 @@ export interface BatchingProducerOptions {
   maxInFlight: number;
   /** Returns a NEW kafkajs producer (it gets a new producer id when it connects). */
   createProducer: () => ProducerLike;
-  /** Rejects unless `topic` exists; runs on every (re)connect. */
+  /** Rejects unless `topic` exists; runs on every (re)connect and as the idle health check. */
   checkTopic: () => Promise<void>;
+  /**
+   * While ready and idle (no acknowledged send for this long, nothing in flight), checkTopic runs
+   * this often; a failed or hung check (longer than the interval) means Kafka is unreachable:
+   * the producer is replaced, /readyz answers 503 and requests 429 until it is back. Without it,
+   * an ingress without traffic would report ready through a whole outage. 0 turns it off.
+   */
+  healthCheckMs?: number;
   logger: Logger;
   metrics?: IngressMetrics;
   /** Reconnect backoff while Kafka is down: doubles from initialMs up to maxMs. */
@@ -103,6 +110,10 @@ export class BatchingProducer implements RecordSink {
   private lingerTimer: NodeJS.Timeout | undefined;
   private lingerImmediate: NodeJS.Immediate | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  /** performance.now() of the last acknowledged send or passed health check. */
+  private lastOkAt = 0;
+  private checking = false;
   private connecting = false;
   private backoffMs: number;
   private failedAttempts = 0;
@@ -131,6 +142,11 @@ export class BatchingProducer implements RecordSink {
     if (!this.started) {
       this.started = true;
       this.connect();
+      const every = this.opts.healthCheckMs ?? 0;
+      if (every > 0) {
+        this.healthTimer = setInterval(() => void this.healthCheck(every), every);
+        this.healthTimer.unref();
+      }
     }
     return this.whenReady();
   }
@@ -185,6 +201,7 @@ export class BatchingProducer implements RecordSink {
     this.state = 'closed';
     this.opts.metrics?.producerReady.set(0);
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.healthTimer);
     this.clearLinger();
     for (const waiter of this.readyWaiters.splice(0)) waiter();
     const producer = this.producer;
@@ -277,6 +294,7 @@ export class BatchingProducer implements RecordSink {
     metrics?.batchSize.observe(batch.items.length);
     metrics?.batchDuration.observe((now - batch.startedAt) / 1000);
     if (err === undefined) {
+      this.lastOkAt = now;
       for (const pending of batch.items) {
         if (pending.state !== 'sent') continue;
         metrics?.produceLatency.observe((now - pending.enqueuedAt) / 1000);
@@ -348,6 +366,33 @@ export class BatchingProducer implements RecordSink {
 
   // -- connection lifecycle ---------------------------------------------------------------------
 
+  /** The idle health check (see healthCheckMs): traffic proves Kafka is there, silence does not. */
+  private async healthCheck(timeoutMs: number): Promise<void> {
+    const producer = this.producer;
+    if (this.state !== 'ready' || this.checking || this.inFlight !== undefined) return;
+    if (performance.now() - this.lastOkAt < timeoutMs) return;
+    this.checking = true;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.opts.checkTopic(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      this.lastOkAt = performance.now();
+    } catch (err) {
+      // Only if nothing changed meanwhile (a send may have failed and replaced it already).
+      if (this.state === 'ready' && this.producer === producer && this.inFlight === undefined) {
+        this.log.warn({ err }, 'Kafka health check failed; reconnecting, 429 until it is back');
+        this.replaceProducer();
+      }
+    } finally {
+      clearTimeout(timer);
+      this.checking = false;
+    }
+  }
+
   /** Hazard 2 above: a producer that saw a failed send is never used again. */
   private replaceProducer(): void {
     const old = this.producer;
@@ -394,6 +439,7 @@ export class BatchingProducer implements RecordSink {
     else this.log.info('producer connected');
     this.producer = producer;
     this.state = 'ready';
+    this.lastOkAt = performance.now();
     this.failedAttempts = 0;
     this.backoffMs = this.backoff.initialMs;
     this.opts.metrics?.producerReady.set(1);

@@ -70,6 +70,11 @@ export const ingressConfigSchema = {
     describe: 'requests waiting for Kafka at once (over it: 429)',
   }),
   RETRY_AFTER_SECONDS: int({ default: 10, min: 1, describe: 'Retry-After on every 429' }),
+  KAFKA_HEALTH_CHECK_MS: int({
+    default: 2000,
+    min: 0,
+    describe: 'idle Kafka check interval: not ready and 429 once a check fails (0 = off)',
+  }),
 };
 
 export type IngressConfig = ConfigOf<typeof ingressConfigSchema>;

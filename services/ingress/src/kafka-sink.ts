@@ -30,6 +30,7 @@ export function createKafkaSink(
     maxBatchBytes: config.PRODUCE_MAX_BATCH_BYTES,
     timeoutMs,
     maxInFlight: config.MAX_IN_FLIGHT,
+    healthCheckMs: config.KAFKA_HEALTH_CHECK_MS,
     logger: deps.logger,
     metrics: deps.metrics,
     createProducer: () =>

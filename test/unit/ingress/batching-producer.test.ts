@@ -76,7 +76,10 @@ class FakeBroker {
     this.producers.push(p);
     return p;
   };
+  checkGate: Deferred | undefined;
   readonly checkTopic = async () => {
+    await this.checkGate?.promise;
+    if (this.down) throw new Error('ECONNREFUSED');
     if (this.topicMissing) throw new Error('topic missing');
   };
   get last(): FakeProducer {
@@ -381,6 +384,49 @@ describe('BatchingProducer: Kafka down and back', () => {
     expect(inFlight.code).toBe('ING_ERR_KAFKA_UNAVAILABLE');
     expect(queued.code).toBe('ING_ERR_KAFKA_UNAVAILABLE');
     expect(producer.isReady()).toBe(false);
+  });
+
+  // Regression: an ingress without traffic answered /readyz 200 through a whole broker outage.
+  it('notices Kafka going away while idle (health check), answers 429 and not ready, recovers', async () => {
+    const { broker, producer } = setup({
+      healthCheckMs: 30,
+      backoff: { initialMs: 20, maxMs: 20 },
+    });
+    await producer.start();
+    broker.down = true;
+    await sleep(120);
+    expect(producer.isReady()).toBe(false);
+    await expect(producer.produce(record('a'))).rejects.toMatchObject({
+      code: 'ING_ERR_KAFKA_UNAVAILABLE',
+    });
+    broker.down = false;
+    broker.autoAck = true;
+    await producer.whenReady();
+    await expect(producer.produce(record('b'))).resolves.toBeUndefined();
+  });
+
+  it('counts a health check that hangs past its interval as failed, and skips checks while sending', async () => {
+    const { broker, producer } = setup({
+      healthCheckMs: 30,
+      backoff: { initialMs: 20, maxMs: 20 },
+    });
+    await producer.start();
+    const created = broker.producers.length;
+    broker.checkGate = deferred(); // the broker stops answering
+    await sleep(120);
+    expect(producer.isReady()).toBe(false);
+    expect(broker.producers.length).toBeGreaterThan(created);
+    broker.checkGate.resolve();
+    await producer.whenReady();
+    // Traffic keeps it ready without checks: an acknowledged send proves Kafka is there.
+    broker.autoAck = true;
+    const checksBefore = broker.producers.length;
+    for (let i = 0; i < 6; i++) {
+      await producer.produce(record(`k${i}`));
+      await sleep(10);
+    }
+    expect(producer.isReady()).toBe(true);
+    expect(broker.producers.length).toBe(checksBefore);
   });
 
   it('is not ready while the topic is missing', async () => {
