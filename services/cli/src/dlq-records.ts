@@ -1,6 +1,8 @@
-// Reading ghl.dlq for `dlq list|show|redrive`: each record with its dlq-* headers parsed.
+// Reading ghl.dlq for `dlq list|show|redrive`: each record with its dlq-* headers parsed by the
+// shared DLQ record format (services/common/src/dlq-record.ts).
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import { DLQ_HEADERS, headerOf, recordAddress } from '../../common/src/record-headers.js';
+import { parseDlqHeaders } from '../../common/src/dlq-record.js';
+import { recordAddress } from '../../common/src/record-headers.js';
 import type { CliContext } from './context.js';
 import { progressBar } from './progress.js';
 import { matchesFilter, rawFields, type RecordFilter } from './raw-fields.js';
@@ -42,21 +44,20 @@ export interface DlqFilter extends RecordFilter {
 }
 
 export function dlqEntry(topic: string, partition: number, message: KafkaMessage): DlqEntry {
-  const h = (name: string) => headerOf(message.headers, name) ?? null;
+  const dlq = parseDlqHeaders(message.headers);
   const fields = rawFields(message);
-  const attempts = Number(h(DLQ_HEADERS.attempts));
   return {
     ref: `${partition}:${message.offset}`,
     partition,
     offset: message.offset,
     address: recordAddress(topic, partition, message.offset),
     timestamp: new Date(Number(message.timestamp)).toISOString(),
-    failedAt: h(DLQ_HEADERS.failedAt),
-    reason: h(DLQ_HEADERS.reason),
-    stage: h(DLQ_HEADERS.stage),
-    attempts: Number.isFinite(attempts) && h(DLQ_HEADERS.attempts) !== null ? attempts : null,
-    error: h(DLQ_HEADERS.error),
-    source: h(DLQ_HEADERS.source),
+    failedAt: dlq.failedAt,
+    reason: dlq.reason,
+    stage: dlq.stage,
+    attempts: dlq.attempts,
+    error: dlq.error,
+    source: dlq.source,
     eventId: fields.eventId ?? null,
     eventType: fields.eventType ?? null,
     locationId: fields.locationId ?? null,

@@ -1,17 +1,11 @@
 import type { IHeaders, Message } from 'kafkajs';
-import type { DlqReason } from '../../common/src/errors.js';
+import { dlqHeaders, type DlqFailure } from '../../common/src/dlq-record.js';
 import {
-  DLQ_HEADERS,
   headerStrings,
   OUTPUT_HEADERS,
   RAW_HEADERS,
   rawHeader,
-  recordAddress,
 } from '../../common/src/record-headers.js';
-import type { DlqStage } from './transform-types.js';
-
-/** DLQ error text is for humans triaging; cap it so one odd message cannot bloat every header. */
-const MAX_ERROR_LENGTH = 1000;
 
 export interface OutputRecordInput {
   key: string;
@@ -60,12 +54,7 @@ export function outputMessage(o: OutputRecordInput): Message {
   return { key: o.key, value: o.value, headers };
 }
 
-export interface DlqFailure {
-  reason: DlqReason;
-  stage: DlqStage;
-  message: string;
-  attempts: number;
-}
+export type { DlqFailure };
 
 export interface SourceRecord {
   topic: string;
@@ -81,14 +70,11 @@ export interface SourceRecord {
  * precisely what GHL sent; the dlq-* headers say why and where it came from.
  */
 export function dlqMessage(source: SourceRecord, failure: DlqFailure, failedAt: number): Message {
-  const headers: IHeaders = { ...(source.headers ?? {}) };
-  headers[DLQ_HEADERS.reason] = failure.reason;
-  headers[DLQ_HEADERS.error] = failure.message.slice(0, MAX_ERROR_LENGTH);
-  headers[DLQ_HEADERS.source] = recordAddress(source.topic, source.partition, source.offset);
-  headers[DLQ_HEADERS.failedAt] = new Date(failedAt).toISOString();
-  headers[DLQ_HEADERS.attempts] = String(failure.attempts);
-  headers[DLQ_HEADERS.stage] = failure.stage;
-  return { key: source.key, value: source.value, headers };
+  return {
+    key: source.key,
+    value: source.value,
+    headers: dlqHeaders(source.headers, failure, source, failedAt),
+  };
 }
 
 // The one header decoding of the pipeline (services/common/src/record-headers.ts), re-exported for

@@ -1,6 +1,7 @@
 // The contract between the exactly-once loop (eos-loop.ts, which owns Kafka, transactions, dedup
 // and the DLQ) and the pure per-record transformation (transform.ts: parse, normalise, map,
 // tenant lookup, payload building). The transformation never talks to Kafka or the registry.
+import type { DlqStage } from '../../common/src/dlq-record.js';
 import type { DlqReason } from '../../common/src/errors.js';
 import type { Domain } from '../../common/src/topics.js';
 
@@ -27,16 +28,8 @@ export interface TransformContext {
   unmappedEventPolicy: UnmappedEventPolicy;
 }
 
-/** Where in the transformation a permanent failure happened (the dlq-stage header). */
-export type DlqStage =
-  | 'parse'
-  | 'normalise'
-  | 'map'
-  | 'tenant'
-  | 'payload'
-  | 'encode'
-  /** Writing the record to Kafka: the broker would reject it, or did for good. */
-  | 'produce';
+/** Where in the transformation a permanent failure happened: the DLQ record format's stage. */
+export type { DlqStage };
 
 export type Decision =
   | {

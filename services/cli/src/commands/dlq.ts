@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DLQ_REASONS } from '../../../common/src/errors.js';
-import { DLQ_HEADERS, REPLAY_HEADERS } from '../../../common/src/record-headers.js';
+import { isDlqHeader } from '../../../common/src/dlq-record.js';
+import { REPLAY_HEADERS } from '../../../common/src/record-headers.js';
 import { topicNames } from '../../../common/src/topics.js';
 import { CommandFailed, UsageError } from '../cli-errors.js';
 import type { CliContext } from '../context.js';
@@ -196,7 +197,6 @@ async function redrive(
   const publisher = dryRun
     ? undefined
     : new Republisher(ctx.kafka(), raw, { rate: opts.rate, signal });
-  const dlqNames = new Set<string>(Object.values(DLQ_HEADERS));
   const progress = progressBar(ctx.io.stderr, 'redriving', dryRun ? 0 : records.length);
   try {
     await publisher?.connect();
@@ -215,7 +215,7 @@ async function redrive(
         ...(partition !== undefined ? { partition } : {}),
         headers: rewriteHeaders(
           r.headers,
-          (name) => dlqNames.has(name) || name === REPLAY_HEADERS.redriveOf,
+          (name) => isDlqHeader(name) || name === REPLAY_HEADERS.redriveOf,
           { [REPLAY_HEADERS.redriveOf]: r.entry.address },
         ),
       });
