@@ -181,15 +181,28 @@ export class PartitionWorker {
 
   /**
    * Replaces the producer after a transaction that was cleanly aborted (see producerStale). The
-   * new producer's first transaction sends InitProducerId, which bumps the epoch: the dedup
-   * state and the committed offset are unchanged, so no restore is needed.
+   * new producer's InitProducerId bumps the epoch. That also fences any instance that took this
+   * partition over meanwhile, so the committed offset is read again right after it: if it moved,
+   * someone else processed records and this worker's dedup state and offset are stale, and the
+   * failure becomes ambiguous (the loop then does a full takeover with restore). If it did not
+   * move, nobody else committed, and the state is still exact: no restore needed.
    */
   private async renewProducer(): Promise<Producer> {
     const old = this.producer;
     this.producer = undefined;
     await old?.disconnect().catch(() => undefined);
     const producer = this.newProducer();
-    await producer.connect();
+    try {
+      await producer.connect();
+      // kafkajs sends InitProducerId with the first transaction(); an empty one sends nothing else.
+      await (await producer.transaction()).abort();
+      const committed = await this.fetchCommitted();
+      if (committed !== this.committedNext)
+        throw new Error(`committed offset moved to ${committed} while this worker recovered`);
+    } catch (err) {
+      await producer.disconnect().catch(() => undefined);
+      throw new TransactionFailed(err, true);
+    }
     if (this.closed) {
       await producer.disconnect().catch(() => undefined);
       throw new TransactionFailed(new Error('worker closed'), true);
