@@ -1,6 +1,6 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Kafka } from 'kafkajs';
-import { str, type loadConfig } from '../../common/src/config.js';
+import { optionalStr, str, type loadConfig } from '../../common/src/config.js';
 import { createKafka, parseBrokers } from '../../common/src/kafka-client.js';
 import { kafkaConfigSchema, topicSizingSchema } from '../../common/src/kafka-config.js';
 import { TOPIC_KEYS, topicNames, type TopicNames } from '../../common/src/topics.js';
@@ -13,6 +13,9 @@ export const cliConfigSchema = {
   TRANSFORMER_GROUP_ID: str({
     default: 'neuronx-transformer',
     describe: "the transformer's consumer group (default group of `ghl-pipeline lag`)",
+  }),
+  TENANT_MAP_FILE: optionalStr({
+    describe: "the transformer's base tenant map; `tenants list|delete` show what it resolves to",
   }),
 };
 export type CliConfig = ReturnType<typeof loadConfig<typeof cliConfigSchema>>;

@@ -1,50 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Consumer, Kafka } from 'kafkajs';
 import { withLeaderRetry } from '../../common/src/leader-retry.js';
 import type { Logger } from '../../common/src/logger.js';
+import { TenantMap } from '../../common/src/tenants-record.js';
 
 /**
- * locationId -> tenantId. Sources: an optional JSON file ({"<locationId>": "<tenantId>", …}) as
- * the base, and the compacted tenants topic (key locationId, value {"tenantId": "…"} or a bare
- * string; tombstone removes), whose entries win. Kept in memory: one lookup per record.
+ * locationId -> tenantId for the transformer: the shared tenants record rule (TenantMap in
+ * services/common/src/tenants-record.ts) over TENANT_MAP_FILE and the compacted tenants topic,
+ * followed for the life of the process. Kept in memory: one lookup per record.
  */
 export class TenantStore {
-  private readonly fromFile = new Map<string, string>();
-  private readonly fromTopic = new Map<string, string>();
+  private readonly map = new TenantMap();
   private consumer: Consumer | undefined;
 
   constructor(private readonly logger: Logger) {}
 
-  tenantOf = (locationId: string): string | undefined =>
-    this.fromTopic.get(locationId) ?? this.fromFile.get(locationId);
+  tenantOf = (locationId: string): string | undefined => this.map.tenantOf(locationId);
 
   get size(): number {
-    return new Set([...this.fromFile.keys(), ...this.fromTopic.keys()]).size;
+    return this.map.size;
   }
 
   loadFile(path: string): void {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new Error(`TENANT_MAP_FILE ${path} must hold a JSON object {"locationId": "tenantId"}`);
-    }
-    for (const [location, tenant] of Object.entries(parsed)) {
-      if (typeof tenant !== 'string')
-        throw new Error(`TENANT_MAP_FILE ${path}: tenant of ${location} is not a string`);
-      this.fromFile.set(location, tenant);
-    }
+    this.map.loadFile(path);
   }
 
   /** Applies one tenants-topic record (exported for tests and for the reader below). */
   apply(key: string, value: Buffer | null): void {
-    if (value === null) {
-      this.fromTopic.delete(key);
-      return;
-    }
-    const tenant = parseTenantValue(value.toString());
-    if (tenant === undefined)
-      this.logger.warn({ locationId: key }, 'ignoring unreadable tenants record');
-    else this.fromTopic.set(key, tenant);
+    if (this.map.apply(key, value) === 'unreadable')
+      this.logger.warn(
+        { locationId: key },
+        'ignoring unreadable tenants record; the location keeps its tenant',
+      );
   }
 
   /**
@@ -111,19 +98,5 @@ export class TenantStore {
 
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
-  }
-}
-
-/** A tenants-topic value: {"tenantId": "…"} or a bare string; undefined when unreadable. */
-export function parseTenantValue(text: string): string | undefined {
-  const trimmed = text.trim();
-  if (!trimmed.startsWith('{')) return trimmed === '' ? undefined : trimmed;
-  try {
-    const parsed = JSON.parse(trimmed) as { tenantId?: unknown };
-    return typeof parsed.tenantId === 'string' && parsed.tenantId !== ''
-      ? parsed.tenantId
-      : undefined;
-  } catch {
-    return undefined;
   }
 }

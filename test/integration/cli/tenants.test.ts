@@ -1,7 +1,12 @@
 // `ghl-pipeline tenants set|delete|list` on the compacted tenants topic.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../services/common/src/logger.js';
+import { TenantStore } from '../../../services/transformer/src/tenant-store.js';
 import { cli, cliEnv, cliJson, jsonLines } from '../../helpers/cli.js';
-import { freshTopics, type FreshTopics } from '../../helpers/integration.js';
+import { freshTopics, testKafka, type FreshTopics } from '../../helpers/integration.js';
 
 describe('ghl-pipeline tenants', () => {
   let fresh: FreshTopics;
@@ -40,6 +45,61 @@ describe('ghl-pipeline tenants', () => {
       '{"tenantId":"tenant-9"}',
     ]);
     expect(records.find((r) => r.key === 'loc_b' && r.value === null)?.valueFormat).toBe('null');
+  });
+
+  it('agrees with the transformer: an unreadable value keeps the tenant, a deleted location falls back to TENANT_MAP_FILE', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tenants-')), 'tenants.json');
+    writeFileSync(file, JSON.stringify({ loc_f: 'tenant-file', loc_x: 'tenant-file-x' }));
+    const withFile = { ...env, TENANT_MAP_FILE: file };
+    expect((await cli(['tenants', 'set', 'loc_u', 'tenant-u'], env)).code).toBe(0);
+    expect((await cli(['tenants', 'set', 'loc_f', 'tenant-topic'], env)).code).toBe(0);
+    const producer = testKafka('tenants-it').producer({ idempotent: true });
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: fresh.names.tenants,
+        acks: -1,
+        messages: [{ key: 'loc_u', value: '{"tenantId":42}' }],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const deleted = await cliJson<Record<string, unknown>>(
+      ['tenants', 'delete', 'loc_f'],
+      withFile,
+    );
+    expect(deleted).toMatchObject({
+      locationId: 'loc_f',
+      tenantId: null,
+      fileTenantId: 'tenant-file',
+    });
+
+    const listed = await cli(['--json', 'tenants', 'list'], withFile);
+    expect(listed.code).toBe(0);
+    expect(listed.stderr).toContain('1 unreadable record(s) ignored');
+    const map = JSON.parse(listed.stdout) as Record<string, string>;
+    expect(map).toMatchObject({
+      loc_u: 'tenant-u',
+      loc_f: 'tenant-file',
+      loc_x: 'tenant-file-x',
+    });
+
+    // The transformer, following the same topic with the same file, resolves the same way.
+    const store = new TenantStore(createLogger('test', 'silent'));
+    store.loadFile(file);
+    await store.follow(
+      testKafka('tenants-it-store'),
+      fresh.names.tenants,
+      `${fresh.prefix}t`,
+      30_000,
+    );
+    try {
+      for (const [location, tenant] of Object.entries(map))
+        expect(store.tenantOf(location), location).toBe(tenant);
+      expect(store.size).toBe(Object.keys(map).length);
+    } finally {
+      await store.stop();
+    }
   });
 
   it('usage mistakes exit 2', async () => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { parseTenantValue } from '../../../transformer/src/tenant-store.js';
-import { UsageError } from '../cli-errors.js';
+import { encodeTenantValue, TenantMap } from '../../../common/src/tenants-record.js';
+import { CommandFailed, UsageError } from '../cli-errors.js';
 import type { CliContext } from '../context.js';
 import type { Runner } from '../program.js';
 import { table } from '../table.js';
@@ -32,7 +32,9 @@ export function registerTenants(program: Command, run: Runner): void {
 
   tenants
     .command('list')
-    .description('the current map (last value per location; deleted ones left out)')
+    .description(
+      'the current map: last readable value per location, else TENANT_MAP_FILE (when set); unreadable values ignored',
+    )
     .action(() => run(list));
 }
 
@@ -52,18 +54,35 @@ async function write(
       topic,
       acks: -1,
       messages: [
-        { key: locationId, value: tenantId === null ? null : JSON.stringify({ tenantId }) },
+        { key: locationId, value: tenantId === null ? null : encodeTenantValue(tenantId) },
       ],
     });
   } finally {
     await producer.disconnect();
   }
-  ctx.print({ topic, locationId, tenantId }, () =>
-    tenantId === null
-      ? `deleted the tenant of location ${locationId} (${topic})`
-      : `location ${locationId} -> tenant ${tenantId} (${topic})`,
+  // A tombstone removes the topic's tenant only: TENANT_MAP_FILE's, if any, applies again.
+  const fallback = tenantId === null ? fileMap(ctx)?.fileTenantOf(locationId) : undefined;
+  ctx.print(
+    { topic, locationId, tenantId, ...(fallback !== undefined ? { fileTenantId: fallback } : {}) },
+    () =>
+      tenantId === null
+        ? `deleted the tenant of location ${locationId} (${topic})${fallback !== undefined ? `; TENANT_MAP_FILE maps it to ${fallback}, which applies again` : ''}`
+        : `location ${locationId} -> tenant ${tenantId} (${topic})`,
   );
   return 0;
+}
+
+/** TENANT_MAP_FILE of the CLI's environment, read as the transformer reads it; undefined if unset. */
+function fileMap(ctx: CliContext): TenantMap | undefined {
+  const path = ctx.config.TENANT_MAP_FILE;
+  if (path === undefined) return undefined;
+  const map = new TenantMap();
+  try {
+    map.loadFile(path);
+  } catch (err) {
+    throw new CommandFailed(`cannot read TENANT_MAP_FILE: ${(err as Error).message}`);
+  }
+  return map;
 }
 
 async function list(ctx: CliContext): Promise<number> {
@@ -75,27 +94,33 @@ async function list(ctx: CliContext): Promise<number> {
     undefined,
     (m) => ctx.warn(m),
   );
-  const map = new Map<string, string>();
-  // One partition per location key, read in offset order: the last record of a key wins.
+  const map = fileMap(ctx) ?? new TenantMap();
+  let unreadable = 0;
+  // One partition per location key, read in offset order: the shared rule applies each record.
   await readTopicRange(ctx.kafka(), {
     topic,
     ranges,
     signal: ctx.interruptSignal(),
     onRecord: (_partition, message) => {
       if (!message.key) return true;
-      const location = message.key.toString('utf8');
-      const tenant =
-        message.value === null ? undefined : parseTenantValue(message.value.toString('utf8'));
-      if (tenant === undefined) map.delete(location);
-      else map.set(location, tenant);
+      if (map.apply(message.key.toString('utf8'), message.value) === 'unreadable') unreadable++;
       return true;
     },
   });
-  const entries = [...map].sort((a, b) => a[0].localeCompare(b[0]));
-  ctx.print(Object.fromEntries(entries), () =>
+  if (unreadable > 0)
+    ctx.warn(`${unreadable} unreadable record(s) ignored: those locations keep their tenant`);
+  const entries = map.entries();
+  ctx.print(Object.fromEntries(entries.map((e) => [e.locationId, e.tenantId])), () =>
     entries.length === 0
       ? `no tenants mapped (${topic})`
-      : table(['locationId', 'tenantId'], entries),
+      : table(
+          ['locationId', 'tenantId', 'source'],
+          entries.map((e) => [
+            e.locationId,
+            e.tenantId,
+            e.source === 'file' ? 'TENANT_MAP_FILE' : topic,
+          ]),
+        ),
   );
   return 0;
 }
