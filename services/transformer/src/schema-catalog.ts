@@ -304,6 +304,14 @@ function classify(err: unknown, subject: string, domain: Domain): Error {
 }
 
 function httpError(status: number, detail: string, subject: string, domain: Domain) {
+  // Two instances starting together both see no rule and both create one: Apicurio answers the
+  // second with 409 "A rule named 'COMPATIBILITY' already exists". A race, not an incompatible
+  // schema: the retry finds the rule in place.
+  if (status === 409 && /rule .*already exists/i.test(detail))
+    return new TransformerError(
+      'TRF_ERR_REGISTRY_UNAVAILABLE',
+      `another instance set the compatibility of ${subject} at the same time; retrying: ${detail}`,
+    );
   if (status === 409)
     return new TransformerError(
       'TRF_ERR_SCHEMA_INCOMPATIBLE',

@@ -472,6 +472,28 @@ describe('registerSchemas (fault injection)', () => {
     expect(retries).toBe(0);
   });
 
+  // Regression: two transformers starting together; the second got this 409 while setting the
+  // compatibility rule the first had just created, took it for an incompatible schema and exited.
+  it("retries Apicurio's 409 'rule already exists' (a start-up race), then succeeds", async () => {
+    let races = 1;
+    const ok = healthy();
+    const fake = await fakeRegistry((call, res) => {
+      if (call.method === 'PUT' && races-- > 0)
+        return reply(res, 409, {
+          error_code: 409,
+          message: "Confluent_Schema_Registry - A rule named 'COMPATIBILITY' already exists.",
+        });
+      ok(call, res);
+    });
+    const retries: string[] = [];
+    const result = await registerSchemas(fake.url, names, {
+      ...fast,
+      onRetry: ({ error }) => retries.push((error as TransformerError).code),
+    });
+    expect(retries).toEqual(['TRF_ERR_REGISTRY_UNAVAILABLE']);
+    expect(Object.keys(result.ids)).toEqual([...DOMAIN_KEYS]);
+  });
+
   it('fails at once on 401 with TRF_ERR_REGISTRY_REJECTED', async () => {
     const fake = await fakeRegistry((_call, res) => reply(res, 401, { message: 'Unauthorized' }));
     let retries = 0;
