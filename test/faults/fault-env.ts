@@ -6,6 +6,8 @@ import { int, loadConfig } from '../../services/common/src/config.js';
 
 /** The dedicated stack started by global-setup.ts. */
 export interface FaultStack {
+  /** Unique per run; every service child carries it in its environment (FAULTS_RUN_ID). */
+  runId: string;
   brokers: string;
   registryUrl: string;
   /** Kafka's dir (server.properties, data/, kafka.pid): what the broker fault helpers take. */

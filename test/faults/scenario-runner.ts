@@ -109,14 +109,20 @@ export async function runScenario(
   secret = `faults-${randomUUID()}`,
 ): Promise<ScenarioOutcome> {
   const started = Date.now();
+  // Wall-clock time too, so a line can be matched with the services' pino logs (epoch ms).
   const log = (msg: string) =>
     console.log(
-      `[faults] ${spec.name} +${((Date.now() - started) / 1000).toFixed(1)}s ${msg}`.trim(),
+      `[faults] ${new Date().toISOString().slice(11, 23)} ${spec.name} +${((Date.now() - started) / 1000).toFixed(1)}s ${msg}`.trim(),
     );
   const prefix = `faults-${spec.name}-${randomUUID().slice(0, 6)}.`;
   const names = topicNames(prefix);
   const group = `${prefix}transformer`;
-  const env = { brokers: stack.brokers, registryUrl: stack.registryUrl, prefix };
+  const env = {
+    brokers: stack.brokers,
+    registryUrl: stack.registryUrl,
+    prefix,
+    runId: stack.runId,
+  };
   const services: ServiceChild[] = [];
   const readiness: ReadinessSample[] = [];
   const processed = new Map<string, { at: number; value: number }[]>();
@@ -136,15 +142,17 @@ export async function runScenario(
 
     const ingress = await spawnIngress(`${spec.name}-ingress`, env, secret);
     services.push(ingress);
+    const ingressReady = waitReady(ingress, 60_000);
+    ingressReady.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+    // One transformer after the other: the first registers the schemas, so the scenario tests
+    // its fault and not two instances racing to create the same registry subjects.
     for (let i = 0; i < (spec.transformers ?? 1); i++) {
       const t = await spawnTransformer(`${spec.name}-transformer-${i + 1}`, env, group);
       services.push(t);
       transformers.push(t);
+      await waitReady(t, 120_000);
     }
-    await Promise.all([
-      waitReady(ingress, 60_000),
-      ...transformers.map((t) => waitReady(t, 120_000)),
-    ]);
+    await ingressReady;
     log(
       `topics ${prefix}*, ingress pid ${ingress.pid}, transformer pid(s) ${transformers.map((t) => t.pid).join(', ')}: ready`,
     );

@@ -3,12 +3,17 @@
 // explained from their own words. Every child is tracked: stopAllServices() ends them in afterAll,
 // and a process 'exit' hook SIGKILLs any survivor if the test worker itself goes away.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../infra/local-stack/free-port.js';
 import { projectRoot } from '../../services/common/src/project-root.js';
 import { TRANSFORMER_NODE_FLAGS } from '../../services/transformer/src/node-flags.js';
 import { reportDir } from './fault-env.js';
+
+/** Every service pid started by this suite, for the global teardown's last sweep. */
+const pidsFile = () => join(reportDir(), 'service-pids');
+/** Marks the suite's children in their environment, so a sweep never signals anyone else's. */
+const RUN_MARK = 'FAULTS_RUN_ID';
 
 export interface ServiceChild {
   name: string;
@@ -70,6 +75,7 @@ function startChild(
   );
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  appendFileSync(pidsFile(), `${child.pid}\n`);
   const exited = new Promise<string>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit ${code}`)),
   );
@@ -102,6 +108,8 @@ export interface ServiceEnv {
   brokers: string;
   registryUrl: string;
   prefix: string;
+  /** FaultStack.runId: put in the child's environment for sweepServices. */
+  runId: string;
 }
 
 /** An ingress child on a free loopback port, accepting the HMAC `secret`. */
@@ -116,6 +124,7 @@ export async function spawnIngress(
     name,
     'services/ingress/src/main.ts',
     {
+      [RUN_MARK]: env.runId,
       KAFKA_BROKERS: env.brokers,
       TOPIC_PREFIX: env.prefix,
       INGRESS_HOST: '127.0.0.1',
@@ -147,6 +156,7 @@ export async function spawnTransformer(
     name,
     'services/transformer/src/main.ts',
     {
+      [RUN_MARK]: env.runId,
       KAFKA_BROKERS: env.brokers,
       SCHEMA_REGISTRY_URL: env.registryUrl,
       TOPIC_PREFIX: env.prefix,
@@ -205,4 +215,28 @@ export async function processedCount(service: ServiceChild): Promise<number | un
 /** Stops every child this module started that is still running (afterAll, even on failure). */
 export async function stopAllServices(): Promise<string[]> {
   return Promise.all([...running].map(async (s) => `${s.name} ${await s.stop()}`));
+}
+
+/**
+ * The global teardown's last resort for a test worker that died without its afterAll: SIGKILLs
+ * every recorded service pid that is still alive and still carries this suite's mark in its
+ * environment (a recycled pid belongs to someone else and is left alone). Returns the pids killed.
+ */
+export function sweepServices(runId: string): number[] {
+  if (!existsSync(pidsFile())) return [];
+  const killed: number[] = [];
+  for (const text of readFileSync(pidsFile(), 'utf8').split('\n')) {
+    const pid = Number(text);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (!environ.includes(`${RUN_MARK}=${runId}`)) continue;
+      process.kill(pid, 'SIGCONT');
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
+    } catch {
+      // gone already, or not ours to read
+    }
+  }
+  return killed;
 }
