@@ -1,4 +1,4 @@
-import type { Consumer, ConsumerRunConfig } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig, RetryOptions } from 'kafkajs';
 import type { Logger } from './logger.js';
 
 export interface ConsumerSupervisor {
@@ -7,18 +7,30 @@ export interface ConsumerSupervisor {
 }
 
 /**
+ * The consumer `retry` options to use with superviseConsumer: the same retries, but kafkajs never
+ * restarts the consumer itself. Its own restart waits as long as the last retry's backoff of the
+ * exhausted budget (restarts 20–28 s after the broker came back were seen), and while it waits the
+ * consumer's seek/pause/resume throw; the supervisor restarts at once and then every `maxMs`.
+ */
+export const supervisedRetry = (retry: RetryOptions = {}): RetryOptions => ({
+  ...retry,
+  restartOnFailure: async () => false,
+});
+
+/**
  * Keeps a kafkajs consumer consuming whatever crashes it. kafkajs restarts a consumer by itself
- * only after a retriable crash (its CRASH event says `restart: true`); after any other crash the
- * consumer stays stopped for good, and its seek/pause/resume throw "Consumer group was not
- * initialized". This restarts such a consumer (connect, then run with the same configuration;
+ * only after a retriable crash, and only if `retry.restartOnFailure` agrees (supervisedRetry says
+ * no); otherwise the consumer stays stopped for good, and its seek/pause/resume throw "Consumer
+ * group was not initialized". This restarts it (connect, then run with the same configuration;
  * subscriptions are kept) with exponential backoff from `initialMs` up to `maxMs`, until a
- * restart succeeds or `stop()` is called.
+ * restart succeeds or `stop()` is called. The group member id survives the restart
+ * (kafkajs-member-reuse.ts), so the rejoin does not wait for a session timeout.
  */
 export function superviseConsumer(
   consumer: Consumer,
   runConfig: ConsumerRunConfig,
   logger: Logger,
-  backoff: { initialMs: number; maxMs: number } = { initialMs: 500, maxMs: 10_000 },
+  backoff: { initialMs: number; maxMs: number } = { initialMs: 200, maxMs: 2000 },
 ): ConsumerSupervisor {
   let stopped = false;
   let failures = 0;

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Admin, Kafka } from 'kafkajs';
+import { supervisedRetry } from '../../common/src/consumer-supervisor.js';
 import { createKafka, parseBrokers } from '../../common/src/kafka-client.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
 import { startMetricsServer, type MetricsServer } from '../../common/src/metrics-server.js';
@@ -82,7 +83,7 @@ export function createTransformer(
       rebalanceTimeout: Math.max(60_000, config.TRANSFORMER_SESSION_TIMEOUT_MS * 2),
       maxBytesPerPartition: config.TRANSFORMER_MAX_BYTES_PER_PARTITION,
       maxWaitTimeInMs: 100,
-      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 10_000 },
+      retry: supervisedRetry({ retries: 10, initialRetryTime: 200, maxRetryTime: 10_000 }),
     });
     loop = new EosLoop(
       consumer,

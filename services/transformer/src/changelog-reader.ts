@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import {
   superviseConsumer,
+  supervisedRetry,
   type ConsumerSupervisor,
 } from '../../common/src/consumer-supervisor.js';
 import type { Logger } from '../../common/src/logger.js';
@@ -42,6 +43,7 @@ export class ChangelogReader {
       // All partitions are paused most of the time; a short wait makes a resumed one fetch at once.
       maxWaitTimeInMs: 100,
       sessionTimeout: 30_000,
+      retry: supervisedRetry(),
     });
     let onJoin!: () => void;
     this.joined = new Promise((resolve) => (onJoin = resolve));

@@ -87,10 +87,7 @@ export class EosLoop {
       partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.onBatch(payload),
     };
-    this.supervisor = superviseConsumer(this.consumer, runConfig, this.logger, {
-      initialMs: this.settings.backoffInitialMs,
-      maxMs: this.settings.backoffMaxMs,
-    });
+    this.supervisor = superviseConsumer(this.consumer, runConfig, this.logger);
     await this.consumer.run(runConfig);
   }
 
