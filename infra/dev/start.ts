@@ -10,11 +10,11 @@ import { upLocalStack } from '../local-stack/local-stack.js';
 import { stackStatus, type StackHandle } from '../local-stack/stack.js';
 import { int, loadConfig, optionalStr } from '../../services/common/src/config.js';
 import { createKafka } from '../../services/common/src/kafka-client.js';
+import { TRANSFORMER_NODE_FLAGS } from '../../services/common/src/node-flags.js';
 import { projectRoot } from '../../services/common/src/project-root.js';
+import { registerDomainSchemas } from '../../services/common/src/schema-registry.js';
 import { applyTopics } from '../../services/common/src/topic-apply.js';
 import { topicNames, topicSpecs } from '../../services/common/src/topics.js';
-import { TRANSFORMER_NODE_FLAGS } from '../../services/transformer/src/node-flags.js';
-import { registerSchemas } from '../../services/transformer/src/schema-catalog.js';
 import { startService, waitHttpOk, type ServiceProcess } from './child-service.js';
 import { devSecret } from './dev-secret.js';
 
@@ -106,7 +106,9 @@ try {
   say(
     `[start] topics: ${created} created, ${outcomes.length - created - drift.length} unchanged${drift.length ? `, ${drift.length} with drift (see: npx ghl-pipeline topics apply; configs: --alter-configs)` : ''}`,
   );
-  const catalog = await registerSchemas(registryUrl, names, { deadline: Date.now() + 60_000 });
+  const catalog = await registerDomainSchemas(registryUrl, names, {
+    deadline: Date.now() + 60_000,
+  });
   say(
     `[start] schemas registered: ${Object.entries(catalog.ids)
       .map(([d, id]) => `${d}=${id}`)

@@ -1,8 +1,9 @@
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Kafka } from 'kafkajs';
 import { optionalStr, str, type loadConfig } from '../../common/src/config.js';
 import { createKafka, parseBrokers } from '../../common/src/kafka-client.js';
 import { kafkaConfigSchema, topicSizingSchema } from '../../common/src/kafka-config.js';
+import { createRegistryClient } from '../../common/src/schema-registry.js';
 import { TOPIC_KEYS, topicNames, type TopicNames } from '../../common/src/topics.js';
 import { CommandFailed } from './cli-errors.js';
 import type { CliIo } from './io.js';
@@ -62,10 +63,7 @@ export class CliContext {
 
   /** Confluent-compatible registry client; it caches schemas by id, so one lookup per schema. */
   registry(): SchemaRegistry {
-    this.registryClient ??= new SchemaRegistry({
-      host: this.config.SCHEMA_REGISTRY_URL.replace(/\/+$/, ''),
-      retry: { retries: 2 },
-    });
+    this.registryClient ??= createRegistryClient(this.config.SCHEMA_REGISTRY_URL);
     return this.registryClient;
   }
 
