@@ -7,7 +7,7 @@ import type { CliContext } from './context.js';
 import { progressBar } from './progress.js';
 import { matchesFilter, rawFields, type RecordFilter } from './raw-fields.js';
 import { resolveRange } from './topic-positions.js';
-import { readTopicRange } from './topic-reader.js';
+import { readTopicRange } from '../../common/src/topic-reader.js';
 
 export interface DlqEntry {
   /** `partition:offset`, what `dlq show` takes. */

@@ -5,7 +5,7 @@ import type { Admin } from 'kafkajs';
 import { withLeaderRetry } from '../../common/src/leader-retry.js';
 import { CommandFailed } from './cli-errors.js';
 import type { PositionSpec } from './specs.js';
-import type { PartitionRange } from './topic-reader.js';
+import type { PartitionRange } from '../../common/src/topic-reader.js';
 
 export interface PartitionBounds {
   /** Log start offset. */

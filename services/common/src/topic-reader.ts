@@ -1,4 +1,6 @@
-// Reads offset ranges of one topic, read_committed, for tail, replay, dlq and tenants.
+// Reads offset ranges of one topic, read_committed: the one "read a topic up to the end captured
+// at start" of the pipeline (the CLI's tail, replay, dlq and tenants; the transformer's tenants
+// follower, which then keeps reading).
 //
 // kafkajs has no manual partition assignment, so the reader is a consumer in a throw-away group
 // (unique name, never commits) that seeks every partition to its start on GROUP_JOIN (again after
@@ -12,7 +14,14 @@
 // no batch at all for `idleMs`, the remaining partitions are reported as incomplete instead of
 // waiting forever (records behind an open transaction cannot be read yet).
 import { randomUUID } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, ConsumerRunConfig, Kafka, KafkaMessage } from 'kafkajs';
+import {
+  superviseConsumer,
+  supervisedRetry,
+  type ConsumerSupervisor,
+} from './consumer-supervisor.js';
+import { withLeaderRetry } from './leader-retry.js';
+import type { Logger } from './logger.js';
 
 export interface PartitionRange {
   partition: number;
@@ -20,6 +29,12 @@ export interface PartitionRange {
   start: bigint;
   /** Exclusive end; undefined = follow forever. */
   end?: bigint;
+  /**
+   * With `end` undefined: the end captured at start. Once every partition's position has passed
+   * it (records, or transaction markers and compaction gaps seen through END_BATCH_PROCESS),
+   * `onCaughtUp` is called, once, and the read goes on.
+   */
+  caughtUpAt?: bigint;
 }
 
 export interface ReadResult {
@@ -40,8 +55,23 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Bounded reads give up waiting after this long without any batch (default 5 s). */
   idleMs?: number;
+  /** Called once when every partition reached its `caughtUpAt` (at once if none has one). */
+  onCaughtUp?: () => void;
+  /** Prefix of the throw-away group (default `ghl-pipeline-cli-reader`). */
+  groupPrefix?: string;
+  /**
+   * For long-lived reads: a crashed consumer is restarted at once (consumer-supervisor.ts) instead
+   * of ending the read, and the restarts are logged here.
+   */
+  supervise?: Logger;
 }
 
+/**
+ * Reads `opts.ranges` of `opts.topic` read_committed, calling `onRecord` in offset order per
+ * partition, until every bounded partition reaches its end, `onRecord` returns false, the signal
+ * aborts, or (bounded reads only) nothing arrives for `idleMs`. Rejects with the consumer's error
+ * when it crashes for good, or with what `onRecord` threw.
+ */
 export async function readTopicRange(kafka: Kafka, opts: ReadOptions): Promise<ReadResult> {
   const { topic } = opts;
   const idleMs = opts.idleMs ?? 5000;
@@ -53,6 +83,25 @@ export async function readTopicRange(kafka: Kafka, opts: ReadOptions): Promise<R
     position.set(r.partition, r.start);
     if (r.end === undefined || r.start < r.end) active.add(r.partition);
   }
+  // Partitions still behind their caughtUpAt; onCaughtUp fires when none is left.
+  const behind = new Map<number, bigint>();
+  for (const r of opts.ranges)
+    if (r.end === undefined && r.caughtUpAt !== undefined && r.start < r.caughtUpAt)
+      behind.set(r.partition, r.caughtUpAt);
+  let caughtUpCalled = false;
+  const checkCaughtUp = () => {
+    if (caughtUpCalled || behind.size > 0) return;
+    caughtUpCalled = true;
+    opts.onCaughtUp?.();
+  };
+  const passed = (partition: number, next: bigint) => {
+    const mark = behind.get(partition);
+    if (mark !== undefined && next >= mark) {
+      behind.delete(partition);
+      checkCaughtUp();
+    }
+  };
+  checkCaughtUp();
   if (active.size === 0) return { reason: 'end', incomplete: [] };
   if (opts.signal?.aborted) return { reason: 'aborted', incomplete: [] };
 
@@ -77,12 +126,13 @@ export async function readTopicRange(kafka: Kafka, opts: ReadOptions): Promise<R
   };
 
   const consumer = kafka.consumer({
-    groupId: `ghl-pipeline-cli-reader-${randomUUID()}`,
+    groupId: `${opts.groupPrefix ?? 'ghl-pipeline-cli-reader'}-${randomUUID()}`,
     readUncommitted: false,
     maxWaitTimeInMs: 200,
     sessionTimeout: 30_000,
-    retry: { retries: 5 },
+    retry: opts.supervise ? supervisedRetry({ retries: 5 }) : { retries: 5 },
   });
+  let supervisor: ConsumerSupervisor | undefined;
   // The idle clock starts at the first join: joining can take seconds on a busy broker.
   let joined = false;
   let lastActivity = Date.now();
@@ -98,6 +148,7 @@ export async function readTopicRange(kafka: Kafka, opts: ReadOptions): Promise<R
   // Advances a partition's position; finishes it once the position reaches its end.
   const advance = (partition: number, next: bigint) => {
     if (next > (position.get(partition) ?? 0n)) position.set(partition, next);
+    passed(partition, next);
     const e = end.get(partition);
     if (e !== undefined && (position.get(partition) ?? 0n) >= e) markDone(partition);
   };
@@ -116,11 +167,14 @@ export async function readTopicRange(kafka: Kafka, opts: ReadOptions): Promise<R
     touch();
     if (payload.topic !== topic || !active.has(payload.partition)) return;
     const last = BigInt(payload.lastOffset);
+    passed(payload.partition, last + 1n);
     const e = end.get(payload.partition);
     if (e !== undefined && last + 1n >= e) markDone(payload.partition);
   });
+  // A supervised reader is restarted (and re-seeks on its next join); any other one that crashes
+  // for good ends the read with the error.
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) abort(payload.error);
+    if (!payload.restart && !opts.supervise) abort(payload.error);
   });
 
   const onAbort = () => stop('aborted');
@@ -138,7 +192,7 @@ export async function readTopicRange(kafka: Kafka, opts: ReadOptions): Promise<R
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
+    const runConfig: ConsumerRunConfig = {
       autoCommit: false,
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
@@ -171,7 +225,9 @@ export async function readTopicRange(kafka: Kafka, opts: ReadOptions): Promise<R
         }
         advance(partition, BigInt(batch.lastOffset()) + 1n);
       },
-    });
+    };
+    if (opts.supervise) supervisor = superviseConsumer(consumer, runConfig, opts.supervise);
+    await consumer.run(runConfig);
     const reason = await finished;
     const incomplete =
       reason === 'idle'
@@ -183,8 +239,23 @@ export async function readTopicRange(kafka: Kafka, opts: ReadOptions): Promise<R
         : [];
     return { reason, incomplete };
   } finally {
+    supervisor?.stop();
     if (idleTimer) clearInterval(idleTimer);
     opts.signal?.removeEventListener('abort', onAbort);
     await consumer.disconnect().catch(() => undefined);
   }
+}
+
+/**
+ * Every partition of `topic` from its first retained offset, with the end captured now (the last
+ * stable offset: kafkajs' admin reads offsets read_committed) as `caughtUpAt`: what a follower
+ * that must first catch up reads. Retries leader errors of a just-created topic.
+ */
+export async function followRanges(admin: Admin, topic: string): Promise<PartitionRange[]> {
+  const offsets = await withLeaderRetry(admin, topic, () => admin.fetchTopicOffsets(topic));
+  return offsets.map((o) => ({
+    partition: o.partition,
+    start: BigInt(o.low),
+    caughtUpAt: BigInt(o.high),
+  }));
 }

@@ -22,7 +22,7 @@ import {
 } from '../specs.js';
 import { table, truncate } from '../table.js';
 import { partitionBounds } from '../topic-positions.js';
-import { readTopicRange } from '../topic-reader.js';
+import { readTopicRange } from '../../../common/src/topic-reader.js';
 
 interface FilterOptions {
   reason?: string[];

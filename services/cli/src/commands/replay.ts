@@ -8,7 +8,7 @@ import { matchesFilter, rawFields, rewriteHeaders } from '../raw-fields.js';
 import { Interrupted, Republisher } from '../republisher.js';
 import { asArg, collectList, parsePosition, parseRate, type PositionSpec } from '../specs.js';
 import { rangeSize, resolveRange } from '../topic-positions.js';
-import { readTopicRange } from '../topic-reader.js';
+import { readTopicRange } from '../../../common/src/topic-reader.js';
 
 interface ReplayOptions {
   from: PositionSpec;

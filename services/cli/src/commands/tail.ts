@@ -5,7 +5,7 @@ import type { Runner } from '../program.js';
 import { recordView } from '../record-view.js';
 import { asArg, parseCount, parsePosition, type PositionSpec } from '../specs.js';
 import { resolveRange } from '../topic-positions.js';
-import { readTopicRange } from '../topic-reader.js';
+import { readTopicRange } from '../../../common/src/topic-reader.js';
 
 interface TailOptions {
   from: PositionSpec;

@@ -5,7 +5,7 @@ import type { CliContext } from '../context.js';
 import type { Runner } from '../program.js';
 import { table } from '../table.js';
 import { resolveRange } from '../topic-positions.js';
-import { readTopicRange } from '../topic-reader.js';
+import { readTopicRange } from '../../../common/src/topic-reader.js';
 
 export function registerTenants(program: Command, run: Runner): void {
   const tenants = program
