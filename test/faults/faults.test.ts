@@ -16,7 +16,7 @@ import { faultConfig, FAULTS_HEAP_MB, reportDir, type FaultStack } from './fault
 import { contactCreated } from './load.js';
 import { readTable, sample } from './report.js';
 import { runScenario, type FaultWindow, type ScenarioOutcome } from './scenario-runner.js';
-import { stopAllServices } from './services.js';
+import { assignedPartitions, stopAllServices } from './services.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const LIMIT_S = faultConfig.FAULTS_RECOVERY_LIMIT_S;
@@ -188,31 +188,41 @@ describe('pipeline under real broker and process faults', () => {
 
   it('transformer-sigstop: one of two transformers frozen past its session timeout, then resumed as a zombie', async () => {
     let takeoverS: number | undefined;
+    let frozenOwned: number | undefined;
     const o = await runScenario(stack, {
       name: 'transformer-sigstop',
       transformers: 2,
       beforeS: 6,
       afterS: 10,
       async fault({ log, admin, group, names, transformers }): Promise<FaultWindow> {
-        const frozen = transformers[0]!;
+        // Freeze the instance that owns the most partitions, so there is something to take over.
+        const owned = await Promise.all(transformers.map((t) => assignedPartitions(t)));
+        const index = Math.max(0, owned.indexOf(Math.max(...owned.map((n) => n ?? 0))));
+        const frozen = transformers[index]!;
+        frozenOwned = owned[index];
         const committed = async () => {
           const [t] = await admin.fetchOffsets({ groupId: group, topics: [names.raw] });
           return new Map(t?.partitions.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
         };
-        const atStop = await committed();
         const downAt = Date.now();
         frozen.child.kill('SIGSTOP');
-        log(`SIGSTOP ${frozen.name} (pid ${frozen.pid}); session timeout 6 s`);
-        // Takeover: every partition's committed offset moved past where it was at the SIGSTOP,
-        // i.e. the frozen instance's partitions are committed by the other one.
+        log(
+          `SIGSTOP ${frozen.name} (pid ${frozen.pid}); partitions owned per instance ${owned.join('/')}; session timeout 6 s`,
+        );
         try {
-          const until = Date.now() + 14_000;
+          // A transaction the frozen instance had already sent may still commit at the broker:
+          // the baseline is taken a second later, once its partitions have stopped moving.
+          await sleep(1000);
+          const baseline = await committed();
+          // Takeover: every partition's committed offset moves past the baseline, i.e. the
+          // frozen instance's partitions are committed by the other one.
+          const until = downAt + 14_000;
           while (Date.now() < until) {
             const now = await committed().catch(() => undefined);
             if (
               takeoverS === undefined &&
               now &&
-              [...atStop].every(([p, off]) => (now.get(p) ?? -1n) > off)
+              [...baseline].every(([p, off]) => (now.get(p) ?? -1n) > off)
             )
               takeoverS = (Date.now() - downAt) / 1000;
             await sleep(250);
@@ -227,13 +237,14 @@ describe('pipeline under real broker and process faults', () => {
         return {
           backAt,
           notes: [
-            `frozen 14 s; every partition committed by the survivor ${takeoverS === undefined ? 'never' : `${takeoverS.toFixed(1)}s`} after SIGSTOP; recovery_s counts from SIGCONT`,
+            `${frozen.name} frozen 14 s owning ${owned[index] ?? '?'} of 3 partitions; every partition committed again ${takeoverS === undefined ? 'never' : `${takeoverS.toFixed(1)}s`} after SIGSTOP; recovery_s counts from SIGCONT`,
           ],
         };
       },
     });
     record(o);
     expectExactlyOnce(o);
+    expect.soft(frozenOwned, 'the frozen transformer owned no partition').toBeGreaterThan(0);
     expect
       .soft(takeoverS, `the survivor never took the frozen partitions over${evidence(o)}`)
       .toBeDefined();

@@ -252,7 +252,7 @@ export async function runScenario(
             .join(', ')}`,
         ]
       : []),
-    ...(window.backAt !== undefined && stats
+    ...(window.downAt !== undefined && window.backAt !== undefined && stats
       ? [
           `ingress answered 200 again ${secondsAfter(stats.acceptedAt, window.backAt)} after the fault ended`,
         ]

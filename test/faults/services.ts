@@ -198,19 +198,30 @@ export async function readyz(service: ServiceChild): Promise<number | 'timeout' 
 }
 
 /**
- * The transformer's own count of ghl.raw records committed (`transformer_records_processed_total`
- * on /metrics), or undefined when it does not answer (frozen, dead, restarting).
+ * The value of an unlabelled Prometheus metric on the service's /metrics (the `service` default
+ * label aside), or undefined when it does not answer (frozen, dead, restarting).
  */
-export async function processedCount(service: ServiceChild): Promise<number | undefined> {
+export async function metricValue(
+  service: ServiceChild,
+  name: string,
+): Promise<number | undefined> {
   try {
     const res = await fetch(`${service.baseUrl}/metrics`, { signal: AbortSignal.timeout(1000) });
     const text = await res.text();
-    const line = text.split('\n').find((l) => l.startsWith('transformer_records_processed_total'));
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
     return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
   } catch {
     return undefined;
   }
 }
+
+/** The transformer's own count of ghl.raw records committed (`processed` on /metrics). */
+export const processedCount = (service: ServiceChild) =>
+  metricValue(service, 'transformer_records_processed_total');
+
+/** How many ghl.raw partitions the transformer owns right now. */
+export const assignedPartitions = (service: ServiceChild) =>
+  metricValue(service, 'transformer_assigned_partitions');
 
 /** Stops every child this module started that is still running (afterAll, even on failure). */
 export async function stopAllServices(): Promise<string[]> {
