@@ -83,7 +83,7 @@ export function createTransformer(
       rebalanceTimeout: Math.max(60_000, config.TRANSFORMER_SESSION_TIMEOUT_MS * 2),
       maxBytesPerPartition: config.TRANSFORMER_MAX_BYTES_PER_PARTITION,
       maxWaitTimeInMs: 100,
-      retry: supervisedRetry({ retries: 10, initialRetryTime: 200, maxRetryTime: 10_000 }),
+      retry: supervisedRetry(),
     });
     loop = new EosLoop(
       consumer,
