@@ -1,8 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka } from 'kafkajs';
-import { withLeaderRetry } from '../../common/src/leader-retry.js';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from '../../common/src/logger.js';
 import { TenantMap } from '../../common/src/tenants-record.js';
+import {
+  followRanges,
+  readTopicRange,
+  type PartitionRange,
+} from '../../common/src/topic-reader.js';
 
 /**
  * locationId -> tenantId for the transformer: the shared tenants record rule (TenantMap in
@@ -11,7 +14,8 @@ import { TenantMap } from '../../common/src/tenants-record.js';
  */
 export class TenantStore {
   private readonly map = new TenantMap();
-  private consumer: Consumer | undefined;
+  private abort: AbortController | undefined;
+  private reading: Promise<void> | undefined;
 
   constructor(private readonly logger: Logger) {}
 
@@ -35,8 +39,12 @@ export class TenantStore {
   }
 
   /**
-   * Follows the tenants topic for the life of the process. Resolves once everything that was in
-   * the topic at start has been read, so no early event gets a null tenant it should not have.
+   * Follows the tenants topic for the life of the process, through the shared topic reader
+   * (services/common/src/topic-reader.ts). Resolves once everything that was in the topic at
+   * start has been read (up to the end captured then, past transaction markers and compaction
+   * gaps), so no early event gets a null tenant it should not have; rejects after
+   * `catchUpTimeoutMs` otherwise. A crashed consumer is restarted at once and goes on from where
+   * it was.
    */
   async follow(
     kafka: Kafka,
@@ -46,42 +54,36 @@ export class TenantStore {
   ): Promise<void> {
     const admin = kafka.admin();
     await admin.connect();
-    let ends: Map<number, bigint>;
+    let ranges: PartitionRange[];
     try {
       if (!(await admin.listTopics()).includes(topic)) {
         this.logger.warn({ topic }, 'tenants topic does not exist; using TENANT_MAP_FILE only');
         return;
       }
-      ends = new Map(
-        (await withLeaderRetry(admin, topic, () => admin.fetchTopicOffsets(topic))).map((o) => [
-          o.partition,
-          BigInt(o.high),
-        ]),
-      );
+      ranges = await followRanges(admin, topic);
     } finally {
       await admin.disconnect();
     }
-    const consumer = kafka.consumer({
-      groupId: `${groupPrefix}-tenants-${randomUUID()}`,
-      maxWaitTimeInMs: 500,
-    });
-    this.consumer = consumer;
-    const behind = new Set([...ends].filter(([, end]) => end > 0n).map(([p]) => p));
+    const abort = new AbortController();
+    this.abort = abort;
     let caughtUp!: () => void;
     const done = new Promise<void>((resolve) => (caughtUp = resolve));
-    if (behind.size === 0) caughtUp();
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
+    const reading = readTopicRange(kafka, {
+      topic,
+      ranges,
+      signal: abort.signal,
+      groupPrefix: `${groupPrefix}-tenants`,
+      supervise: this.logger,
+      onCaughtUp: caughtUp,
+      onRecord: (_partition, message) => {
         if (message.key) this.apply(message.key.toString(), message.value);
-        if (behind.has(partition) && BigInt(message.offset) + 1n >= (ends.get(partition) ?? 0n)) {
-          behind.delete(partition);
-          if (behind.size === 0) caughtUp();
-        }
+        return true;
       },
     });
+    this.reading = reading.then(
+      () => undefined,
+      (err: unknown) => this.logger.error({ err }, 'tenants topic no longer followed'),
+    );
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -89,14 +91,19 @@ export class TenantStore {
         catchUpTimeoutMs,
       );
     });
+    const ended = reading.then(() => {
+      throw new Error(`tenants topic ${topic}: reading ended before catching up`);
+    });
     try {
-      await Promise.race([done, timeout]);
+      await Promise.race([done, timeout, ended]);
     } finally {
       clearTimeout(timer);
+      ended.catch(() => undefined);
     }
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect();
+    this.abort?.abort();
+    await this.reading;
   }
 }
