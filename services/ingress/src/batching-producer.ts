@@ -95,7 +95,10 @@ interface Batch {
 }
 
 const noop = () => undefined;
-const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 5000 };
+// A reconnect attempt against a broker that is down fails at once (connection refused), so a 1 s
+// cap costs nothing while it is down and puts the ingress back within about a second of its
+// return (a 5 s cap measured 4.3 s after a broker kill -9).
+const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 1000 };
 
 export class BatchingProducer implements RecordSink {
   private state: State = 'down';
