@@ -16,6 +16,8 @@ import { faultConfig, FAULTS_HEAP_MB, reportDir, type FaultStack } from './fault
 import { contactCreated } from './load.js';
 import { readTable, sample } from './report.js';
 import { runScenario, type FaultWindow, type ScenarioOutcome } from './scenario-runner.js';
+import { runCli } from '../../services/cli/src/program.js';
+import { DOMAIN_KEYS, topicNames } from '../../services/common/src/topics.js';
 import { assignedPartitions, stopAllServices } from './services.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -95,6 +97,47 @@ describe('pipeline under real broker and process faults', () => {
     }
   }
 
+  /**
+   * What ops see with the CLI after the fault: `ghl-pipeline tail` of every output topic and
+   * `dlq list` read with the project's kafkajs (whose read_committed filter had to be fixed: the
+   * transactions the fault aborted interleave on the output partitions). Each event ID must show
+   * once, and the totals must be the independent verifier's.
+   */
+  async function expectCliSeesExactlyOnce(o: ScenarioOutcome): Promise<void> {
+    if (!o.row) return;
+    const env = {
+      KAFKA_BROKERS: stack.brokers,
+      SCHEMA_REGISTRY_URL: stack.registryUrl,
+      TOPIC_PREFIX: o.prefix,
+    };
+    const run = async (args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(['--json', ...args], env, {
+        stdout: { write: (t: string) => (stdout += t) },
+        stderr: { write: (t: string) => (stderr += t) },
+      });
+      expect(code, `ghl-pipeline ${args.join(' ')}: ${stderr}`).toBe(0);
+      return stdout;
+    };
+    const names = topicNames(o.prefix);
+    const seen = new Map<string, number>();
+    for (const domain of DOMAIN_KEYS) {
+      const lines = (await run(['tail', names[domain]])).split('\n').filter((l) => l.trim());
+      for (const line of lines) {
+        const id = (JSON.parse(line) as { headers: Record<string, string> }).headers.ce_id ?? '';
+        seen.set(id, (seen.get(id) ?? 0) + 1);
+      }
+    }
+    const repeated = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+    expect.soft(repeated.length, `tail shows these event IDs twice: ${sample(repeated)}`).toBe(0);
+    expect
+      .soft(seen.size, 'tail shows as many outputs as the verifier counted')
+      .toBe(o.row.outputs);
+    const dlq = JSON.parse(await run(['dlq', 'list'])) as unknown[];
+    expect.soft(dlq.length, 'dlq list shows what the verifier counted').toBe(o.row.dlq);
+  }
+
   /** Service log digests appended to failure messages (and to evidence.txt). */
   function evidence(o: ScenarioOutcome): string {
     const text = Object.entries(o.evidence)
@@ -132,6 +175,7 @@ describe('pipeline under real broker and process faults', () => {
     record(o);
     expectExactlyOnce(o);
     expectRecovered(o, { readiness: true });
+    await expectCliSeesExactlyOnce(o);
   }, 240_000);
 
   it('broker-sigstop: SIGSTOP the broker for 10 s, then SIGCONT', async () => {

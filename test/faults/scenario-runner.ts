@@ -84,6 +84,8 @@ export interface ReadinessSample {
 }
 
 export interface ScenarioOutcome {
+  /** The scenario's topic prefix (its topics stay until the stack is removed). */
+  prefix: string;
   row?: Row;
   /** Why there is no row (setup or verifier failure), with the error. */
   error?: Error;
@@ -281,6 +283,7 @@ export async function runScenario(
   appendToTable(text);
   console.log(`\n${text}\n`);
   return {
+    prefix,
     row,
     error,
     window,
