@@ -32,7 +32,7 @@ const markerOf = (dir: string) => `ghl.pipeline.kafka=${dir}`;
 /**
  * Single-node KRaft (broker + controller in one JVM). The replication-factor-1 settings are the
  * ones a single broker needs, or the group and transaction coordinators never become available
- * (ARCHITECTURE.md §7). Internal topics get few partitions: it starts faster and nothing here
+ * (docs/decisions.md). Internal topics get few partitions: it starts faster and nothing here
  * needs 50 coordinator partitions.
  */
 function serverProperties(o: KafkaServerOptions): string {

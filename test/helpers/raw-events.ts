@@ -1,5 +1,5 @@
 // ghl.raw records as the ingress writes them (key = event ID, value = exact body bytes, the
-// headers of ARCHITECTURE.md §4), for tests that feed the transformer directly.
+// ghl.raw headers of docs/architecture.md), for tests that feed the transformer directly.
 import { randomUUID } from 'node:crypto';
 import type { Message, Producer } from 'kafkajs';
 import { RAW_HEADERS } from '../../services/common/src/record-headers.js';

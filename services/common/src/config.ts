@@ -1,5 +1,5 @@
 // Config is read from the environment once, at start, validated against a small schema, and
-// frozen. Every problem is collected and reported together (STYLE.md #3), so a bad deployment
+// frozen. Every problem is collected and reported together (docs/style.md), so a bad deployment
 // fails with one readable message instead of one error per restart.
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -1,4 +1,4 @@
-// One list of error codes for the whole pipeline (STYLE.md #4). Code branches on `code` or on the
+// One list of error codes for the whole pipeline (docs/style.md). Code branches on `code` or on the
 // flags here, never on message text. Ingress codes carry the HTTP status they map to; transformer
 // codes say whether the failure is transient (retry, never DLQ) or which DLQ reason it becomes.
 

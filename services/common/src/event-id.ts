@@ -13,7 +13,7 @@ const usableId = (value: unknown): string | undefined => {
 };
 
 /**
- * The event ID rule of ARCHITECTURE.md §5: top-level `eventId`, else top-level `webhookId` (real
+ * The event ID rule of docs/architecture.md: top-level `eventId`, else top-level `webhookId` (real
  * GHL's per-delivery dedup key), else `sha256:` + the hash of the canonical JSON without the
  * delivery-only fields, so a retry of the same event hashes the same. Never `metadata.webhookId`
  * (it names the subscription) and never the entity `id` (many events share one entity).

@@ -4,7 +4,7 @@ export type { Logger } from 'pino';
 
 /**
  * Paths that must never reach a log line: signature headers, secrets, and personal data that
- * GHL payloads carry (STYLE.md #10). Bodies are not logged at all; these cover the objects
+ * GHL payloads carry (docs/style.md). Bodies are not logged at all; these cover the objects
  * that are (request headers, config, normalised event summaries).
  */
 export const REDACT_PATHS = [

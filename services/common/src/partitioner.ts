@@ -4,7 +4,7 @@ import type { ICustomPartitioner } from 'kafkajs';
 // transformer deduplicates per partition, and the CLI's replay and redrive write with kafkajs'
 // DefaultPartitioner. So this is that partitioner's exact rule (Kafka's Java murmur2 of the key,
 // positive, modulo the partition count), only computed with 32-bit integer arithmetic instead of
-// kafkajs' Long objects, which cost ~7 µs per key, more than verifying the HMAC (issue 3 profile).
+// kafkajs' Long objects, which cost ~7 µs per key, more than verifying the HMAC (ingress CPU profile).
 // test/unit/common/partitioner.test.ts pins it to kafkajs' own implementation.
 
 const SEED = 0x9747b28c;

@@ -1,5 +1,5 @@
 // Kafka header names are a contract between the ingress, the transformer, the CLI and downstream
-// consumers (ARCHITECTURE.md §4). Spelled once, here.
+// consumers (docs/architecture.md). Spelled once, here.
 
 /** Headers the ingress puts on every ghl.raw record. */
 export const RAW_HEADERS = {

@@ -1,4 +1,4 @@
-// GHL's published webhook verification keys (shared/GHL-WEBHOOKS.md). They are the same for every
+// GHL's published webhook verification keys (docs/ghl-webhooks.md). They are the same for every
 // marketplace app and public by design; GHL_ED25519_PUBLIC_KEY / GHL_RSA_PUBLIC_KEY override them
 // if GHL ever rotates. SHA-256 of the RSA key's SPKI DER:
 // 2f62045d413b1b7747e26770ce7f57840cbf86288cd20ceb90d299a62501fd25 (a unit test pins it).

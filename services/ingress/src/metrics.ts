@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createMetricsRegistry } from '../../common/src/metrics.js';
 
-/** The ingress' Prometheus series (issue 3: requests, signature failures, produce, in-flight). */
+/** The ingress' Prometheus series: requests, signature failures, produce, in-flight. */
 export interface IngressMetrics {
   readonly registry: Registry;
   /** Responses of the webhook route by HTTP status and signature scheme. */

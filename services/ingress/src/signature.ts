@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
-// Webhook signature selection (ARCHITECTURE.md §5, GHL-WEBHOOKS.md). Each scheme lives in its own
+// Webhook signature selection (docs/architecture.md, docs/ghl-webhooks.md). Each scheme lives in its own
 // file; this one decides which scheme judges a request. Every scheme checks the raw request bytes:
 // re-serialised JSON differs from what the sender signed as soon as key order, whitespace, unicode
 // escapes or number formatting differ.

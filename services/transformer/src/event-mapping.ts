@@ -1,4 +1,4 @@
-// The GHL → NeuronX mapping as data (issue 4, ARCHITECTURE.md §6). The canonical names are the
+// The GHL → NeuronX mapping as data (docs/ghl-webhooks.md). The canonical names are the
 // seed's per-category tables (21 events). The seed's final summary table lists four of them and
 // names three differently (opportunity.progressed, communication.received, appointment.scheduled);
 // it loses, because the per-category tables and the seed's own handler code agree with each other. schemas/README.md
@@ -169,7 +169,7 @@ export const EVENT_MAPPINGS: Readonly<Record<SeedEventType, EventMapping>> = Obj
 });
 
 /**
- * Real GHL `type` names (shared/GHL-WEBHOOKS.md) → the seed name they normalise to.
+ * Real GHL `type` names (docs/ghl-webhooks.md) → the seed name they normalise to.
  * - ContactTagUpdate carries the contact's full tag list, not the tag that changed, so it cannot
  *   be a tagged/untagged event: it is a contact.updated with `tags` set.
  * - OpportunityStatusUpdate / MonetaryValueUpdate / AssignedToUpdate have no seed name; GHL sends
@@ -204,7 +204,7 @@ export const GHL_NESTED_ENTITY: Readonly<Record<string, string>> = Object.freeze
 });
 
 /**
- * Payload fields that make the Kafka key of each domain topic (ARCHITECTURE.md §4), joined by ':'.
+ * Payload fields that make each domain topic's Kafka key (docs/architecture.md), joined by ':'.
  * Every one of them is a required (non-null) string field of its payload records.
  */
 export const DOMAIN_KEY_FIELDS: Readonly<Record<Domain, readonly string[]>> = Object.freeze({

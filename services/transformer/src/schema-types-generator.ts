@@ -1,4 +1,4 @@
-// Generates TypeScript types from schemas/*.avsc (STYLE.md #6: the schemas are the source of
+// Generates TypeScript types from schemas/*.avsc (docs/style.md: the schemas are the source of
 // truth, the types follow). `npm run schemas:types` writes generated/neuronx-events.ts; the unit
 // test test/unit/transformer/schema-types-generator.test.ts regenerates in memory and fails when
 // the committed file drifts. The types are derived from the avsc Types built with the same options

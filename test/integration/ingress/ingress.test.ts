@@ -40,7 +40,7 @@ async function ingressWithTopics(
 }
 
 describe('ingress → ghl.raw on the real broker', () => {
-  it('writes the exact request bytes and the §4 headers, for each signature scheme and both rotating secrets', async () => {
+  it('writes the exact request bytes and the ghl.raw headers, for each signature scheme and both rotating secrets', async () => {
     const { ingress, topics } = await ingressWithTopics();
     // Odd but valid JSON: the stored bytes must be these, not a re-serialisation.
     const seed1 = Buffer.from(

@@ -15,7 +15,7 @@ const seed = {
   metadata: { webhookId: 'web_123', attempt: 1, deliveredAt: '2024-01-03T10:30:05Z' },
 };
 
-describe('deriveEventId (ARCHITECTURE.md §5)', () => {
+describe('deriveEventId (docs/architecture.md)', () => {
   it('takes a top-level eventId first', () => {
     expect(deriveEventId({ ...seed, eventId: 'evt_1', webhookId: 'wh_1' })).toEqual({
       eventId: 'evt_1',

@@ -3,7 +3,7 @@ import { TOPIC_KEYS, topicNames, topicSpecs } from '../../../services/common/src
 import { loadIngressConfig } from '../../../services/ingress/src/config.js';
 
 describe('topic definitions (infra/topics.json)', () => {
-  it('declare every topic of ARCHITECTURE.md §4 with its settings', () => {
+  it('declare every topic of docs/architecture.md with its settings', () => {
     const names = topicNames();
     expect(names.raw).toBe('ghl.raw');
     expect(names.dlq).toBe('ghl.dlq');

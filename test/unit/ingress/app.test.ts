@@ -104,7 +104,7 @@ const rsaSig = (body: Buffer) => ({
 });
 
 describe('POST /webhooks/ghl: 200 only after the record is handed to Kafka', () => {
-  it('accepts a seed-signed webhook and produces the exact bytes with the §4 headers', async () => {
+  it('accepts a seed-signed webhook and produces the exact bytes with the ghl.raw headers', async () => {
     const { app, sink } = setup();
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const res = await post(app, seedBody, {

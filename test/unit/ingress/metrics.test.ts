@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createIngressMetrics } from '../../../services/ingress/src/metrics.js';
 
 describe('ingress metrics', () => {
-  it('registers every series of issue 3 on the given registry', async () => {
+  it('registers every ingress series on the given registry', async () => {
     const registry = new Registry();
     const metrics = createIngressMetrics(registry);
     metrics.requests.inc({ status: '200', scheme: 'hmac' });

@@ -9,7 +9,7 @@ import {
 } from '../../../services/transformer/src/event-mapping.js';
 import { PAYLOAD_RECORD_DOMAINS } from '../../../services/transformer/src/generated/neuronx-events.js';
 
-// The seed's per-category tables, copied by hand from shared/seed/000_a070374d5db276a3.txt.
+// The seed specification's per-category tables, copied by hand (reproduced in docs/ghl-webhooks.md).
 const PER_CATEGORY_TABLES: Record<string, string> = {
   'contact.created': 'neuronx.contact.ingested',
   'contact.updated': 'neuronx.contact.updated',
@@ -80,7 +80,7 @@ describe('event mapping (the seed per-category tables as data)', () => {
     ]);
   });
 
-  it('resolves the GHL aliases of shared/GHL-WEBHOOKS.md, including the documented extension', () => {
+  it('resolves the GHL aliases of docs/ghl-webhooks.md, including the documented extension', () => {
     expect(GHL_ALIASES).toEqual({
       ContactCreate: 'contact.created',
       ContactUpdate: 'contact.updated',

@@ -13,7 +13,7 @@ import {
 
 const committed = () => readFileSync(join(projectRoot(), GENERATED_TYPES_PATH), 'utf8');
 
-describe('generated TypeScript types (STYLE.md #6)', () => {
+describe('generated TypeScript types (docs/style.md)', () => {
   it('match schemas/*.avsc: run `npm run schemas:types` after editing a schema', async () => {
     expect(await generateTypes()).toBe(committed());
   });
