@@ -1,4 +1,4 @@
-// Lint setup: typescript-eslint's recommended type-aware rules plus the few house rules of STYLE.md.
+// Lint setup: typescript-eslint's recommended type-aware rules plus house rules (docs/style.md).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

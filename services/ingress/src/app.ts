@@ -33,7 +33,7 @@ export interface IngressDeps {
 }
 
 /**
- * The ingress HTTP app (ARCHITECTURE.md §5), with nothing listening yet: tests drive it with
+ * The ingress HTTP app (docs/architecture.md), with nothing listening yet: tests drive it with
  * `app.inject()`, main.ts listens. Checks run in the order the statuses promise: 415 content
  * type, 413 size (both before the body is read), 401 signature, then Kafka. A signed body is
  * never refused for its content: it is stored and the transformer decides what it means.
@@ -172,7 +172,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
     throw new IngressError('ING_ERR_NOT_FOUND');
   });
 
-  // The one error boundary (STYLE.md #5): every failure becomes {error, code} with the status of
+  // The one error boundary (docs/style.md): each failure becomes {error, code} with the status of
   // its code; 5xx bodies say nothing about the cause, which goes to the log only.
   app.setErrorHandler(async (err: unknown, request, reply) => {
     const error = toIngressError(err);

@@ -32,7 +32,7 @@ export interface Transformer {
   ownedPartitions(): number[];
 }
 
-/** Builds the transformer (STYLE.md #1): nothing connects until `start()`. */
+/** Builds the transformer (docs/style.md): nothing connects until `start()`. */
 export function createTransformer(
   config: TransformerConfig,
   deps: TransformerDeps = {},

@@ -99,7 +99,7 @@ interface Plan {
 /**
  * Owns one ghl.raw partition for one group generation: its transactional producer
  * (transactional.id = <group>-<topic>-<partition>, the zombie fence kafkajs allows), its dedup
- * state, and the one-transaction-per-chunk processing of ARCHITECTURE.md §6 / EOS.md.
+ * state, and the one-transaction-per-chunk processing of docs/exactly-once.md.
  */
 export class PartitionWorker {
   dedup = new DedupPartition();
