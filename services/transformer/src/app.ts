@@ -39,7 +39,7 @@ export function createTransformer(
 ): Transformer {
   const logger = deps.logger ?? createLogger('transformer', config.LOG_LEVEL);
   const names = topicNames(config.TOPIC_PREFIX);
-  const metrics = createTransformerMetrics();
+  const metrics = createTransformerMetrics(undefined, { notReady: () => notReadyReasons() });
   const groupId = config.TRANSFORMER_GROUP_ID;
   const kafka: Kafka = createKafka({
     brokers: parseBrokers(config.KAFKA_BROKERS),
@@ -52,6 +52,9 @@ export function createTransformer(
   let loop: EosLoop | undefined;
   let server: MetricsServer | undefined;
   let started = false;
+  /** What /readyz and the `transformer_ready` gauge report: empty when ready. */
+  const notReadyReasons = (): readonly string[] =>
+    !started ? ['starting'] : (loop?.notReadyReasons() ?? ['starting']);
 
   async function start(): Promise<void> {
     const deadline = Date.now() + config.TRANSFORMER_START_TIMEOUT_MS;
@@ -59,7 +62,7 @@ export function createTransformer(
     server = await startMetricsServer(metrics.registry, {
       host: config.TRANSFORMER_METRICS_HOST,
       port: config.TRANSFORMER_METRICS_PORT,
-      notReady: () => (!started ? ['starting'] : (loop?.notReadyReasons() ?? ['starting'])),
+      notReady: notReadyReasons,
     });
     const encoder =
       deps.encoder ??

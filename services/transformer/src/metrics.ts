@@ -3,12 +3,34 @@ import { createMetricsRegistry } from '../../common/src/metrics.js';
 
 export type TransformerMetrics = ReturnType<typeof createTransformerMetrics>;
 
+export interface TransformerMetricsOptions {
+  /**
+   * What /readyz answers (reasons the instance is not ready, empty when ready). Read at each
+   * scrape so `transformer_ready` never disagrees with /readyz; without it the gauge says 0.
+   */
+  notReady?: () => readonly string[];
+}
+
+/** The transformer's Prometheus series (alerts and dashboard: infra/observability/). */
 export function createTransformerMetrics(
   registry: Registry = createMetricsRegistry('transformer'),
+  opts: TransformerMetricsOptions = {},
 ) {
   const registers = [registry];
   return {
     registry,
+    /**
+     * 1 when /readyz would answer 200, else 0: alerting on a gauge catches a transformer that is
+     * up (scraped) but out of its group, cut off from Kafka or stuck taking over a partition.
+     */
+    ready: new Gauge({
+      name: 'transformer_ready',
+      help: '1 when /readyz answers 200 (in its group, Kafka answering, no takeover running), else 0',
+      registers,
+      collect() {
+        this.set(opts.notReady !== undefined && opts.notReady().length === 0 ? 1 : 0);
+      },
+    }),
     processed: new Counter({
       name: 'transformer_records_processed_total',
       help: 'ghl.raw records committed',

@@ -1,0 +1,42 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { createTransformerMetrics } from '../../../services/transformer/src/metrics.js';
+
+describe('transformer metrics', () => {
+  it('transformer_ready follows the readiness probe at each scrape', async () => {
+    let reasons: string[] = ['starting'];
+    const metrics = createTransformerMetrics(new Registry(), { notReady: () => reasons });
+    expect(await metrics.registry.metrics()).toContain('transformer_ready 0');
+    reasons = [];
+    expect(await metrics.registry.metrics()).toContain('transformer_ready 1');
+    reasons = ['Kafka unreachable'];
+    expect(await metrics.registry.metrics()).toContain('transformer_ready 0');
+  });
+
+  it('transformer_ready is 0 without a probe (never claims readiness it cannot know)', async () => {
+    const metrics = createTransformerMetrics(new Registry());
+    expect(await metrics.registry.metrics()).toContain('transformer_ready 0');
+  });
+
+  it('exports the series the alerts and the dashboard use, with the service label', async () => {
+    const metrics = createTransformerMetrics(undefined, { notReady: () => [] });
+    metrics.transactions.inc({ result: 'abort' });
+    metrics.retries.inc({ cause: 'fenced' });
+    metrics.dlq.inc({ reason: 'invalid_json' });
+    metrics.lag.set({ partition: '2' }, 7);
+    metrics.restores.observe(0.3);
+    const text = await metrics.registry.metrics();
+    for (const line of [
+      'transformer_ready{service="transformer"} 1',
+      'transformer_records_processed_total{service="transformer"} 0',
+      'transformer_transactions_total{result="abort",service="transformer"} 1',
+      'transformer_retries_total{cause="fenced",service="transformer"} 1',
+      'transformer_dlq_total{reason="invalid_json",service="transformer"} 1',
+      'transformer_partition_lag{partition="2",service="transformer"} 7',
+      'transformer_partition_restore_seconds_bucket{le="0.5",service="transformer"} 1',
+      'transformer_assigned_partitions{service="transformer"} 0',
+    ]) {
+      expect(text).toContain(line);
+    }
+  });
+});
