@@ -105,6 +105,9 @@ export class EosLoop {
     this.generation++;
     this.inGroup = true;
     this.lastResponseAt = Date.now();
+    // A partition that moved to another instance: its lag is that instance's to report now.
+    for (const partition of this.assigned)
+      if (!partitions.includes(partition)) this.deps.metrics.lag.remove({ partition });
     this.assigned = new Set(partitions);
     for (const [partition, worker] of this.workers) {
       if (this.assigned.has(partition)) {
