@@ -1,9 +1,28 @@
 import { randomUUID } from 'node:crypto';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '@opentelemetry/semantic-conventions';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { INGRESS_ERRORS, IngressError } from '../../common/src/errors.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
 import { bodyFacts, rawRecordHeaders } from '../../common/src/raw-record.js';
 import { topicNames } from '../../common/src/topics.js';
+import {
+  endSpanWhenSettled,
+  MESSAGING,
+  MESSAGING_SYSTEM_KAFKA,
+  TRACING_OFF,
+  traceparentOf as spanTraceparent,
+  type Tracing,
+} from '../../common/src/tracing.js';
 import type { RecordSink } from './batching-producer.js';
 import { createSignatureChecker, type IngressConfig } from './config.js';
 import { IngressLogController } from './log-controller.js';
@@ -20,6 +39,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Which scheme verified the body; the `scheme` label of the request metric. */
     signatureScheme: string;
+    /** The webhook's HTTP server span; null when tracing is off or for other routes. */
+    traceSpan: Span | null;
   }
 }
 
@@ -30,6 +51,8 @@ export interface IngressDeps {
   metrics?: IngressMetrics;
   /** Clock for the received-at header (tests pin it). */
   now?: () => number;
+  /** OpenTelemetry tracing (common/src/tracing.ts); off when not given. */
+  tracing?: Tracing;
 }
 
 /**
@@ -43,6 +66,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
   const metrics = deps.metrics ?? createIngressMetrics();
   const { producer } = deps;
   const now = deps.now ?? Date.now;
+  const tracing = deps.tracing ?? TRACING_OFF;
   const checker = createSignatureChecker(config);
   const topic = topicNames(config.TOPIC_PREFIX).raw;
   const webhookPath = config.WEBHOOK_PATH;
@@ -61,6 +85,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
     return503OnClosing: false,
   });
   app.decorateRequest('signatureScheme', 'none');
+  app.decorateRequest('traceSpan', null);
 
   logger.info(
     { topic, path: webhookPath, schemes: checker.schemes, unsigned: config.INGRESS_ALLOW_UNSIGNED },
@@ -84,6 +109,65 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
   const countResponse = (status: number, scheme: string) =>
     metrics.requests.inc({ status: String(status), scheme });
 
+  // Tracing (README, Configuration: Tracing): an HTTP server span per webhook, continuing the caller's
+  // traceparent or starting a trace, and a producer span for the wait for the Kafka ack, whose
+  // context is the traceparent stored with the record. Span names and attributes follow the
+  // semantic conventions: https://opentelemetry.io/docs/specs/semconv/http/http-spans/ and
+  // .../messaging/kafka/.
+  const serverSpanName = `POST ${webhookPath}`;
+  const startServerSpan = (request: FastifyRequest): Span => {
+    const { headers } = request;
+    const tracestate = headers.tracestate;
+    const parent = tracing.parentFrom(
+      traceparentOf(headers.traceparent),
+      typeof tracestate === 'string' ? tracestate : undefined,
+    );
+    const queryAt = request.url.indexOf('?');
+    return tracing.tracer.startSpan(
+      serverSpanName,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          [ATTR_HTTP_REQUEST_METHOD]: 'POST',
+          [ATTR_HTTP_ROUTE]: webhookPath,
+          [ATTR_URL_PATH]: queryAt < 0 ? request.url : request.url.slice(0, queryAt),
+          [ATTR_URL_SCHEME]: request.protocol,
+          [ATTR_NETWORK_PROTOCOL_VERSION]: request.raw.httpVersion,
+          [ATTR_CLIENT_ADDRESS]: request.ip,
+          ...(headers['user-agent'] ? { [ATTR_USER_AGENT_ORIGINAL]: headers['user-agent'] } : {}),
+        },
+      },
+      parent,
+    );
+  };
+  const startProduceSpan = (parent: Span, eventId: string, bytes: number): Span =>
+    tracing.tracer.startSpan(
+      `send ${topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          [MESSAGING.system]: MESSAGING_SYSTEM_KAFKA,
+          [MESSAGING.destinationName]: topic,
+          [MESSAGING.operationType]: 'send',
+          [MESSAGING.operationName]: 'send',
+          [MESSAGING.operation]: 'publish',
+          [MESSAGING.kafkaKey]: eventId,
+          [MESSAGING.messageId]: eventId,
+          [MESSAGING.bodySize]: bytes,
+        },
+      },
+      trace.setSpan(ROOT_CONTEXT, parent),
+    );
+  // 5xx only: for a server span a 4xx is the client's doing, not a failure (semantic conventions).
+  const endServerSpan = (request: FastifyRequest, reply: FastifyReply) => {
+    const span = request.traceSpan;
+    if (span === null) return;
+    request.traceSpan = null;
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, reply.statusCode);
+    if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  };
+
   app.post(
     webhookPath,
     {
@@ -91,6 +175,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
       // accept any charset; JSON is UTF-8 and so is what we store. Compressed bodies are refused
       // too: the signature covers the bytes the sender signed, not a gzip of them.
       onRequest: (request, _reply, done) => {
+        if (tracing.enabled) request.traceSpan = startServerSpan(request);
         const { headers } = request;
         if (!isJsonContentType(headers['content-type'])) {
           done(new IngressError('ING_ERR_UNSUPPORTED_MEDIA_TYPE'));
@@ -102,6 +187,14 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
           done();
         }
       },
+      ...(tracing.enabled
+        ? {
+            onResponse: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+              endServerSpan(request, reply);
+              done();
+            },
+          }
+        : {}),
     },
     async (request: FastifyRequest, reply: FastifyReply) => {
       const receivedAt = now();
@@ -122,12 +215,20 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
       // to ghl.raw and gets 200. Headers the body cannot give are left out.
       const webhook = bodyFacts(body);
       const { eventId } = webhook;
+      // Traced, the record carries the producer span's context (a trace for every event);
+      // untraced, the caller's traceparent as it came.
+      const produceSpan =
+        request.traceSpan === null
+          ? undefined
+          : startProduceSpan(request.traceSpan, eventId, body.length);
       const headers = rawRecordHeaders(webhook, {
         receivedAt,
         requestId: request.id,
         signatureScheme: signature.scheme,
         contentType: request.headers['content-type']!,
-        traceparent: traceparentOf(request.headers.traceparent),
+        traceparent: produceSpan
+          ? spanTraceparent(produceSpan)
+          : traceparentOf(request.headers.traceparent),
       });
       if (webhook.body === undefined)
         request.log.info(
@@ -135,7 +236,8 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
           'stored a signed body that is not a JSON object; the transformer parks it in the DLQ',
         );
 
-      await producer.produce({ key: eventId, value: body, headers });
+      const produced = producer.produce({ key: eventId, value: body, headers });
+      await (produceSpan ? endSpanWhenSettled(produceSpan, produced) : produced);
 
       countResponse(200, signature.scheme);
       if (closing) reply.header('connection', 'close');

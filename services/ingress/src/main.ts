@@ -4,6 +4,7 @@
 import { ConfigError } from '../../common/src/config.js';
 import { createLogger } from '../../common/src/logger.js';
 import { exitCleanlyOnUnexpectedErrors } from '../../common/src/process-guards.js';
+import { startTracing } from '../../common/src/tracing.js';
 import { buildIngress } from './app.js';
 import { loadIngressConfig, type IngressConfig } from './config.js';
 import { createKafkaSink } from './kafka-sink.js';
@@ -21,7 +22,9 @@ try {
 const logger = createLogger('ingress', config.LOG_LEVEL);
 const metrics = createIngressMetrics();
 const producer = createKafkaSink(config, { logger, metrics });
-const app = buildIngress(config, { producer, logger, metrics });
+// Off (a no-op) unless OTEL_* configures an exporter (README, Configuration: Tracing).
+const tracing = await startTracing('ghl-ingress', { logger });
+const app = buildIngress(config, { producer, logger, metrics, tracing });
 
 let stopping = false;
 async function shutdown(signal: string, exitCode = 0): Promise<void> {
@@ -36,6 +39,8 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
   deadline.unref();
   try {
     await app.close();
+    // After the last request: its spans are ended, and this exports them.
+    await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'tracing shutdown'));
     logger.info('shut down cleanly');
     process.exit(exitCode);
   } catch (err) {

@@ -5,11 +5,13 @@ import { createKafka, parseBrokers } from '../../common/src/kafka-client.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
 import { startMetricsServer, type MetricsServer } from '../../common/src/metrics-server.js';
 import { DOMAIN_KEYS, topicNames } from '../../common/src/topics.js';
+import type { Tracing } from '../../common/src/tracing.js';
 import { ChangelogReader } from './changelog-reader.js';
 import type { TransformerConfig } from './config.js';
 import { EosLoop } from './eos-loop.js';
 import { createTransformerMetrics, type TransformerMetrics } from './metrics.js';
 import type { Encoder } from './partition-worker.js';
+import { RecordTracing } from './record-tracing.js';
 import { registerSchemas } from './schema-catalog.js';
 import { TenantStore } from './tenant-store.js';
 import { TopicLimits } from './topic-limits.js';
@@ -21,6 +23,8 @@ export interface TransformerDeps {
   /** Replaces the registry-backed encoder (tests inject faults through it). */
   encoder?: Encoder;
   transform?: (raw: RawRecord, ctx: TransformContext) => Decision;
+  /** OpenTelemetry tracing (common/src/tracing.ts): a span per record when on. */
+  tracing?: Tracing;
 }
 
 export interface Transformer {
@@ -105,6 +109,9 @@ export function createTransformer(
         metrics,
         logger,
         limits,
+        tracing: deps.tracing?.enabled
+          ? new RecordTracing(deps.tracing, names.raw, groupId)
+          : undefined,
         settings: {
           groupId,
           dedupWindowMs: config.DEDUP_WINDOW_MS,

@@ -1,6 +1,7 @@
 import { ConfigError } from '../../common/src/config.js';
 import { createLogger } from '../../common/src/logger.js';
 import { exitCleanlyOnUnexpectedErrors } from '../../common/src/process-guards.js';
+import { startTracing } from '../../common/src/tracing.js';
 import { createTransformer } from './app.js';
 import { loadTransformerConfig } from './config.js';
 
@@ -17,7 +18,9 @@ try {
   throw err;
 }
 const logger = createLogger('transformer', config.LOG_LEVEL);
-const transformer = createTransformer(config, { logger });
+// Off (a no-op) unless OTEL_* configures an exporter (README, Configuration: Tracing).
+const tracing = await startTracing('neuronx-transformer', { logger });
+const transformer = createTransformer(config, { logger, tracing });
 
 let stopping = false;
 async function shutdown(signal: string, exitCode = 0): Promise<void> {
@@ -31,6 +34,8 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
   force.unref();
   try {
     await transformer.close();
+    // After the last transaction: its record spans are ended, and this exports them.
+    await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'tracing shutdown'));
     logger.info('stopped');
     process.exit(exitCode);
   } catch (err) {
@@ -47,5 +52,6 @@ try {
 } catch (err) {
   logger.fatal({ err }, 'transformer failed to start');
   await transformer.close().catch(() => undefined);
+  await tracing.shutdown().catch(() => undefined);
   process.exit(1);
 }

@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { Admin, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { TransformerError } from '../../common/src/errors.js';
 import type { Logger } from '../../common/src/logger.js';
@@ -18,6 +19,7 @@ import {
   RAW_TRACEPARENT,
   type DlqFailure,
 } from './record-builders.js';
+import { DLQ_REASON_ATTRIBUTE, type RecordTracing } from './record-tracing.js';
 import { chunkTopicMessages, singleRecordBatchBytes } from './send-chunks.js';
 import type { TopicLimits } from './topic-limits.js';
 import type { Decision, DlqStage, RawRecord, TransformContext } from './transform-types.js';
@@ -66,6 +68,8 @@ export interface WorkerDeps {
   limits: TopicLimits;
   /** Called after each committed transaction (the loop resets the partition's backoff). */
   onCommitted?: (partition: number) => void;
+  /** A span per record (record-tracing.ts); absent when tracing is off. */
+  tracing?: RecordTracing;
 }
 
 /**
@@ -94,6 +98,8 @@ interface Plan {
   dlqByReason: Map<string, number>;
   skipped: number;
   duplicates: number;
+  /** The records' spans (tracing on), ended with the transaction. */
+  spans: Span[];
 }
 
 /**
@@ -464,6 +470,7 @@ export class PartitionWorker {
           () => false,
         );
       this.deps.metrics.transactions.inc({ result: 'abort' });
+      this.deps.tracing?.fail(plan.spans, err);
       throw new TransactionFailed(
         err,
         !aborted,
@@ -476,13 +483,14 @@ export class PartitionWorker {
     for (const [key, expiry] of plan.added) this.dedup.add(key, expiry);
     for (const m of messages) this.attempts.delete(m.offset);
     this.committedNext = BigInt(next);
+    this.deps.tracing?.end(plan.spans);
     this.record(plan, messages.length, started);
     this.deps.onCommitted?.(this.partition);
   }
 
   /** Decides every record of the chunk: output, DLQ, duplicate or skip. Throws only to retry. */
   private decide(topic: string, messages: KafkaMessage[], now: number): Plan {
-    const { names, settings, context, transform, encoder, limits } = this.deps;
+    const { names, settings, context, transform, encoder, limits, tracing } = this.deps;
     const plan: Plan = {
       outputs: new Map(),
       dlq: [],
@@ -493,6 +501,7 @@ export class PartitionWorker {
       dlqByReason: new Map(),
       skipped: 0,
       duplicates: 0,
+      spans: [],
     };
     // Tombstones go first: if an expired key comes back in this very batch, its new entry must
     // be the later record of the two, or compaction would keep the tombstone.
@@ -502,6 +511,8 @@ export class PartitionWorker {
     const expiryBytes = encodeExpiry(expiry);
 
     for (const m of messages) {
+      const span = tracing?.start(this.partition, m);
+      if (span) plan.spans.push(span);
       const headers = headerStrings(m.headers);
       const source = {
         topic,
@@ -517,6 +528,7 @@ export class PartitionWorker {
         if (lastResort) dlq = truncateDlqMessage(dlq, Math.min(limit, LAST_RESORT_DLQ_BYTES));
         else if (singleRecordBatchBytes(dlq) > limit) dlq = truncateDlqMessage(dlq, limit);
         plan.dlq.push(dlq);
+        span?.setAttribute(DLQ_REASON_ATTRIBUTE, failure.reason);
         plan.dlqByReason.set(failure.reason, (plan.dlqByReason.get(failure.reason) ?? 0) + 1);
       };
       const prior = this.attempts.get(m.offset);
@@ -596,7 +608,9 @@ export class PartitionWorker {
         type: decision.type,
         occurredAt: decision.occurredAt,
         locationId: typeof decision.value.locationId === 'string' ? decision.value.locationId : '',
-        traceparent: rawHeader(m.headers, RAW_TRACEPARENT),
+        // Traced, outputs name the record's span: a consumer continues the same trace.
+        traceparent:
+          span && tracing ? tracing.traceparentOf(span) : rawHeader(m.headers, RAW_TRACEPARENT),
       });
       const entry: Message = {
         key: key === decision.eventId ? (eventIdBytes ?? key) : key,

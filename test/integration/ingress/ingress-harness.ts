@@ -1,6 +1,7 @@
 // Starts a real ingress (app + Kafka batching producer) on a loopback port for integration tests.
 import { generateKeyPairSync } from 'node:crypto';
 import { createLogger } from '../../../services/common/src/logger.js';
+import type { Tracing } from '../../../services/common/src/tracing.js';
 import { buildIngress, type IngressApp } from '../../../services/ingress/src/app.js';
 import type { BatchingProducer } from '../../../services/ingress/src/batching-producer.js';
 import { loadIngressConfig, type IngressConfig } from '../../../services/ingress/src/config.js';
@@ -26,10 +27,13 @@ export interface RunningIngress {
   close(): Promise<void>;
 }
 
-/** An ingress on 127.0.0.1:<random port>; `waitReady` waits for the producer's first connect. */
+/**
+ * An ingress on 127.0.0.1:<random port>; `waitReady` waits for the producer's first connect,
+ * `tracing` is handed to the app (off when not given).
+ */
 export async function startIngress(
   env: Record<string, string>,
-  opts: { waitReady?: boolean } = {},
+  opts: { waitReady?: boolean; tracing?: Tracing } = {},
 ): Promise<RunningIngress> {
   const config = loadIngressConfig({
     WEBHOOK_HMAC_SECRETS: 's1,s2',
@@ -42,7 +46,7 @@ export async function startIngress(
   const logger = createLogger('ingress', config.LOG_LEVEL);
   const metrics = createIngressMetrics();
   const producer = createKafkaSink(config, { logger, metrics, clientId: 'ingress-it' });
-  const app = buildIngress(config, { producer, logger, metrics });
+  const app = buildIngress(config, { producer, logger, metrics, tracing: opts.tracing });
   const ready = producer.start();
   if (opts.waitReady ?? true) await ready;
   const address = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kafkaConfigSchema, topicSizingSchema } from '../../../services/common/src/kafka-config.js';
 import { projectRoot } from '../../../services/common/src/project-root.js';
+import { TRACING_ENV_VARS } from '../../../services/common/src/tracing.js';
 import { ingressConfigSchema } from '../../../services/ingress/src/config.js';
 import { transformerConfigSchema } from '../../../services/transformer/src/config.js';
 
@@ -12,12 +13,16 @@ const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
 const envExample = readFileSync(join(projectRoot(), '.env.example'), 'utf8');
 
 describe('README configuration', () => {
-  const names = Object.keys({
-    ...kafkaConfigSchema,
-    ...topicSizingSchema,
-    ...ingressConfigSchema,
-    ...transformerConfigSchema,
-  });
+  const names = [
+    ...Object.keys({
+      ...kafkaConfigSchema,
+      ...topicSizingSchema,
+      ...ingressConfigSchema,
+      ...transformerConfigSchema,
+    }),
+    // Read by the OpenTelemetry SDK, not by a config schema.
+    ...TRACING_ENV_VARS,
+  ];
 
   it.each(names)('documents %s', (name) => {
     expect(readme).toContain(`\`${name}\``);
