@@ -16,6 +16,14 @@ import { createIngressMetrics } from '../../../services/ingress/src/metrics.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const tick = () => new Promise<void>((r) => setImmediate(r));
+/** Polls `condition` (timer-driven checks run late on a busy machine; no fixed sleeps for them). */
+async function eventually(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}
 
 interface Deferred {
   promise: Promise<void>;
@@ -394,8 +402,7 @@ describe('BatchingProducer: Kafka down and back', () => {
     });
     await producer.start();
     broker.down = true;
-    await sleep(120);
-    expect(producer.isReady()).toBe(false);
+    await eventually(() => !producer.isReady());
     await expect(producer.produce(record('a'))).rejects.toMatchObject({
       code: 'ING_ERR_KAFKA_UNAVAILABLE',
     });
@@ -413,8 +420,7 @@ describe('BatchingProducer: Kafka down and back', () => {
     await producer.start();
     const created = broker.producers.length;
     broker.checkGate = deferred(); // the broker stops answering
-    await sleep(120);
-    expect(producer.isReady()).toBe(false);
+    await eventually(() => !producer.isReady());
     expect(broker.producers.length).toBeGreaterThan(created);
     broker.checkGate.resolve();
     await producer.whenReady();
