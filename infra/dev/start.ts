@@ -97,9 +97,15 @@ try {
 
   const prefix = env.TOPIC_PREFIX ?? '';
   const names = topicNames(prefix);
-  const admin = createKafka({ brokers: [brokers], clientId: 'npm-start' }).admin();
+  const admin = createKafka({ brokers: brokers.split(','), clientId: 'npm-start' }).admin();
   await admin.connect();
-  const outcomes = await applyTopics(admin, topicSpecs(prefix));
+  // On a replicated cluster (LOCAL_KAFKA_NODES=3) the topics get what production runs: RF 3,
+  // min ISR 2, so acks=all survives one node down and refuses writes with two down.
+  const nodes = (await admin.describeCluster()).brokers.length;
+  const outcomes = await applyTopics(
+    admin,
+    topicSpecs(prefix, nodes >= 3 ? { replicationFactor: 3, minInsyncReplicas: 2 } : {}),
+  );
   await admin.disconnect();
   const created = outcomes.filter((o) => o.status === 'created').length;
   const drift = outcomes.filter((o) => o.status === 'drift');

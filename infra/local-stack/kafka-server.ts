@@ -19,6 +19,22 @@ export interface KafkaServerOptions {
   port: number;
   controllerPort: number;
   heapMb?: number;
+  /** KRaft node.id (default 1). */
+  nodeId?: number;
+  /**
+   * Every node of a cluster, this one included: the static controller quorum and the size that
+   * decides the internal topics' replication. Absent = a single node on `port`/`controllerPort`.
+   */
+  cluster?: KafkaNodePorts[];
+  /** The cluster id to format a new data dir with; every node of a cluster must share it. */
+  clusterId?: string;
+}
+
+/** One node's listeners: the broker (client) port and its KRaft controller port. */
+export interface KafkaNodePorts {
+  nodeId: number;
+  port: number;
+  controllerPort: number;
 }
 
 const files = (dir: string) => ({
@@ -30,16 +46,24 @@ const files = (dir: string) => ({
 const markerOf = (dir: string) => `ghl.pipeline.kafka=${dir}`;
 
 /**
- * Single-node KRaft (broker + controller in one JVM). The replication-factor-1 settings are the
- * ones a single broker needs, or the group and transaction coordinators never become available
- * (docs/decisions.md). Internal topics get few partitions: it starts faster and nothing here
- * needs 50 coordinator partitions.
+ * KRaft with every node combined (broker + controller in one JVM). A single node needs the
+ * replication-factor-1 settings, or the group and transaction coordinators never become available
+ * (docs/decisions.md). A cluster of three or more gets what production runs: internal topics at
+ * RF 3 with min ISR 2, so losing one node loses no committed offset and no transaction state.
+ * Combined mode is enough here: with three voters the quorum survives one node down, which is
+ * all the failover scenarios need, and separate controllers would cost three more JVMs on a
+ * two-core machine. Internal topics get few partitions: it starts faster and nothing here needs
+ * 50 coordinator partitions.
  */
 function serverProperties(o: KafkaServerOptions): string {
+  const nodeId = o.nodeId ?? 1;
+  const nodes = o.cluster ?? [{ nodeId, port: o.port, controllerPort: o.controllerPort }];
+  const rf = Math.min(3, nodes.length);
+  const minIsr = rf >= 3 ? 2 : 1;
   return [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${o.controllerPort}`,
+    `node.id=${nodeId}`,
+    `controller.quorum.voters=${nodes.map((n) => `${n.nodeId}@127.0.0.1:${n.controllerPort}`).join(',')}`,
     `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
     `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}`,
     'controller.listener.names=CONTROLLER',
@@ -48,13 +72,15 @@ function serverProperties(o: KafkaServerOptions): string {
     `log.dirs=${files(o.dir).data}`,
     'num.partitions=1',
     'auto.create.topics.enable=false',
-    'offsets.topic.replication.factor=1',
+    `default.replication.factor=${rf}`,
+    `min.insync.replicas=${minIsr}`,
+    `offsets.topic.replication.factor=${rf}`,
     'offsets.topic.num.partitions=6',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
+    `transaction.state.log.replication.factor=${rf}`,
+    `transaction.state.log.min.isr=${minIsr}`,
     'transaction.state.log.num.partitions=6',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
+    `share.coordinator.state.topic.replication.factor=${rf}`,
+    `share.coordinator.state.topic.min.isr=${minIsr}`,
     'group.initial.rebalance.delay.ms=0',
     '',
   ].join('\n');
@@ -88,7 +114,7 @@ export async function startKafka(o: KafkaServerOptions): Promise<RunningKafka> {
       log4j,
       'kafka.tools.StorageTool',
       'format',
-      `--cluster-id=${clusterId()}`,
+      `--cluster-id=${o.clusterId ?? clusterId()}`,
       '-c',
       f.properties,
     ]);

@@ -12,7 +12,14 @@ export interface BenchStack {
   release(): Promise<void>;
 }
 
-export async function benchStack(log: (...parts: unknown[]) => void): Promise<BenchStack> {
+/**
+ * `nodes`: the Kafka node count to start the local stack with when LOCAL_KAFKA_NODES does not say
+ * (bench:scale wants the 3-node cluster); a running local stack is used as it is.
+ */
+export async function benchStack(
+  log: (...parts: unknown[]) => void,
+  opts: { nodes?: number } = {},
+): Promise<BenchStack> {
   const env = loadConfig({
     KAFKA_BROKERS: optionalStr({ describe: 'use this broker instead of the local stack' }),
     SCHEMA_REGISTRY_URL: optionalStr({ describe: 'use this registry instead of the local stack' }),
@@ -24,7 +31,10 @@ export async function benchStack(log: (...parts: unknown[]) => void): Promise<Be
       release: async () => undefined,
     };
   }
-  const { stack, started } = await upLocalStack();
+  const { stack, started } = await upLocalStack(
+    process.env,
+    process.env.LOCAL_KAFKA_NODES ? undefined : opts.nodes,
+  );
   log(
     started
       ? `started the local stack at ${stack.brokers}`

@@ -2,8 +2,6 @@
 // by the independent Java verifier. The promise under test: every ingress 200 is in ghl.raw; every
 // ghl.raw record yields exactly one output or one DLQ record visible to read_committed consumers;
 // the pipeline keeps flowing and recovers by itself. One table row per scenario (report.ts).
-import { appendFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   killKafka,
@@ -14,6 +12,7 @@ import {
 import { kafkaPid, stopKafka } from '../../infra/local-stack/kafka-server.js';
 import { faultConfig, FAULTS_HEAP_MB, reportDir, type FaultStack } from './fault-env.js';
 import { contactCreated } from './load.js';
+import { evidence, expectExactlyOnce, record } from './expectations.js';
 import { readTable, sample } from './report.js';
 import { runScenario, type FaultWindow, type ScenarioOutcome } from './scenario-runner.js';
 import { runCli } from '../../services/cli/src/program.js';
@@ -57,23 +56,6 @@ describe('pipeline under real broker and process faults', () => {
     await stopAllServices();
     console.log(`\n[faults] results:\n${readTable()}`);
   });
-
-  /** Assertions every scenario shares: counted, nothing lost or repeated, no 5xx. */
-  function expectExactlyOnce(o: ScenarioOutcome): void {
-    const why = evidence(o);
-    expect(o.error?.message, `scenario could not be counted${why}`).toBeUndefined();
-    const row = o.row;
-    if (!row) return;
-    expect.soft(row.ok, 'no webhook was accepted at all').toBeGreaterThan(0);
-    expect.soft(row.lost.length, `lost: ${sample(row.lost)}${why}`).toBe(0);
-    expect
-      .soft(row.ackedNotInRaw.length, `200 but not in ghl.raw: ${sample(row.ackedNotInRaw)}`)
-      .toBe(0);
-    expect.soft(row.missing.length, `missing: ${sample(row.missing)}${why}`).toBe(0);
-    expect.soft(row.duplicated.length, `duplicated: ${sample(row.duplicated)}${why}`).toBe(0);
-    expect.soft(row.unexpected.length, `unexpected: ${sample(row.unexpected)}`).toBe(0);
-    expect.soft(row.serverErrors, `5xx answers${why}`).toBe(0);
-  }
 
   /** Recovery within the limit and /readyz: 503 during the outage, 200 afterwards, on both services. */
   function expectRecovered(o: ScenarioOutcome, opts: { readiness: boolean }): void {
@@ -137,23 +119,6 @@ describe('pipeline under real broker and process faults', () => {
     const dlq = JSON.parse(await run(['dlq', 'list'])) as unknown[];
     expect.soft(dlq.length, 'dlq list shows what the verifier counted').toBe(o.row.dlq);
   }
-
-  /** Service log digests appended to failure messages (and to evidence.txt). */
-  function evidence(o: ScenarioOutcome): string {
-    const text = Object.entries(o.evidence)
-      .map(
-        ([s, lines]) =>
-          `  ${s}:\n${lines.map((l) => `    ${l}`).join('\n') || '    (nothing at warn+)'}`,
-      )
-      .join('\n');
-    return `\nservice logs (warn+):\n${text}`;
-  }
-
-  const record = (o: ScenarioOutcome) => {
-    const digest = evidence(o);
-    appendFileSync(join(reportDir(), 'evidence.txt'), `${o.text}\n${digest}\n\n`);
-    console.log(digest);
-  };
 
   it('broker-kill9: kill -9 the broker mid-load, restart it 5 s later on the same ports and data', async () => {
     const o = await runScenario(stack, {

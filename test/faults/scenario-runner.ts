@@ -69,6 +69,13 @@ export interface ScenarioSpec {
   transformers?: number;
   /** Adjusts the topics before they are created (e.g. a lower max.message.bytes). */
   topics?: (specs: TopicSpec[]) => TopicSpec[];
+  /** Webhooks per second (default FAULTS_RATE). */
+  rate?: number;
+  /** ghl.raw (and every topic's) partitions (default 3). */
+  partitions?: number;
+  /** Replication of the scenario's topics (default: the topic file's, RF 1). */
+  replicationFactor?: number;
+  minInsyncReplicas?: number;
   /** Seconds of load before the fault. */
   beforeS: number;
   /** Seconds of load after the fault returned. */
@@ -102,6 +109,9 @@ export interface ScenarioOutcome {
   evidence: Record<string, string[]>;
   details: string[];
   text: string;
+  /** Longest stretch after the fault without a new commit / a new ingress 200, in seconds. */
+  commitPauseS?: number;
+  acceptPauseS?: number;
 }
 
 /** Runs `spec` on the dedicated stack; never throws for the pipeline's failures, only records them. */
@@ -135,11 +145,20 @@ export async function runScenario(
   let stats: LoadStats | undefined;
   let report: VerifyReport | undefined;
   let error: Error | undefined;
-  const admin = createKafka({ brokers: [stack.brokers], clientId: `faults-${spec.name}` }).admin();
+  let loadStoppedAt: number | undefined;
+  const admin = createKafka({
+    brokers: stack.brokers.split(','),
+    clientId: `faults-${spec.name}`,
+  }).admin();
+  const rate = spec.rate ?? faultConfig.FAULTS_RATE;
   const transformers: ServiceChild[] = [];
   try {
     await admin.connect();
-    const specs = topicSpecs(prefix, { partitions: PARTITIONS });
+    const specs = topicSpecs(prefix, {
+      partitions: spec.partitions ?? PARTITIONS,
+      ...(spec.replicationFactor ? { replicationFactor: spec.replicationFactor } : {}),
+      ...(spec.minInsyncReplicas ? { minInsyncReplicas: spec.minInsyncReplicas } : {}),
+    });
     await applyTopics(admin, spec.topics ? spec.topics(specs) : specs);
 
     const ingress = await spawnIngress(`${spec.name}-ingress`, env, secret);
@@ -186,14 +205,14 @@ export async function runScenario(
     load = new LoadGenerator({
       url: `${ingress.baseUrl}/webhooks/ghl`,
       secret,
-      rate: faultConfig.FAULTS_RATE,
+      rate,
       idPrefix: prefix,
       // Bounds in case a step below hangs: the whole scenario plus a minute, never unbounded.
-      maxEvents: faultConfig.FAULTS_RATE * (spec.beforeS + spec.afterS + 240),
+      maxEvents: rate * (spec.beforeS + spec.afterS + 240),
       maxSeconds: spec.beforeS + spec.afterS + 240,
     });
     load.start();
-    log(`load: ${faultConfig.FAULTS_RATE}/s signed contact.created`);
+    log(`load: ${rate}/s signed contact.created`);
     await sleep(spec.beforeS * 1000);
 
     window = await spec.fault({
@@ -209,6 +228,7 @@ export async function runScenario(
       group,
     });
     await sleep(spec.afterS * 1000);
+    loadStoppedAt = Date.now();
     stats = await load.stop();
     log(
       `load stopped: sent ${stats.sent}, ${[...stats.statuses].map(([s, n]) => `${s}:${n}`).join(' ')}`,
@@ -243,6 +263,17 @@ export async function runScenario(
   const recoveryS =
     window.backAt === undefined ? undefined : recoverySeconds(processed, window.backAt);
   const { during, after } = summariseReadiness(readiness, window);
+  // How long the pipeline stood still because of the fault: the longest stretch, from the fault
+  // to the end of the load, without a new commit (transformers) or a new 200 (ingress).
+  const pauseEnd = loadStoppedAt ?? Date.now();
+  const commitPauseS =
+    window.downAt === undefined
+      ? undefined
+      : longestPause(progressTimes(processed), window.downAt, pauseEnd);
+  const acceptPauseS =
+    window.downAt === undefined || !stats
+      ? undefined
+      : longestPause(stats.acceptedAt, window.downAt, pauseEnd);
 
   const details = [
     ...(window.downAt !== undefined && window.backAt !== undefined
@@ -257,6 +288,11 @@ export async function runScenario(
     ...(window.downAt !== undefined && window.backAt !== undefined && stats
       ? [
           `ingress answered 200 again ${secondsAfter(stats.acceptedAt, window.backAt)} after the fault ended`,
+        ]
+      : []),
+    ...(commitPauseS !== undefined && acceptPauseS !== undefined
+      ? [
+          `longest pause after the fault: commits ${commitPauseS.toFixed(1)}s, ingress 200s ${acceptPauseS.toFixed(1)}s`,
         ]
       : []),
     ...(window.notes ?? []),
@@ -295,7 +331,38 @@ export async function runScenario(
     evidence,
     details,
     text,
+    commitPauseS,
+    acceptPauseS,
   };
+}
+
+/** When the transformers' total of committed records went up (each one's last value summed). */
+export function progressTimes(series: Map<string, { at: number; value: number }[]>): number[] {
+  const events = [...series].flatMap(([name, s]) => s.map((p) => ({ name, ...p })));
+  events.sort((a, b) => a.at - b.at);
+  const last = new Map<string, number>();
+  const times: number[] = [];
+  let total = 0;
+  for (const e of events) {
+    last.set(e.name, e.value);
+    const now = [...last.values()].reduce((a, b) => a + b, 0);
+    if (now > total) times.push(e.at);
+    total = now;
+  }
+  return times;
+}
+
+/** The longest gap in seconds between consecutive `times` (and the bounds) within [from, to]. */
+export function longestPause(times: number[], from: number, to: number): number {
+  let prev = from;
+  let longest = 0;
+  for (const t of times) {
+    if (t <= from) continue;
+    if (t > to) break;
+    longest = Math.max(longest, t - prev);
+    prev = t;
+  }
+  return Math.max(longest, to - prev) / 1000;
 }
 
 /** "1.2s" from `from` to the first timestamp after it, or "never". */
@@ -384,7 +451,10 @@ async function drain(
   transformers: ServiceChild[],
   timeoutMs: number,
 ): Promise<boolean> {
-  const admin = createKafka({ brokers: [stack.brokers], clientId: 'faults-drain' }).admin();
+  const admin = createKafka({
+    brokers: stack.brokers.split(','),
+    clientId: 'faults-drain',
+  }).admin();
   const deadline = Date.now() + timeoutMs;
   try {
     await admin.connect();

@@ -1,10 +1,12 @@
 // Gives the integration suite a real Kafka broker and schema registry, in this order of preference:
 //   1. KAFKA_BROKERS + SCHEMA_REGISTRY_URL from the environment (a stack you already run);
 //   2. testcontainers, when a Docker engine is reachable (not exercised on the project's machines);
-//   3. the local stack from Maven Central jars, on free ports, in .stack/test-<pid>, stopped after.
+//   3. the local stack from Maven Central jars, on free ports, in .stack/test-<pid>, stopped after
+//      (LOCAL_KAFKA_NODES=3: a replicated 3-node cluster, 512 MB heap per node).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { CLUSTER_HEAP_MB, nodesFromEnv } from '../../infra/local-stack/local-stack.js';
 import { stackRoot } from '../../infra/local-stack/paths.js';
 import { freeStackPorts, startStack } from '../../infra/local-stack/stack.js';
 import { APICURIO_VERSION, KAFKA_VERSION } from '../../infra/local-stack/versions.js';
@@ -37,7 +39,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const dir = join(stackRoot(), `test-${process.pid}`);
   const started = Date.now();
-  const stack = await startStack({ dir, ports: await freeStackPorts() });
+  const nodes = nodesFromEnv();
+  const stack = await startStack({
+    dir,
+    ports: await freeStackPorts(nodes),
+    ...(nodes > 1 ? { kafkaHeapMb: CLUSTER_HEAP_MB } : {}),
+  });
   console.log(
     `[integration] local stack from Maven Central jars up in ${((Date.now() - started) / 1000).toFixed(1)}s: ` +
       `Kafka ${KAFKA_VERSION} at ${stack.brokers}, Apicurio Registry ${APICURIO_VERSION} at ${stack.registryUrl}`,
