@@ -1,18 +1,21 @@
 // The one place that loads kafkajs. Two reasons:
 //  1. kafkajs is CommonJS and builds its exports with a spread, which Node's ESM loader cannot
 //     see statically: most names do not work as named ESM imports.
-//  2. Three kafkajs internals are replaced, and must be in place before any kafkajs module loads
+//  2. Four kafkajs internals are replaced, and must be in place before any kafkajs module loads
 //     because kafkajs' modules capture them at load time: the faster protocol encoder
 //     (kafkajs-fast-encoder.ts), the read_committed filter of aborted transactions, which
 //     kafkajs gets wrong when aborted transactions interleave (kafkajs-aborted-filter.ts), and
 //     the consumer group that keeps its member id across a consumer's crash-restart, so a broker
-//     outage does not cost a session timeout of rejoin wait (kafkajs-member-reuse.ts).
+//     outage does not cost a session timeout of rejoin wait (kafkajs-member-reuse.ts), and the
+//     producer's send, whose retries could write records twice across brokers
+//     (kafkajs-settled-sends.ts).
 // Types still come from 'kafkajs' directly (`import type`); values come from here (ESLint rule).
 import { createRequire } from 'node:module';
 import type * as KafkaJS from 'kafkajs';
 import { installAbortedFilter } from './kafkajs-aborted-filter.js';
 import { installFastEncoder } from './kafkajs-fast-encoder.js';
 import { installMemberReuse } from './kafkajs-member-reuse.js';
+import { installSettledSends } from './kafkajs-settled-sends.js';
 
 const require = createRequire(import.meta.url);
 
@@ -30,6 +33,12 @@ export const abortedFilterActive = installAbortedFilter(require);
  * broker outage then rejoins as a new member and waits out its stale member's session timeout.
  */
 export const memberReuseActive = installMemberReuse(require);
+
+/**
+ * False only if something loaded kafkajs before this module: a send spanning several leader
+ * brokers can then write records twice or drop them on a retry (kafkajs-settled-sends.ts).
+ */
+export const settledSendsActive = installSettledSends(require);
 
 const kafkajs = require('kafkajs') as typeof KafkaJS;
 
