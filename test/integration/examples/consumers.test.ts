@@ -80,7 +80,11 @@ function runExample(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${name} still running after ${timeoutMs} ms; stderr:\n${stderr}`));
+      reject(
+        new Error(
+          `${name} still running after ${timeoutMs} ms, ${stdout.split('\n').length - 1} lines printed; stderr:\n${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
