@@ -1,6 +1,8 @@
 # One image for the ingress, the transformer and the CLI (docker-compose.yml picks the command).
 # Not built on the project's machines (no Docker engine there); kept for people who have Docker.
-FROM node:20-slim AS build
+# Node.js 24 is the supported runtime (an LTS line); CI runs the unit and integration suites on the
+# same version (infra/runtime/lts-node.ts) besides Node 20.
+FROM node:24.22.3-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +13,7 @@ COPY schemas schemas
 COPY test/bench/passthrough.ts test/bench/passthrough.ts
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
-FROM node:20-slim
+FROM node:24.22.3-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
