@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { compileFunction } from 'node:vm';
+import { patchKafkajsSource } from './kafkajs-source-patch.js';
 import type { NodeRequire } from './node-require.js';
 
 /**
@@ -34,30 +31,25 @@ const SETTLED =
   "const failed = settled.find(r => r.status === 'rejected'); " +
   'if (failed) throw failed.reason';
 
-type SendMessagesFactory = ((...args: unknown[]) => unknown) & { settledSends?: boolean };
-
 /** Returns true when the fixed sendMessages is active (installed now or before). */
-export function installSettledSends(require: NodeRequire): boolean {
-  const path = require.resolve(SEND_MESSAGES_MODULE);
-  const loaded = require.cache[path];
-  if (loaded) return (loaded.exports as SendMessagesFactory).settledSends === true;
-  const source = readFileSync(path, 'utf8');
-  if (source.split(RACY).length !== 2)
-    throw new Error(
-      `${path} is not the pinned kafkajs 2.2.4 source (expected one "${RACY}"); review kafkajs-settled-sends.ts`,
-    );
-  require(path); // creates the cache entry (with the original); its exports are replaced below
-  const entry = require.cache[path];
-  if (!entry) return false;
-  const module = { exports: {} as unknown };
-  const body = compileFunction(
-    source.replace(RACY, SETTLED),
-    ['exports', 'require', 'module', '__filename', '__dirname'],
-    { filename: path },
-  ) as (...args: unknown[]) => void;
-  body(module.exports, createRequire(path), module, path, dirname(path));
-  const fixed = module.exports as SendMessagesFactory;
-  fixed.settledSends = true;
-  entry.exports = fixed;
-  return true;
-}
+export const installSettledSends = (require: NodeRequire): boolean =>
+  patchKafkajsSource(require, SEND_MESSAGES_MODULE, RACY, SETTLED, 'settledSends');
+
+/**
+ * kafkajs' request queue (src/network/requestQueue/index.js) schedules its throttle check with
+ * `throttledUntil - Date.now()`, a large negative delay when nothing is throttled (its initial
+ * `throttledUntil` is -1). Node 20 runs such a timer after 1 ms silently; Node 24 does the same
+ * but prints a TimeoutNegativeWarning to stderr once per process, which broke the CLI's
+ * one-line error output. Clamping the delay to 1 ms keeps the behaviour and drops the warning.
+ */
+export const REQUEST_QUEUE_MODULE = 'kafkajs/src/network/requestQueue/index.js';
+
+/** Returns true when the clamped request queue timer is active (installed now or before). */
+export const installPositiveThrottleTimer = (require: NodeRequire): boolean =>
+  patchKafkajsSource(
+    require,
+    REQUEST_QUEUE_MODULE,
+    '}, scheduleAt)',
+    '}, Math.max(1, scheduleAt))',
+    'positiveThrottleTimer',
+  );

@@ -8,14 +8,14 @@
 //     the consumer group that keeps its member id across a consumer's crash-restart, so a broker
 //     outage does not cost a session timeout of rejoin wait (kafkajs-member-reuse.ts), and the
 //     producer's send, whose retries could write records twice across brokers
-//     (kafkajs-settled-sends.ts).
+//     (kafkajs-settled-sends.ts, which also clamps a request-queue timer Node 24 warns about).
 // Types still come from 'kafkajs' directly (`import type`); values come from here (ESLint rule).
 import { createRequire } from 'node:module';
 import type * as KafkaJS from 'kafkajs';
 import { installAbortedFilter } from './kafkajs-aborted-filter.js';
 import { installFastEncoder } from './kafkajs-fast-encoder.js';
 import { installMemberReuse } from './kafkajs-member-reuse.js';
-import { installSettledSends } from './kafkajs-settled-sends.js';
+import { installPositiveThrottleTimer, installSettledSends } from './kafkajs-settled-sends.js';
 
 const require = createRequire(import.meta.url);
 
@@ -39,6 +39,9 @@ export const memberReuseActive = installMemberReuse(require);
  * brokers can then write records twice or drop them on a retry (kafkajs-settled-sends.ts).
  */
 export const settledSendsActive = installSettledSends(require);
+
+/** False only if something loaded kafkajs first: Node 24 then warns once about a negative timer. */
+export const positiveThrottleTimerActive = installPositiveThrottleTimer(require);
 
 const kafkajs = require('kafkajs') as typeof KafkaJS;
 

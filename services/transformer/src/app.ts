@@ -34,6 +34,11 @@ export interface Transformer {
   /** Port of the metrics endpoint once started (useful with TRANSFORMER_METRICS_PORT=0). */
   readonly metricsPort: number | undefined;
   ownedPartitions(): number[];
+  /**
+   * The tenant this instance maps `locationId` to right now (the tenants topic, else
+   * TENANT_MAP_FILE); undefined when unknown. Updates to the topic arrive asynchronously.
+   */
+  tenantOf(locationId: string): string | undefined;
 }
 
 /** Builds the transformer (docs/style.md): nothing connects until `start()`. */
@@ -156,5 +161,6 @@ export function createTransformer(
       return server?.port;
     },
     ownedPartitions: () => loop?.ownedPartitions ?? [],
+    tenantOf: (locationId) => tenants.tenantOf(locationId),
   };
 }

@@ -217,7 +217,12 @@ describe('ghl-pipeline dlq', () => {
     expect(await rawEnds()).toBe(before);
 
     expect((await cli(['tenants', 'set', NEW_LOCATION, 'tenant-b'], env)).code).toBe(0);
-    // The transformer follows the tenants topic live; a probe event proves it has the mapping.
+    // The transformer follows the tenants topic live, asynchronously: wait until this instance
+    // has the mapping (a probe sent before that races the update), then a probe event proves the
+    // outputs use it.
+    await expect
+      .poll(() => transformer.tenantOf(NEW_LOCATION), { timeout: 20_000, interval: 100 })
+      .toBe('tenant-b');
     const probe = rawMessage(relocated(SEED_FIXTURES[0]!.bytes), {
       eventId: `probe-${randomUUID()}`,
       locationId: NEW_LOCATION,

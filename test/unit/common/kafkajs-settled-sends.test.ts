@@ -8,7 +8,10 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { compileFunction } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { settledSendsActive } from '../../../services/common/src/kafkajs.js';
+import {
+  positiveThrottleTimerActive,
+  settledSendsActive,
+} from '../../../services/common/src/kafkajs.js';
 import { SEND_MESSAGES_MODULE } from '../../../services/common/src/kafkajs-settled-sends.js';
 
 const require = createRequire(import.meta.url);
@@ -110,6 +113,8 @@ function scriptedCluster() {
 describe("kafkajs' producer send across several leader brokers", () => {
   it('is the fixed module, installed before kafkajs loads', () => {
     expect(settledSendsActive).toBe(true);
+    // The sibling patch: kafkajs' request-queue timer is never scheduled with a negative delay.
+    expect(positiveThrottleTimerActive).toBe(true);
     expect(fixedFactory.settledSends).toBe(true);
   });
 
