@@ -33,15 +33,26 @@ export function patchKafkajsSource(
   require(path); // creates the cache entry (with the original); its exports are replaced below
   const entry = require.cache[path];
   if (!entry) return false;
-  const module = { exports: {} as unknown };
-  const body = compileFunction(
-    source.replace(from, to),
-    ['exports', 'require', 'module', '__filename', '__dirname'],
-    { filename: path },
-  ) as (...args: unknown[]) => void;
-  body(module.exports, createRequire(path), module, path, dirname(path));
-  const patched = module.exports as Record<string, unknown>;
+  const patched = evaluateModule(path, source.replace(from, to)) as Record<string, unknown>;
   patched[flag] = true;
   entry.exports = patched;
   return true;
+}
+
+/**
+ * Evaluates `source` as the CommonJS module at `path` (its own `require` resolves from there and
+ * shares the require cache) and returns its exports, without touching the cache entry for `path`.
+ * Tests use it to load kafkajs' original of a module this project replaces.
+ */
+export function evaluateModule(path: string, source = readFileSync(path, 'utf8')): unknown {
+  const module = { exports: {} as unknown };
+  const body = compileFunction(
+    source,
+    ['exports', 'require', 'module', '__filename', '__dirname'],
+    {
+      filename: path,
+    },
+  ) as (...args: unknown[]) => void;
+  body(module.exports, createRequire(path), module, path, dirname(path));
+  return module.exports;
 }

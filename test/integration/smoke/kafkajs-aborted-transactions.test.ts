@@ -5,10 +5,7 @@
 // first-offset order. This reproduces the minimal case, reads it through the project's kafkajs,
 // and feeds the exact fetch the broker returned to kafkajs' original filter to show it fails.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import vm from 'node:vm';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortedFilterActive } from '../../../services/common/src/kafkajs.js';
@@ -21,20 +18,13 @@ import {
 } from '../../../services/common/src/kafkajs-aborted-filter.js';
 import { createTopicsAndWait } from '../../../services/common/src/topic-apply.js';
 import { readCommitted, sleep, testKafka, uniquePrefix } from '../../helpers/integration.js';
+import { evaluateModule } from '../../../services/common/src/kafkajs-source-patch.js';
 
 const require = createRequire(import.meta.url);
 
 /** kafkajs' own filter, compiled afresh from its file: the require cache holds the fix. */
 function loadOriginalFilter(): FilterAbortedMessages {
-  const file = require.resolve(ABORTED_FILTER_MODULE);
-  const wrapper = vm.compileFunction(
-    readFileSync(file, 'utf8'),
-    ['exports', 'require', 'module', '__filename', '__dirname'],
-    { filename: file },
-  ) as (...args: unknown[]) => void;
-  const module = { exports: {} };
-  wrapper(module.exports, createRequire(file), module, file, dirname(file));
-  return module.exports as FilterAbortedMessages;
+  return evaluateModule(require.resolve(ABORTED_FILTER_MODULE)) as FilterAbortedMessages;
 }
 
 interface FetchedRecord extends FetchedMessage {

@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { abortedFilterActive, Kafka } from '../../../services/common/src/kafkajs.js';
 import {
@@ -11,20 +8,13 @@ import {
   type FetchedBatchContext,
   type FilterAbortedMessages,
 } from '../../../services/common/src/kafkajs-aborted-filter.js';
+import { evaluateModule } from '../../../services/common/src/kafkajs-source-patch.js';
 
 const require = createRequire(import.meta.url);
 
 /** kafkajs' own filter, compiled afresh from its file (the require cache holds the fix). */
 function loadOriginal(): FilterAbortedMessages {
-  const file = require.resolve(ABORTED_FILTER_MODULE);
-  const wrapper = vm.compileFunction(
-    readFileSync(file, 'utf8'),
-    ['exports', 'require', 'module', '__filename', '__dirname'],
-    { filename: file },
-  ) as (...args: unknown[]) => void;
-  const module = { exports: {} };
-  wrapper(module.exports, createRequire(file), module, file, dirname(file));
-  return module.exports as FilterAbortedMessages;
+  return evaluateModule(require.resolve(ABORTED_FILTER_MODULE)) as FilterAbortedMessages;
 }
 const original = loadOriginal();
 

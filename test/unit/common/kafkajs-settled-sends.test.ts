@@ -3,16 +3,14 @@
 // attempt was still in flight, and then sent that request again. A scripted cluster of two
 // leader brokers (the fault a real one produces only by chance) drives kafkajs' own producer
 // send path: one broker fails at once with a retriable error, the other answers slowly.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { compileFunction } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import {
   positiveThrottleTimerActive,
   settledSendsActive,
 } from '../../../services/common/src/kafkajs.js';
 import { SEND_MESSAGES_MODULE } from '../../../services/common/src/kafkajs-settled-sends.js';
+import { evaluateModule } from '../../../services/common/src/kafkajs-source-patch.js';
 
 const require = createRequire(import.meta.url);
 type SendFactory = (deps: object) => (args: object) => Promise<unknown[]>;
@@ -20,15 +18,7 @@ const fixedFactory = require(SEND_MESSAGES_MODULE) as SendFactory & { settledSen
 
 /** kafkajs' original module, compiled from its file (the cache holds the fixed one). */
 function originalFactory(): SendFactory {
-  const path = require.resolve(SEND_MESSAGES_MODULE);
-  const module = { exports: {} as unknown };
-  const body = compileFunction(
-    readFileSync(path, 'utf8'),
-    ['exports', 'require', 'module', '__filename', '__dirname'],
-    { filename: path },
-  ) as (...args: unknown[]) => void;
-  body(module.exports, createRequire(path), module, path, dirname(path));
-  return module.exports as SendFactory;
+  return evaluateModule(require.resolve(SEND_MESSAGES_MODULE)) as SendFactory;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
