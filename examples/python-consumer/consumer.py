@@ -89,7 +89,9 @@ def header(msg: Message, name: str) -> Optional[str]:
 def main() -> int:
     args = parse_args()
     topics = [args.topic_prefix + t for t in TOPICS]
-    registry = SchemaRegistryClient({"url": args.registry_url})
+    # The client's HTTP timeout is off by default: one registry request that never gets an answer
+    # would hang the consumer for good (seen once in CI). Time it out and try again instead.
+    registry = SchemaRegistryClient({"url": args.registry_url, "timeout": 5})
     # The writer's schema id is in each value; return_record_name keeps the payload's record name,
     # the only way to tell which event type a union branch is.
     deserialize = AvroDeserializer(registry, return_record_name=True)
@@ -143,9 +145,16 @@ def main() -> int:
                 if err.code() != KafkaError._PARTITION_EOF:
                     print(f"kafka: {err}", file=sys.stderr, flush=True)
                 continue
-            value = deserialize(
-                msg.value(), SerializationContext(msg.topic(), MessageField.VALUE, msg.headers())
-            )
+            context = SerializationContext(msg.topic(), MessageField.VALUE, msg.headers())
+            for attempt in range(1, 6):
+                try:
+                    value = deserialize(msg.value(), context)
+                    break
+                except Exception as e:  # noqa: BLE001 - registry timeouts and transport errors
+                    if attempt == 5:
+                        raise
+                    print(f"registry: {e}; retrying", file=sys.stderr, flush=True)
+                    time.sleep(0.5 * attempt)
             key = msg.key()
             line = {
                 "topic": msg.topic(),
