@@ -13,6 +13,7 @@ import { registerSchemas } from './commands/schemas.js';
 import { registerTail } from './commands/tail.js';
 import { registerTenants } from './commands/tenants.js';
 import { registerTopics } from './commands/topics.js';
+import { registerTrace } from './commands/trace.js';
 import { CliContext, cliConfigSchema } from './context.js';
 import { processIo, type CliIo } from './io.js';
 import { Interrupted } from './republisher.js';
@@ -34,7 +35,7 @@ export function buildProgram(
   let exitCode = 0;
   const program = new Command('ghl-pipeline')
     .description(
-      'Operate the GHL -> Kafka -> NeuronX pipeline: topics, schemas, tail, replay, DLQ, lag, offsets, tenants',
+      'Operate the GHL -> Kafka -> NeuronX pipeline: topics, schemas, tail, replay, DLQ, lag, offsets, tenants, trace',
     )
     .version(packageVersion(), '-V, --version')
     .option(
@@ -77,6 +78,7 @@ export function buildProgram(
   registerLag(program, run);
   registerOffsets(program, run);
   registerTenants(program, run);
+  registerTrace(program, run);
   return { program, exitCode: () => exitCode };
 }
 

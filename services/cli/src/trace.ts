@@ -1,0 +1,511 @@
+// Lineage of GHL deliveries: every ghl.raw record of an event (deliveries, redeliveries, replays,
+// redrives), every output it became, every DLQ record it left, in time order, found without an
+// index and without reading whole topics:
+//
+// - ghl.raw and ghl.dlq are keyed by the event ID and written with the murmur2 partitioner
+//   (services/common/src/partitioner.ts), so one event lives in one known partition of each;
+// - outputs are keyed by entity id: a contact's lineage reads one partition of neuronx.contact;
+// - every read is bounded in time with offsets-for-times (the first offset at or after a time),
+//   and an output or DLQ record is written by the transaction that read its raw record, so it is
+//   stamped at or after that record (within `outputWindowMs` unless the transformer lagged).
+//
+// Each read is reported (topic, partitions, offsets, records and bytes), so "not found" always
+// says where it looked.
+import type { KafkaMessage } from 'kafkajs';
+import { parseDlqHeaders } from '../../common/src/dlq-record.js';
+import { murmur2 } from '../../common/src/partitioner.js';
+import { recordFacts } from '../../common/src/raw-record.js';
+import {
+  OUTPUT_HEADERS,
+  RAW_HEADERS,
+  REPLAY_HEADERS,
+  headerOf,
+  recordAddress,
+} from '../../common/src/record-headers.js';
+import { DOMAIN_KEYS } from '../../common/src/topics.js';
+import { readTopicRange, type PartitionRange } from '../../common/src/topic-reader.js';
+import type { CliContext } from './context.js';
+import { matchesFilter } from './raw-fields.js';
+import { jsonSafe, textOf } from './record-view.js';
+import { partitionBounds, resolvePosition, type PartitionBounds } from './topic-positions.js';
+
+/** What to trace. Times are epoch millis; `until` is exclusive. */
+export interface TraceQuery {
+  eventId?: string;
+  /** GHL contact id: its outputs on neuronx.contact (keyed by contact id) and their events. */
+  contactId?: string;
+  locationId?: string;
+  types?: readonly string[];
+  since?: number;
+  until?: number;
+  /** How long after its raw record an output or DLQ record is looked for (default 10 min). */
+  outputWindowMs?: number;
+  /** Include raw bodies (text) and decoded output values in the steps. */
+  values?: boolean;
+  /** At most this many events in the result (default 200), newest dropped first. */
+  limit?: number;
+}
+
+/** One read the trace made: a topic's partitions between two offsets. */
+export interface ScanReport {
+  topic: string;
+  why: string;
+  /** Per partition: first offset read and exclusive end. */
+  ranges: { partition: number; from: string; to: string }[];
+  records: number;
+  /** Key, value and header bytes of the records read. */
+  bytes: number;
+}
+
+interface StepBase {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Record timestamp, ISO-8601 (for an output or DLQ record: when its transaction wrote it). */
+  time: string;
+}
+/** A ghl.raw record of the event. */
+export interface RawStep extends StepBase {
+  kind: 'delivery' | 'redelivery' | 'replay' | 'redrive';
+  receivedAt: string | null;
+  requestId: string | null;
+  signatureScheme: string | null;
+  eventType: string | null;
+  locationId: string | null;
+  contentBytes: number;
+  replayId: string | null;
+  /** `topic/partition/offset` this record replays or redrives. */
+  source: string | null;
+  /** Whether the transformer's group has committed past it (null: unknown group). */
+  processed: boolean | null;
+  body?: string | null;
+}
+/** An Avro output of the event. */
+export interface OutputStep extends StepBase {
+  kind: 'output';
+  key: string | null;
+  neuronxType: string | null;
+  tenantId: string | null;
+  schemaId: number | null;
+  decoded?: unknown;
+}
+/** A ghl.dlq record of the event. */
+export interface DlqStep extends StepBase {
+  kind: 'dlq';
+  reason: string | null;
+  error: string | null;
+  stage: string | null;
+  attempts: number | null;
+  /** The ghl.raw record that failed. */
+  source: string | null;
+  address: string;
+  body?: string | null;
+}
+export type LineageStep = RawStep | OutputStep | DlqStep;
+
+export interface EventLineage {
+  eventId: string;
+  eventType: string | null;
+  locationId: string | null;
+  /** Oldest first. */
+  steps: LineageStep[];
+}
+
+export interface TraceResult {
+  events: EventLineage[];
+  scanned: ScanReport[];
+  totals: { records: number; bytes: number; ms: number };
+  /** Events left out by `limit`. */
+  truncated: number;
+}
+
+const DEFAULT_OUTPUT_WINDOW_MS = 10 * 60_000;
+/** Searches without an event ID and without `since` look this far back. */
+export const DEFAULT_SEARCH_WINDOW_MS = 24 * 60 * 60_000;
+
+/** kafkajs' DefaultPartitioner rule for a string key (what the ingress, transformer and CLI use). */
+export const partitionOf = (key: string, partitions: number): number =>
+  (murmur2(Buffer.from(key)) & 0x7fffffff) % partitions;
+
+const messageBytes = (m: KafkaMessage): number => {
+  let n = (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  for (const [name, v] of Object.entries(m.headers ?? {}))
+    for (const x of Array.isArray(v) ? v : [v])
+      n += name.length + (x === undefined ? 0 : typeof x === 'string' ? x.length : x.length);
+  return n;
+};
+const iso = (ms: string | number) => new Date(Number(ms)).toISOString();
+
+/**
+ * Traces events (TraceQuery) across ghl.raw, the neuronx.* outputs and ghl.dlq. With an event ID
+ * only that event's partitions are read; with a contact id, one partition of neuronx.contact;
+ * otherwise every partition of ghl.raw in the time window (default the last 24 h). Rejects with
+ * Kafka errors; unknown topics fail through `ctx.resolveTopic`.
+ */
+export async function traceEvents(ctx: CliContext, query: TraceQuery): Promise<TraceResult> {
+  const started = Date.now();
+  const admin = await ctx.admin();
+  const rawTopic = await ctx.resolveTopic(ctx.names.raw);
+  const dlqTopic = await ctx.resolveTopic(ctx.names.dlq);
+  const outputTopics = await Promise.all(DOMAIN_KEYS.map((d) => ctx.resolveTopic(ctx.names[d])));
+  const windowMs = query.outputWindowMs ?? DEFAULT_OUTPUT_WINDOW_MS;
+  const multi = query.eventId === undefined;
+  const since = query.since ?? (multi ? started - DEFAULT_SEARCH_WINDOW_MS : undefined);
+  const scanned: ScanReport[] = [];
+  const boundsCache = new Map<string, Map<number, PartitionBounds>>();
+  const bounds = async (topic: string) => {
+    let b = boundsCache.get(topic);
+    if (!b) boundsCache.set(topic, (b = await partitionBounds(admin, topic)));
+    return b;
+  };
+  /** Offsets [from, to) of `partitions` (all when undefined) between two times. */
+  const rangesFor = async (
+    topic: string,
+    partitions: readonly number[] | undefined,
+    fromMs: number | undefined,
+    toMs: number | undefined,
+  ): Promise<PartitionRange[]> => {
+    const b = await bounds(topic);
+    const at = async (ms: number | undefined, fallback: 'low' | 'high') =>
+      ms === undefined
+        ? new Map([...b].map(([p, x]) => [p, x[fallback]]))
+        : resolvePosition(admin, topic, { kind: 'time', ms }, b);
+    const [starts, ends] = await Promise.all([at(fromMs, 'low'), at(toMs, 'high')]);
+    return (partitions ?? [...b.keys()]).map((partition) => {
+      const start = starts.get(partition) ?? b.get(partition)?.high ?? 0n;
+      const end = ends.get(partition) ?? b.get(partition)?.high ?? 0n;
+      return { partition, start, end: end > start ? end : start };
+    });
+  };
+  /** Reads ranges, reports them, hands each record to `keep`. */
+  const scan = async (
+    topic: string,
+    why: string,
+    ranges: PartitionRange[],
+    keep: (partition: number, m: KafkaMessage) => void | Promise<void>,
+  ) => {
+    const report: ScanReport = {
+      topic,
+      why,
+      ranges: ranges.map((r) => ({
+        partition: r.partition,
+        from: String(r.start),
+        to: String(r.end),
+      })),
+      records: 0,
+      bytes: 0,
+    };
+    scanned.push(report);
+    const result = await readTopicRange(ctx.kafka(), {
+      topic,
+      ranges,
+      signal: ctx.interruptSignal(),
+      onRecord: async (partition, m) => {
+        report.records++;
+        report.bytes += messageBytes(m);
+        await keep(partition, m);
+        return true;
+      },
+    });
+    for (const p of result.incomplete)
+      ctx.warn(
+        `${topic} partition ${p.partition}: stopped at offset ${p.position} before ${p.end}`,
+      );
+  };
+
+  const raw = new Map<string, { m: KafkaMessage; partition: number }[]>();
+  const outputs: { partition: number; topic: string; m: KafkaMessage; eventId: string }[] = [];
+  const dlq: { partition: number; m: KafkaMessage; eventId: string }[] = [];
+  const wanted = new Set<string>();
+  const rawFilter = {
+    types: query.types,
+    locations: query.locationId ? [query.locationId] : undefined,
+  };
+  const addRaw = (partition: number, m: KafkaMessage, only?: ReadonlySet<string>) => {
+    const facts = recordFacts(m);
+    const id = facts.eventId;
+    if (id === undefined || (only && !only.has(id)) || !matchesFilter(facts, rawFilter)) return;
+    const list = raw.get(id) ?? [];
+    list.push({ m, partition });
+    raw.set(id, list);
+  };
+  const rawPartitions = (await bounds(rawTopic)).size;
+  const dlqPartitions = (await bounds(dlqTopic)).size;
+
+  // 1. Which events, and their ghl.raw records.
+  if (query.eventId !== undefined) {
+    wanted.add(query.eventId);
+    const p = partitionOf(query.eventId, rawPartitions);
+    await scan(
+      rawTopic,
+      `event ID -> partition ${p}`,
+      await rangesFor(rawTopic, [p], since, query.until),
+      (partition, m) => addRaw(partition, m, wanted),
+    );
+  } else if (query.contactId !== undefined) {
+    const topic = await ctx.resolveTopic(ctx.names.contact);
+    const p = partitionOf(query.contactId, (await bounds(topic)).size);
+    const until = query.until === undefined ? undefined : query.until + windowMs;
+    await scan(
+      topic,
+      `contact id -> partition ${p}`,
+      await rangesFor(topic, [p], since, until),
+      (partition, m) => {
+        if (m.key?.toString() !== query.contactId) return;
+        const id = headerOf(m.headers, OUTPUT_HEADERS.id);
+        if (id === undefined) return;
+        wanted.add(id);
+        outputs.push({ partition, topic, m, eventId: id });
+      },
+    );
+    // Events of the contact that never became an output: their DLQ records name it in the body.
+    await scan(
+      dlqTopic,
+      'DLQ records naming the contact',
+      await rangesFor(dlqTopic, undefined, since, until),
+      (partition, m) => {
+        const id = recordFacts(m).eventId;
+        if (id === undefined || !(wanted.has(id) || bodyNamesContact(m.value, query.contactId!)))
+          return;
+        wanted.add(id);
+        dlq.push({ partition, m, eventId: id });
+      },
+    );
+    const byPartition = new Map<number, string[]>();
+    for (const id of wanted) {
+      const p2 = partitionOf(id, rawPartitions);
+      byPartition.set(p2, [...(byPartition.get(p2) ?? []), id]);
+    }
+    if (byPartition.size > 0)
+      await scan(
+        rawTopic,
+        `event IDs -> partitions ${[...byPartition.keys()].sort().join(',')}`,
+        await rangesFor(rawTopic, [...byPartition.keys()], since, query.until),
+        (partition, m) => addRaw(partition, m, wanted),
+      );
+  } else {
+    await scan(
+      rawTopic,
+      'time window (no event ID or contact: every partition)',
+      await rangesFor(rawTopic, undefined, since, query.until),
+      (partition, m) => addRaw(partition, m),
+    );
+    for (const id of raw.keys()) wanted.add(id);
+  }
+
+  // 2. Outputs and DLQ records of the events found in ghl.raw, in the window after them.
+  const times = [...raw.values()].flat().map((r) => Number(r.m.timestamp));
+  if (times.length > 0 && query.contactId === undefined) {
+    const from = Math.min(...times);
+    const to = Math.max(...times) + windowMs;
+    const dlqRanges =
+      query.eventId !== undefined
+        ? await rangesFor(dlqTopic, [partitionOf(query.eventId, dlqPartitions)], from, to)
+        : await rangesFor(dlqTopic, undefined, from, to);
+    await Promise.all([
+      scan(
+        dlqTopic,
+        query.eventId !== undefined ? 'event ID -> partition' : 'window after the raw records',
+        dlqRanges,
+        (partition, m) => {
+          const id = recordFacts(m).eventId;
+          if (id !== undefined && wanted.has(id)) dlq.push({ partition, m, eventId: id });
+        },
+      ),
+      ...outputTopics.map(async (topic) =>
+        scan(
+          topic,
+          'window after the raw records (outputs are keyed by entity id)',
+          await rangesFor(topic, undefined, from, to),
+          (partition, m) => {
+            const id = headerOf(m.headers, OUTPUT_HEADERS.id);
+            if (id !== undefined && wanted.has(id))
+              outputs.push({ partition, topic, m, eventId: id });
+          },
+        ),
+      ),
+    ]);
+  }
+
+  // 3. Lineage per event, oldest first.
+  const committed = await transformerCommitted(ctx, rawTopic);
+  const events = new Map<string, EventLineage>();
+  const lineage = (id: string) => {
+    let e = events.get(id);
+    if (!e) events.set(id, (e = { eventId: id, eventType: null, locationId: null, steps: [] }));
+    return e;
+  };
+  for (const [id, records] of raw) {
+    const e = lineage(id);
+    records.sort((a, b) => Number(a.m.timestamp) - Number(b.m.timestamp));
+    let delivered = false;
+    for (const { m, partition } of records) {
+      const step = rawStep(rawTopic, partition, m, delivered, committed, query.values);
+      if (step.kind === 'delivery') delivered = true;
+      e.eventType ??= step.eventType;
+      e.locationId ??= step.locationId;
+      e.steps.push(step);
+    }
+  }
+  for (const o of outputs)
+    lineage(o.eventId).steps.push(await outputStep(ctx, o.topic, o.partition, o.m, query.values));
+  for (const d of dlq) {
+    const e = lineage(d.eventId);
+    const step = dlqStep(dlqTopic, d.partition, d.m, query.values);
+    const facts = recordFacts(d.m);
+    e.eventType ??= facts.eventType ?? null;
+    e.locationId ??= facts.locationId ?? null;
+    e.steps.push(step);
+  }
+  const order = { delivery: 0, redelivery: 0, replay: 0, redrive: 0, dlq: 1, output: 1 };
+  const all = [...events.values()];
+  for (const e of all)
+    e.steps.sort((a, b) => a.time.localeCompare(b.time) || order[a.kind] - order[b.kind]);
+  all.sort((a, b) => (a.steps[0]?.time ?? '').localeCompare(b.steps[0]?.time ?? ''));
+  const limit = query.limit ?? 200;
+  const totals = scanned.reduce(
+    (t, s) => ({ records: t.records + s.records, bytes: t.bytes + s.bytes, ms: t.ms }),
+    { records: 0, bytes: 0, ms: Date.now() - started },
+  );
+  return {
+    events: all.slice(0, limit),
+    scanned,
+    totals,
+    truncated: Math.max(0, all.length - limit),
+  };
+}
+
+function rawStep(
+  topic: string,
+  partition: number,
+  m: KafkaMessage,
+  delivered: boolean,
+  committed: Map<number, bigint> | undefined,
+  values: boolean | undefined,
+): RawStep {
+  const h = (name: string) => headerOf(m.headers, name) ?? null;
+  const replayId = h(REPLAY_HEADERS.replayId);
+  const redriveOf = h(REPLAY_HEADERS.redriveOf);
+  const replayOf = h(REPLAY_HEADERS.replayOf);
+  const facts = recordFacts(m);
+  const done = committed?.get(partition);
+  const step: RawStep = {
+    // A replay of a redrive keeps redrive-of, a redrive of a replay keeps replay-id: the header
+    // naming the latest source decides.
+    kind: replayOf
+      ? 'replay'
+      : redriveOf
+        ? 'redrive'
+        : replayId
+          ? 'replay'
+          : delivered
+            ? 'redelivery'
+            : 'delivery',
+    topic,
+    partition,
+    offset: m.offset,
+    time: iso(m.timestamp),
+    receivedAt: h(RAW_HEADERS.receivedAt),
+    requestId: h(RAW_HEADERS.requestId),
+    signatureScheme: h(RAW_HEADERS.signatureScheme),
+    eventType: facts.eventType ?? null,
+    locationId: facts.locationId ?? null,
+    contentBytes: m.value?.length ?? 0,
+    replayId,
+    source: replayOf ?? redriveOf,
+    processed: committed === undefined ? null : done !== undefined && done > BigInt(m.offset),
+  };
+  if (values) step.body = m.value === null ? null : (textOf(m.value) ?? m.value.toString('base64'));
+  return step;
+}
+
+async function outputStep(
+  ctx: CliContext,
+  topic: string,
+  partition: number,
+  m: KafkaMessage,
+  values: boolean | undefined,
+): Promise<OutputStep> {
+  let decoded: unknown;
+  let schemaId: number | null = null;
+  if (m.value && m.value.length >= 5 && m.value[0] === 0) {
+    schemaId = m.value.readInt32BE(1);
+    decoded = jsonSafe(await ctx.registry().decode(m.value));
+  }
+  const tenant = (decoded as { tenantId?: unknown } | undefined)?.tenantId;
+  const step: OutputStep = {
+    kind: 'output',
+    topic,
+    partition,
+    offset: m.offset,
+    time: iso(m.timestamp),
+    key: m.key ? (textOf(m.key) ?? m.key.toString('base64')) : null,
+    neuronxType: headerOf(m.headers, OUTPUT_HEADERS.type) ?? null,
+    tenantId: typeof tenant === 'string' ? tenant : null,
+    schemaId,
+  };
+  if (values) step.decoded = decoded ?? null;
+  return step;
+}
+
+function dlqStep(
+  topic: string,
+  partition: number,
+  m: KafkaMessage,
+  values: boolean | undefined,
+): DlqStep {
+  const info = parseDlqHeaders(m.headers);
+  const step: DlqStep = {
+    kind: 'dlq',
+    topic,
+    partition,
+    offset: m.offset,
+    time: iso(m.timestamp),
+    reason: info.reason,
+    error: info.error,
+    stage: info.stage,
+    attempts: info.attempts,
+    source: info.source,
+    address: recordAddress(topic, partition, m.offset),
+  };
+  if (values) step.body = m.value === null ? null : (textOf(m.value) ?? m.value.toString('base64'));
+  return step;
+}
+
+/** The transformer group's committed offsets on ghl.raw; undefined when it has none. */
+async function transformerCommitted(
+  ctx: CliContext,
+  rawTopic: string,
+): Promise<Map<number, bigint> | undefined> {
+  const admin = await ctx.admin();
+  const [fetched] = await admin.fetchOffsets({
+    groupId: ctx.config.TRANSFORMER_GROUP_ID,
+    topics: [rawTopic],
+  });
+  const out = new Map<number, bigint>();
+  for (const p of fetched?.partitions ?? [])
+    if (Number(p.offset) >= 0) out.set(p.partition, BigInt(p.offset));
+  return out.size > 0 ? out : undefined;
+}
+
+/** Whether a body names the contact: `contactId` at the top or in `data`, or a contact event's `id`. */
+function bodyNamesContact(value: Buffer | null, contactId: string): boolean {
+  if (value === null || !value.includes(contactId)) return false;
+  const text = textOf(value);
+  if (text === undefined) return false;
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const data = (typeof body.data === 'object' && body.data !== null ? body.data : {}) as Record<
+      string,
+      unknown
+    >;
+    const type = (recordFacts({ key: null, value }).eventType ?? '').toLowerCase();
+    return (
+      body.contactId === contactId ||
+      data.contactId === contactId ||
+      (type.includes('contact') && (body.id === contactId || data.id === contactId))
+    );
+  } catch {
+    return false;
+  }
+}
