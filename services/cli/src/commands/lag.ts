@@ -6,7 +6,8 @@ import type { Runner } from '../program.js';
 import { table } from '../table.js';
 import { partitionBounds } from '../topic-positions.js';
 
-interface LagOptions {
+/** Which group and topic `lag` reports. */
+export interface LagOptions {
   group?: string;
   topic?: string;
 }
@@ -43,7 +44,38 @@ export interface PartitionLag {
   lag: number | null;
 }
 
+/** A consumer group's lag (the `--json` output of `lag`). */
+export interface GroupLag {
+  group: string;
+  state: string;
+  members: number;
+  partitions: PartitionLag[];
+  totalLag: number;
+  uncommittedPartitions: number;
+}
+
 async function lag(ctx: CliContext, opts: LagOptions): Promise<number> {
+  const result = await groupLag(ctx, opts);
+  const { group, state, partitions: rows, totalLag: total } = result;
+  ctx.print(result, () =>
+    [
+      `group ${group}: ${state}, ${result.members} member(s)`,
+      table(
+        ['topic', 'partition', 'committed', 'end', 'lag'],
+        rows.map((r) => [r.topic, r.partition, r.committed, r.end, r.lag]),
+      ),
+      `total lag ${total}${result.uncommittedPartitions ? ` (+ ${result.uncommittedPartitions} partition(s) with no committed offset)` : ''}`,
+    ].join('\n'),
+  );
+  return 0;
+}
+
+/**
+ * Committed offset, end offset (last stable offset) and lag per partition of `opts.group`
+ * (default: the transformer's group, on ghl.raw). Fails (CommandFailed) for a group that does not
+ * exist or has no committed offsets.
+ */
+export async function groupLag(ctx: CliContext, opts: LagOptions): Promise<GroupLag> {
   const admin = await ctx.admin();
   const group = opts.group ?? ctx.config.TRANSFORMER_GROUP_ID;
   const topicFilter = opts.topic
@@ -85,7 +117,7 @@ async function lag(ctx: CliContext, opts: LagOptions): Promise<number> {
     }
   }
   const total = rows.reduce((n, r) => n + (r.lag ?? 0), 0);
-  const result = {
+  return {
     group,
     state,
     members: description?.members.length ?? 0,
@@ -93,17 +125,6 @@ async function lag(ctx: CliContext, opts: LagOptions): Promise<number> {
     totalLag: total,
     uncommittedPartitions: rows.filter((r) => r.committed === null).length,
   };
-  ctx.print(result, () =>
-    [
-      `group ${group}: ${state}, ${result.members} member(s)`,
-      table(
-        ['topic', 'partition', 'committed', 'end', 'lag'],
-        rows.map((r) => [r.topic, r.partition, r.committed, r.end, r.lag]),
-      ),
-      `total lag ${total}${result.uncommittedPartitions ? ` (+ ${result.uncommittedPartitions} partition(s) with no committed offset)` : ''}`,
-    ].join('\n'),
-  );
-  return 0;
 }
 
 /** topic → partition → committed offset (partitions without a commit left out). */

@@ -3,14 +3,15 @@ import type { Command } from 'commander';
 import { REPLAY_HEADERS, recordAddress } from '../../../common/src/record-headers.js';
 import type { CliContext } from '../context.js';
 import type { Runner } from '../program.js';
-import { progressBar } from '../progress.js';
+import { progressBar, type Progress } from '../progress.js';
 import { matchesFilter, rawFields, rewriteHeaders } from '../raw-fields.js';
 import { Interrupted, Republisher } from '../republisher.js';
 import { asArg, collectList, parsePosition, parseRate, type PositionSpec } from '../specs.js';
 import { rangeSize, resolveRange } from '../topic-positions.js';
 import { readTopicRange } from '../../../common/src/topic-reader.js';
 
-interface ReplayOptions {
+/** What to replay: `from` (inclusive) to `to` (exclusive, default the end now), filters, pace. */
+export interface ReplayOptions {
   from: PositionSpec;
   to?: PositionSpec;
   type?: string[];
@@ -62,7 +63,32 @@ Examples:
     .action((opts: ReplayOptions) => run((ctx) => replay(ctx, opts)));
 }
 
-async function replay(ctx: CliContext, opts: ReplayOptions): Promise<number> {
+/** The outcome of a replay (the `--json` output of `replay`). */
+export interface ReplaySummary {
+  /** Null on a dry run: nothing was written. */
+  replayId: string | null;
+  dryRun: boolean;
+  topic: string;
+  ranges: { partition: number; from: string; to: string }[];
+  scanned: number;
+  selected: number;
+  skipped: number;
+  /** Records the broker acknowledged. */
+  republished: number;
+  interrupted: boolean;
+}
+
+/**
+ * Republishes the selected ghl.raw range with a new replay id (or only counts it on a dry run),
+ * at most `opts.rate` records/s; `onStart` gets the replay id and the records the range holds at
+ * most before the first write, `progress` ticks per record scanned. Stops early when the context's
+ * interrupt signal aborts. Rejects with Kafka errors.
+ */
+export async function runReplay(
+  ctx: CliContext,
+  opts: ReplayOptions,
+  hooks: { progress?: Progress; onStart?: (replayId: string, total: number) => void } = {},
+): Promise<ReplaySummary> {
   const topic = await ctx.resolveTopic(ctx.names.raw);
   const admin = await ctx.admin();
   const { ranges } = await resolveRange(admin, topic, opts.from, opts.to, (m) => ctx.warn(m));
@@ -74,8 +100,10 @@ async function replay(ctx: CliContext, opts: ReplayOptions): Promise<number> {
   const publisher = dryRun
     ? undefined
     : new Republisher(ctx.kafka(), topic, { rate: opts.rate, signal });
-  const progress = progressBar(ctx.io.stderr, dryRun ? 'scanning' : 'replaying', rangeSize(ranges));
-  let interrupted = false;
+  hooks.onStart?.(replayId, rangeSize(ranges));
+  const progress =
+    hooks.progress ??
+    progressBar(ctx.io.stderr, dryRun ? 'scanning' : 'replaying', rangeSize(ranges));
   try {
     await publisher?.connect();
     const result = await readTopicRange(ctx.kafka(), {
@@ -117,8 +145,7 @@ async function replay(ctx: CliContext, opts: ReplayOptions): Promise<number> {
     progress.done();
     await publisher?.close().catch(() => undefined);
   }
-  interrupted = signal.aborted;
-  const summary = {
+  return {
     replayId: dryRun ? null : replayId,
     dryRun,
     topic,
@@ -129,12 +156,17 @@ async function replay(ctx: CliContext, opts: ReplayOptions): Promise<number> {
     })),
     ...counts,
     republished: publisher?.sent ?? 0,
-    interrupted,
+    interrupted: signal.aborted,
   };
+}
+
+async function replay(ctx: CliContext, opts: ReplayOptions): Promise<number> {
+  const summary = await runReplay(ctx, opts);
+  const { dryRun, interrupted } = summary;
   ctx.print(summary, () =>
     dryRun
-      ? `dry run: ${counts.selected} record(s) would be replayed (${counts.scanned} scanned, ${counts.skipped} skipped by filter); nothing written`
-      : `replay ${replayId}: republished ${summary.republished} of ${counts.selected} selected record(s) to ${topic} (${counts.scanned} scanned, ${counts.skipped} skipped by filter)${interrupted ? ' - INTERRUPTED' : ''}`,
+      ? `dry run: ${summary.selected} record(s) would be replayed (${summary.scanned} scanned, ${summary.skipped} skipped by filter); nothing written`
+      : `replay ${summary.replayId}: republished ${summary.republished} of ${summary.selected} selected record(s) to ${summary.topic} (${summary.scanned} scanned, ${summary.skipped} skipped by filter)${interrupted ? ' - INTERRUPTED' : ''}`,
   );
   return interrupted ? 1 : 0;
 }
