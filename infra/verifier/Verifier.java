@@ -7,11 +7,14 @@
 //
 //   java -cp <dir>:<kafka classpath> Verifier --brokers HOST:PORT --topic T [--topic T2 ...]
 //        [--id-headers ce_id,event-id] [--reason-header dlq-reason]
-//        [--timeout-ms 120000] [--wait-lso-ms 0]
+//        [--timeout-ms 120000] [--wait-lso-ms 0] [--locate-topic T]
 //
 // Prints one JSON object on stdout:
 //   {"records":N,"perTopic":{"<topic>":N},"ids":{"<id>":N},"idsByTopic":{"<topic>":{"<id>":N}},
-//    "dlqReasons":{"<reason>":N},"hanging":["<topic>/<partition>"]}
+//    "dlqReasons":{"<reason>":N},"hanging":["<topic>/<partition>"],
+//    "locations":{"<id>":"<partition>:<offset>"}}
+// `locations` holds, for every ID read from the --locate-topic topic, where it was first read
+// (empty without the option): a missing output can then be traced back to its input record.
 // Exit codes: 0 done, 2 bad arguments or setup failure (unknown topic, broker unreachable),
 // 3 the read did not reach the captured end offsets within --timeout-ms.
 
@@ -69,6 +72,7 @@ public final class Verifier {
     String reasonHeader = "dlq-reason";
     long timeoutMs = 120_000;
     long waitLsoMs = 0;
+    String locateTopic;
   }
 
   public static void main(String[] args) {
@@ -106,6 +110,7 @@ public final class Verifier {
         case "--reason-header" -> o.reasonHeader = v;
         case "--timeout-ms" -> o.timeoutMs = nonNegative(a, v);
         case "--wait-lso-ms" -> o.waitLsoMs = nonNegative(a, v);
+        case "--locate-topic" -> o.locateTopic = v;
         default -> throw new Exit(EXIT_USAGE, "unknown option " + a);
       }
     }
@@ -281,11 +286,14 @@ public final class Verifier {
     final Map<String, Long> ids = new HashMap<>();
     final Map<String, Map<String, Long>> idsByTopic = new TreeMap<>();
     final Map<String, Long> dlqReasons = new TreeMap<>();
+    final Map<String, String> locations = new HashMap<>();
 
     void add(ConsumerRecord<byte[], byte[]> r, Options o) {
       records++;
       perTopic.merge(r.topic(), 1L, Long::sum);
       String id = idOf(r, o.idHeaders);
+      if (r.topic().equals(o.locateTopic))
+        locations.putIfAbsent(id, r.partition() + ":" + r.offset());
       ids.merge(id, 1L, Long::sum);
       idsByTopic.computeIfAbsent(r.topic(), t -> new HashMap<>()).merge(id, 1L, Long::sum);
       Header reason = r.headers().lastHeader(o.reasonHeader);
@@ -316,7 +324,16 @@ public final class Verifier {
         if (i > 0) b.append(',');
         string(b, hanging.get(i));
       }
-      return b.append("]}").toString();
+      b.append("],\"locations\":{");
+      first = true;
+      for (Map.Entry<String, String> e : locations.entrySet()) {
+        if (!first) b.append(',');
+        first = false;
+        string(b, e.getKey());
+        b.append(':');
+        string(b, e.getValue());
+      }
+      return b.append("}}").toString();
     }
   }
 

@@ -29,6 +29,8 @@ export interface VerifyOptions {
   idHeaders?: string[];
   timeoutMs?: number;
   waitLsoMs?: number;
+  /** Report where each ID of this topic was first read (`locations`), e.g. the input topic. */
+  locateTopic?: string;
 }
 
 export interface VerifyReport {
@@ -38,6 +40,8 @@ export interface VerifyReport {
   idsByTopic: Record<string, Record<string, number>>;
   dlqReasons: Record<string, number>;
   hanging: string[];
+  /** ID -> `partition:offset` of its first record in `locateTopic`; empty without that option. */
+  locations: Record<string, string>;
 }
 
 /** Header names tried in order for a record's ID: the CloudEvents id of outputs, then the raw/DLQ event-id. */
@@ -180,6 +184,7 @@ export function verifierArgs(o: VerifyOptions): string[] {
     ms('timeoutMs', o.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     '--wait-lso-ms',
     ms('waitLsoMs', o.waitLsoMs ?? 0),
+    ...(o.locateTopic === undefined ? [] : ['--locate-topic', o.locateTopic]),
   ];
 }
 
@@ -216,6 +221,15 @@ export function parseReport(stdout: string): VerifyReport {
     }
     return out;
   };
+  const strings = (v: unknown): Record<string, string> => {
+    const out = Object.create(null) as Record<string, string>;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad('locations');
+    for (const [k, s] of Object.entries(v)) {
+      if (typeof s !== 'string') bad(`locations[${JSON.stringify(k)}]`);
+      out[k] = s as string;
+    }
+    return out;
+  };
   const byTopic = r.idsByTopic;
   if (typeof byTopic !== 'object' || byTopic === null) bad('idsByTopic');
   const idsByTopic = Object.create(null) as Record<string, Record<string, number>>;
@@ -228,6 +242,7 @@ export function parseReport(stdout: string): VerifyReport {
     idsByTopic,
     dlqReasons: counts(r.dlqReasons, 'dlqReasons'),
     hanging: [...(r.hanging as string[])],
+    locations: strings(r.locations),
   };
 }
 

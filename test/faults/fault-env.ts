@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { stackRoot } from '../../infra/local-stack/paths.js';
 import type { KafkaServerOptions } from '../../infra/local-stack/kafka-server.js';
-import { int, loadConfig } from '../../services/common/src/config.js';
+import { int, loadConfig, oneOf } from '../../services/common/src/config.js';
 
 /** One node of the cluster suite's Kafka: what the per-node fault helpers take. */
 export interface FaultNode {
@@ -53,6 +53,11 @@ export const faultConfig = loadConfig({
     min: 1,
     max: 600,
     describe: 'cluster suite: seconds a kill -9ed node stays down before its restart',
+  }),
+  FAULTS_TRANSFORMER_LOG_LEVEL: oneOf(['info', 'debug', 'trace'] as const, {
+    default: 'info',
+    describe:
+      "the transformers' log level; debug logs every committed transaction's offsets (to trace a missing output)",
   }),
   // The product target is 5 s; measured 0.7-6.9 s over seven clean runs (most under 4 s), so
   // CI fails only beyond 15 s (the old 30 s class of rejoin waits) and the table prints the

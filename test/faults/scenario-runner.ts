@@ -245,6 +245,7 @@ export async function runScenario(
       topics: [names.raw, ...DOMAIN_KEYS.map((d) => names[d]), names.dlq],
       timeoutMs: 60_000,
       waitLsoMs: 15_000,
+      locateTopic: names.raw,
     });
     log(`verifier: ${report.records} records read_committed`);
   } catch (err) {
@@ -306,7 +307,7 @@ export async function runScenario(
       stats.skipped > 0 ? `skipped ${stats.skipped} slots (too many open requests)` : '',
       row.rawIds !== row.rawRecords ? `ghl.raw distinct IDs ${row.rawIds}` : '',
       row.missing.length || row.unexpected.length
-        ? `missing ${row.missing.length}, unexpected ${row.unexpected.length}`
+        ? `missing ${row.missing.length}${locate(row.missing, report.locations)}, unexpected ${row.unexpected.length}`
         : '',
       Object.keys(row.dlqReasons).length > 0 ? `dlq reasons ${JSON.stringify(row.dlqReasons)}` : '',
       row.hanging.length > 0 ? `hanging transactions ${row.hanging.join(' ')}` : '',
@@ -410,6 +411,13 @@ export function recoverySeconds(
     if (baseline !== undefined && total() > baseline) return (e.at - backAt) / 1000;
   }
   return null;
+}
+
+/** ` (id at ghl.raw partition:offset, …)` for up to 20 of `ids`: where to look in the logs. */
+function locate(ids: string[], locations: Record<string, string>): string {
+  if (ids.length === 0) return '';
+  const shown = ids.slice(0, 20).map((id) => `${id} at ${locations[id] ?? '?'}`);
+  return ` (${shown.join(', ')}${ids.length > 20 ? ', …' : ''})`;
 }
 
 /** Per service, the statuses seen inside [downAt, backAt], and the last status of the run. */

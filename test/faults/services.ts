@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { freePort } from '../../infra/local-stack/free-port.js';
 import { projectRoot } from '../../services/common/src/project-root.js';
 import { TRANSFORMER_NODE_FLAGS } from '../../services/transformer/src/node-flags.js';
-import { reportDir } from './fault-env.js';
+import { faultConfig, reportDir } from './fault-env.js';
 
 /** Every service pid started by this suite, for the global teardown's last sweep. */
 const pidsFile = () => join(reportDir(), 'service-pids');
@@ -166,7 +166,7 @@ export async function spawnTransformer(
       TRANSFORMER_SESSION_TIMEOUT_MS: '6000',
       TRANSFORMER_HEARTBEAT_INTERVAL_MS: '1000',
       TRANSFORMER_BACKOFF_MAX_MS: '2000',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: faultConfig.FAULTS_TRANSFORMER_LOG_LEVEL,
       ...extra,
     },
     port,

@@ -7,15 +7,17 @@
 //     kafkajs gets wrong when aborted transactions interleave (kafkajs-aborted-filter.ts), and
 //     the consumer group that keeps its member id across a consumer's crash-restart, so a broker
 //     outage does not cost a session timeout of rejoin wait (kafkajs-member-reuse.ts), and the
-//     producer's send, whose retries could write records twice across brokers
-//     (kafkajs-settled-sends.ts, which also clamps a request-queue timer Node 24 warns about).
+//     producer's send, which on a replicated cluster could acknowledge records it never sent
+//     or send them twice (kafkajs-send-messages.ts). A one-line source patch also clamps a
+//     request-queue timer Node 24 warns about (kafkajs-request-queue.ts).
 // Types still come from 'kafkajs' directly (`import type`); values come from here (ESLint rule).
 import { createRequire } from 'node:module';
 import type * as KafkaJS from 'kafkajs';
 import { installAbortedFilter } from './kafkajs-aborted-filter.js';
 import { installFastEncoder } from './kafkajs-fast-encoder.js';
 import { installMemberReuse } from './kafkajs-member-reuse.js';
-import { installPositiveThrottleTimer, installSettledSends } from './kafkajs-settled-sends.js';
+import { installPositiveThrottleTimer } from './kafkajs-request-queue.js';
+import { installSendMessages } from './kafkajs-send-messages.js';
 
 const require = createRequire(import.meta.url);
 
@@ -36,9 +38,9 @@ export const memberReuseActive = installMemberReuse(require);
 
 /**
  * False only if something loaded kafkajs before this module: a send spanning several leader
- * brokers can then write records twice or drop them on a retry (kafkajs-settled-sends.ts).
+ * brokers can then drop records or write them twice on a retry (kafkajs-send-messages.ts).
  */
-export const settledSendsActive = installSettledSends(require);
+export const sendMessagesActive = installSendMessages(require);
 
 /** False only if something loaded kafkajs first: Node 24 then warns once about a negative timer. */
 export const positiveThrottleTimerActive = installPositiveThrottleTimer(require);

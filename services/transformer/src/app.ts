@@ -42,6 +42,19 @@ export interface Transformer {
 }
 
 /** Builds the transformer (docs/style.md): nothing connects until `start()`. */
+/**
+ * The client-level kafkajs retry: every consumer's, producer's and admin's broker pool reconnects
+ * and coordinator lookups use it (a consumer's own `retry` option does not reach its broker pool).
+ * kafkajs' default cap is 30 s per wait: after an outage, a reconnect attempt still sleeping
+ * (waits of 15-21 s were logged) delayed the rejoin by that much. Capped at 1 s, with more
+ * retries so the total budget stays ~17 s (coordinator loading after a broker restart fits).
+ */
+export const TRANSFORMER_CLIENT_RETRY = {
+  initialRetryTime: 100,
+  maxRetryTime: 1000,
+  retries: 20,
+} as const;
+
 export function createTransformer(
   config: TransformerConfig,
   deps: TransformerDeps = {},
@@ -54,6 +67,7 @@ export function createTransformer(
     brokers: parseBrokers(config.KAFKA_BROKERS),
     clientId: `transformer-${hostname()}-${process.pid}`,
     logger: logger.child({ component: 'kafkajs' }),
+    retry: TRANSFORMER_CLIENT_RETRY,
   });
   const tenants = new TenantStore(logger);
   let admin: Admin | undefined;

@@ -151,7 +151,18 @@ export class EosLoop {
       }
       // A fetch that starts past `from` skipped only offsets with nothing readable (transaction
       // markers, aborted records); one that starts before it repeats records already queued.
-      if (fetched > from) from = fetched;
+      if (fetched > from) {
+        this.logger.warn(
+          {
+            partition,
+            expected: String(from),
+            fetched: String(fetched),
+            first: batch.firstOffset(),
+          },
+          'fetch started past the expected offset; treating the gap as unreadable records',
+        );
+        from = fetched;
+      }
       const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
       // After a rejoin kafkajs fetches again from the committed offset; a batch that ends inside
       // what is already queued moves kafkajs on but must not move our expectation back.

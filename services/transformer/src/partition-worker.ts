@@ -483,6 +483,17 @@ export class PartitionWorker {
     for (const [key, expiry] of plan.added) this.dedup.add(key, expiry);
     for (const m of messages) this.attempts.delete(m.offset);
     this.committedNext = BigInt(next);
+    this.log.debug(
+      {
+        from: messages[0]?.offset,
+        through: last.offset,
+        outputs: messages.length - plan.dlq.length - plan.duplicates - plan.skipped,
+        dlq: plan.dlq.length,
+        duplicates: plan.duplicates,
+        skipped: plan.skipped,
+      },
+      'transaction committed',
+    );
     this.deps.tracing?.end(plan.spans);
     this.record(plan, messages.length, started);
     this.deps.onCommitted?.(this.partition);

@@ -132,9 +132,22 @@ describe('exactly-once verifier (Java client, read_committed)', () => {
     expect(report.dlqReasons).toEqual({ 'invalid-json': 2, unmapped: 1 });
     for (const id of odd) expect(report.ids[id]).toBe(1);
 
-    // Re-reading is a snapshot, not a consumer group: the same counts again.
-    const again = await verifyCommitted({ brokers: stackEnv().brokers, topics: [out, dlq] });
-    expect(again).toEqual(report);
+    expect(report.locations).toEqual({});
+
+    // Re-reading is a snapshot, not a consumer group: the same counts again. Located: where each
+    // ID of the DLQ topic was read (the aborted p4 was never read, so it has no location).
+    const again = await verifyCommitted({
+      brokers: stackEnv().brokers,
+      topics: [out, dlq],
+      locateTopic: dlq,
+    });
+    expect({ ...again, locations: {} }).toEqual(report);
+    expect(Object.keys(again.locations).sort()).toEqual(['p1', 'p2', 'p3']);
+    const offsets = ['p1', 'p2', 'p3'].map((id) => again.locations[id]?.split(':'));
+    for (const at of offsets) expect(at?.[0]).toBe('0');
+    expect(offsets.map((at) => Number(at?.[1]))).toEqual(
+      [0, 1, 2].map((i) => Number(offsets[0]?.[1]) + i),
+    );
   });
 
   it('reports a transaction left open as hanging, and counts past it once it is aborted', async () => {

@@ -16,6 +16,7 @@ const report = (ids: Record<string, number>): VerifyReport => ({
   idsByTopic: {},
   dlqReasons: {},
   hanging: [],
+  locations: {},
 });
 
 describe('verifierArgs', () => {
@@ -54,6 +55,13 @@ describe('verifierArgs', () => {
     ]);
   });
 
+  it('asks for input locations only when given a topic to locate', () => {
+    expect(
+      verifierArgs({ brokers: 'h:1', topics: ['t', 'in'], locateTopic: 'in' }).slice(-2),
+    ).toEqual(['--locate-topic', 'in']);
+    expect(verifierArgs({ brokers: 'h:1', topics: ['t'] })).not.toContain('--locate-topic');
+  });
+
   it('rejects what the command line cannot carry', () => {
     expect(() => verifierArgs({ brokers: 'h:1', topics: [] })).toThrow(/no topics/);
     expect(() => verifierArgs({ brokers: ' ', topics: ['t'] })).toThrow(/brokers/);
@@ -78,7 +86,7 @@ describe('parseReport', () => {
     '{"records":6,"perTopic":{"p.out":5,"p.dlq":1},' +
     '"ids":{"a\\"b":1,"c\\\\d":1,"e\\nf\\u0001":1,"ünï ✓ 𝄞":1,"__proto__":1,"constructor":1},' +
     '"idsByTopic":{"p.dlq":{"constructor":1},"p.out":{"a\\"b":1,"c\\\\d":1,"e\\nf\\u0001":1,"ünï ✓ 𝄞":1,"__proto__":1}},' +
-    '"dlqReasons":{"invalid-json":1},"hanging":["p.out/2"]}';
+    '"dlqReasons":{"invalid-json":1},"hanging":["p.out/2"],"locations":{"__proto__":"0:17"}}';
 
   it('reads every field, with escaped and prototype-named IDs as plain keys', () => {
     const r = parseReport(`${json}\n`);
@@ -92,6 +100,7 @@ describe('parseReport', () => {
     expect(r.idsByTopic['p.dlq']?.['constructor']).toBe(1);
     expect({ ...r.dlqReasons }).toEqual({ 'invalid-json': 1 });
     expect(r.hanging).toEqual(['p.out/2']);
+    expect(r.locations['__proto__']).toBe('0:17');
   });
 
   it('takes the last JSON line when something else was printed first', () => {
@@ -106,6 +115,7 @@ describe('parseReport', () => {
       /hanging/,
     );
     expect(() => parseReport(json.replace('"ids":{', '"ids":{"x":"1",'))).toThrow(/ids/);
+    expect(() => parseReport(json.replace('"0:17"', '17'))).toThrow(/locations/);
   });
 });
 
@@ -128,7 +138,7 @@ describe('exactlyOnce', () => {
 
   it('does not mistake inherited object members for counted IDs', () => {
     const r = parseReport(
-      '{"records":1,"perTopic":{},"ids":{"__proto__":2},"idsByTopic":{},"dlqReasons":{},"hanging":[]}',
+      '{"records":1,"perTopic":{},"ids":{"__proto__":2},"idsByTopic":{},"dlqReasons":{},"hanging":[],"locations":{}}',
     );
     const result = exactlyOnce(r, ['constructor', 'toString', '__proto__']);
     expect(result.missing).toEqual(['constructor', 'toString']);

@@ -1,0 +1,317 @@
+import type { NodeRequire } from './node-require.js';
+
+/**
+ * A correct drop-in for kafkajs 2.2.4's producer send (src/producer/sendMessages.js), which can
+ * report a send as acknowledged while some of its records were never sent, or send records twice,
+ * whenever one send spans partitions led by several brokers (any replicated cluster).
+ *
+ * kafkajs groups a send's records by partition, sends one produce request per leader broker, and
+ * on a retriable failure retries the whole send, skipping the brokers that already answered. Its
+ * bookkeeping is per broker, not per partition, which is wrong in three ways:
+ *
+ * 1. A leader moves (rolling restart, a broker lost): partition P was led by broker A, whose
+ *    request failed with NOT_LEADER_OR_FOLLOWER; after the metadata refresh P is led by B. If B
+ *    already answered for its own partitions in the same send, the retry skips B, so P's records
+ *    go nowhere, and the send resolves as if they were written. In a transaction the commit then
+ *    succeeds without them (measured with the Java verifier on a 3-node cluster: 6 of one
+ *    transaction's 17 outputs missing after a rolling restart); the ingress answered 200 for
+ *    webhooks that never reached ghl.raw.
+ * 2. A partition missing from the metadata is dropped from the request without an error.
+ * 3. `Promise.all` rejects on the first failed request while the other brokers' requests are still
+ *    in flight and not yet marked answered; the retry sends them again (records twice in one
+ *    transaction: 751 of 6,000 event IDs on a 3-node cluster, no fault injected).
+ *
+ * This module keeps kafkajs' request path (partitioner, AddPartitionsToTxn, idempotent sequence
+ * numbers, per-broker locks, produce, retry policy and error handling) and changes only the
+ * bookkeeping, to what the Java producer does (it tracks each partition's batch, not brokers):
+ * records are grouped by partition once; an attempt sends every partition that has no
+ * acknowledgement yet to its current leader; a partition is done when its leader acknowledged
+ * it; every request of an attempt settles before the attempt fails; a partition with no known
+ * leader fails the attempt with LEADER_NOT_AVAILABLE (refresh metadata, retry) instead of being
+ * skipped. Resending a partition whose earlier request failed reuses its sequence numbers (they
+ * are rolled back on failure, as kafkajs does), so an idempotent producer's broker recognises a
+ * batch it did append and acknowledges it without writing it again.
+ *
+ * Shapes (kafkajs' own): the factory gets `{ logger, cluster, partitioner, eosManager, retrier }`
+ * and returns `({ acks, timeout, compression, topicMessages }) => Promise<PartitionResult[]>`,
+ * one `{ topicName, partition, errorCode, baseOffset, logAppendTime, logStartOffset }` per
+ * partition written (none with acks = 0). Errors: the retrier's (KafkaJSNumberOfRetriesExceeded,
+ * or a non-retriable error as is).
+ *
+ * Installed by services/common/src/kafkajs.ts before any kafkajs module loads (kafkajs' producer
+ * captures the module at load). The internals it requires are part of the kafkajs 2.2.4 pin.
+ */
+export const SEND_MESSAGES_MODULE = 'kafkajs/src/producer/sendMessages.js';
+
+/** The kafkajs error code LEADER_NOT_AVAILABLE (retriable, "stale metadata"). */
+const LEADER_NOT_AVAILABLE = 5;
+
+interface Message {
+  partition?: number;
+  [field: string]: unknown;
+}
+interface TopicMessages {
+  topic: string;
+  messages: Message[];
+}
+interface PartitionMetadata {
+  partitionId: number;
+  leader?: number | null;
+}
+interface TopicData {
+  topic: string;
+  partitions: { partition: number; messages: Message[] }[];
+}
+export interface PartitionResult {
+  topicName: string;
+  partition: number;
+  [field: string]: unknown;
+}
+interface Broker {
+  nodeId: number;
+  produce(request: Record<string, unknown>): Promise<unknown>;
+}
+interface KafkaError extends Error {
+  retriable?: boolean;
+  host?: string;
+  port?: number;
+}
+interface SendDeps {
+  logger: {
+    debug(message: string, extra?: object): void;
+    error(message: string, extra?: object): void;
+  };
+  cluster: {
+    refreshMetadataIfNecessary(): Promise<void>;
+    refreshMetadata(): Promise<void>;
+    addMultipleTargetTopics(topics: string[]): Promise<void>;
+    findTopicPartitionMetadata(topic: string): PartitionMetadata[];
+    findBroker(args: { nodeId: string }): Promise<Broker>;
+    isConnected(): boolean;
+    connect(): Promise<void>;
+    removeBroker(args: { host?: string; port?: number }): void;
+    targetTopics?: Set<string>;
+  };
+  partitioner: unknown;
+  eosManager: {
+    isTransactional(): boolean;
+    getTransactionalId(): string;
+    getProducerId(): unknown;
+    getProducerEpoch(): unknown;
+    acquireBrokerLock(broker: Broker): Promise<void>;
+    releaseBrokerLock(broker: Broker): Promise<void>;
+    addPartitionsToTransaction(topicData: TopicData[]): Promise<void>;
+    getSequence(topic: string, partition: number): number;
+    updateSequence(topic: string, partition: number, increment: number): void;
+  };
+  retrier: <T>(
+    fn: (bail: (e: Error) => void, retryCount: number, retryTime: number) => Promise<T>,
+  ) => Promise<T>;
+}
+interface SendArgs {
+  acks: number;
+  timeout?: number;
+  compression?: unknown;
+  topicMessages: TopicMessages[];
+}
+type SendFactory = (deps: SendDeps) => (args: SendArgs) => Promise<PartitionResult[]>;
+
+/** kafkajs internals the send path reuses unchanged (paths under kafkajs/src, pinned). */
+interface Internals {
+  groupMessagesPerPartition: (args: {
+    topic: string;
+    partitionMetadata: PartitionMetadata[];
+    messages: Message[];
+    partitioner: unknown;
+  }) => Record<string, Message[]>;
+  responseSerializer: (response: unknown) => PartitionResult[];
+  createErrorFromCode: (code: number) => KafkaError;
+  staleMetadata: (e: KafkaError) => boolean;
+  KafkaJSMetadataNotLoaded: new (message: string) => KafkaError;
+}
+
+function loadInternals(require: NodeRequire): Internals {
+  const error = require('kafkajs/src/protocol/error.js') as Pick<
+    Internals,
+    'createErrorFromCode' | 'staleMetadata'
+  >;
+  const errors = require('kafkajs/src/errors.js') as Pick<Internals, 'KafkaJSMetadataNotLoaded'>;
+  return {
+    groupMessagesPerPartition:
+      require('kafkajs/src/producer/groupMessagesPerPartition.js') as Internals['groupMessagesPerPartition'],
+    responseSerializer:
+      require('kafkajs/src/producer/responseSerializer.js') as Internals['responseSerializer'],
+    createErrorFromCode: error.createErrorFromCode,
+    staleMetadata: error.staleMetadata,
+    KafkaJSMetadataNotLoaded: errors.KafkaJSMetadataNotLoaded,
+  };
+}
+
+const partitionKey = (topic: string, partition: number) => `${partition}\u0000${topic}`;
+
+/** Builds the replacement factory on top of kafkajs' internals (see the module comment). */
+export function createSendMessages(internals: Internals): SendFactory {
+  const { groupMessagesPerPartition, responseSerializer, createErrorFromCode, staleMetadata } =
+    internals;
+  return ({ logger, cluster, partitioner, eosManager, retrier }) =>
+    async ({ acks, timeout, compression, topicMessages }) => {
+      /** Per topic, its records by partition: decided once, so a retry never moves a record. */
+      const grouped = new Map<string, Record<string, Message[]>>();
+      /** Partitions whose leader acknowledged them, with the broker's answer (acks = 0: none). */
+      const acknowledged = new Map<string, PartitionResult | undefined>();
+
+      const attempt = async (): Promise<void> => {
+        await cluster.refreshMetadataIfNecessary();
+        const perLeader = new Map<number, TopicData[]>();
+        let leaderless = false;
+        for (const { topic, messages } of topicMessages) {
+          const partitionMetadata = cluster.findTopicPartitionMetadata(topic);
+          let byPartition = grouped.get(topic);
+          if (!byPartition) {
+            if (partitionMetadata.length === 0) {
+              logger.debug('Producing to topic without metadata', {
+                topic,
+                targetTopics: Array.from(cluster.targetTopics ?? []),
+              });
+              throw new internals.KafkaJSMetadataNotLoaded('Producing to topic without metadata');
+            }
+            byPartition = groupMessagesPerPartition({
+              topic,
+              partitionMetadata,
+              messages,
+              partitioner,
+            });
+            grouped.set(topic, byPartition);
+          }
+          for (const [key, records] of Object.entries(byPartition)) {
+            const partition = Number(key);
+            if (acknowledged.has(partitionKey(topic, partition))) continue;
+            const leader = partitionMetadata.find((p) => p.partitionId === partition)?.leader;
+            if (typeof leader !== 'number' || leader < 0) {
+              leaderless = true;
+              continue;
+            }
+            const topics = perLeader.get(leader) ?? [];
+            perLeader.set(leader, topics);
+            let entry = topics.find((t) => t.topic === topic);
+            if (!entry) topics.push((entry = { topic, partitions: [] }));
+            entry.partitions.push({ partition, messages: records });
+          }
+        }
+
+        const requests = [...perLeader].map(async ([nodeId, topicData]) => {
+          const broker = await cluster.findBroker({ nodeId: String(nodeId) });
+          await eosManager.acquireBrokerLock(broker);
+          try {
+            if (eosManager.isTransactional())
+              await eosManager.addPartitionsToTransaction(topicData);
+            for (const { topic, partitions } of topicData) {
+              for (const entry of partitions) {
+                (entry as Record<string, unknown>).firstSequence = eosManager.getSequence(
+                  topic,
+                  entry.partition,
+                );
+                eosManager.updateSequence(topic, entry.partition, entry.messages.length);
+              }
+            }
+            let response: unknown;
+            try {
+              response = await broker.produce({
+                transactionalId: eosManager.isTransactional()
+                  ? eosManager.getTransactionalId()
+                  : undefined,
+                producerId: eosManager.getProducerId(),
+                producerEpoch: eosManager.getProducerEpoch(),
+                acks,
+                timeout,
+                compression,
+                topicData,
+              });
+            } catch (e) {
+              for (const { topic, partitions } of topicData)
+                for (const entry of partitions)
+                  eosManager.updateSequence(topic, entry.partition, -entry.messages.length);
+              throw e;
+            }
+            if (acks === 0) {
+              for (const { topic, partitions } of topicData)
+                for (const { partition } of partitions)
+                  acknowledged.set(partitionKey(topic, partition), undefined);
+              return;
+            }
+            for (const result of responseSerializer(response))
+              acknowledged.set(partitionKey(result.topicName, result.partition), result);
+          } finally {
+            await eosManager.releaseBrokerLock(broker);
+          }
+        });
+        // Every request settles before the attempt fails: a retry must know what was answered.
+        const settled = await Promise.allSettled(requests);
+        const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        if (leaderless) throw createErrorFromCode(LEADER_NOT_AVAILABLE);
+      };
+
+      return retrier(async (bail, retryCount, retryTime) => {
+        await cluster.addMultipleTargetTopics(topicMessages.map(({ topic }) => topic));
+        try {
+          await attempt();
+        } catch (err) {
+          const e = err as KafkaError;
+          if (e.name === 'KafkaJSConnectionClosedError')
+            cluster.removeBroker({ host: e.host, port: e.port });
+          if (!cluster.isConnected()) {
+            logger.debug(`Cluster has disconnected, reconnecting: ${e.message}`, {
+              retryCount,
+              retryTime,
+            });
+            await cluster.connect();
+            await cluster.refreshMetadata();
+            throw e;
+          }
+          if (
+            staleMetadata(e) ||
+            e.name === 'KafkaJSMetadataNotLoaded' ||
+            e.name === 'KafkaJSConnectionError' ||
+            e.name === 'KafkaJSConnectionClosedError' ||
+            (e.name === 'KafkaJSProtocolError' && e.retriable)
+          ) {
+            logger.error(`Failed to send messages: ${e.message}`, { retryCount, retryTime });
+            await cluster.refreshMetadata();
+            throw e;
+          }
+          logger.error(`${e.message}`, { retryCount, retryTime });
+          if (e.retriable) throw e;
+          bail(e);
+          return [];
+        }
+        // In the order of the send's topics, then partitions (kafkajs returned broker order).
+        const results: PartitionResult[] = [];
+        for (const [topic, byPartition] of grouped)
+          for (const key of Object.keys(byPartition)) {
+            const result = acknowledged.get(partitionKey(topic, Number(key)));
+            if (result) results.push(result);
+          }
+        return results;
+      });
+    };
+}
+
+/**
+ * Replaces kafkajs' sendMessages module with {@link createSendMessages} in the require cache.
+ * Must run before any kafkajs module loads (the producer captures it at load). Returns true when
+ * the replacement is active (installed now or before), false if the original was already loaded.
+ */
+export function installSendMessages(require: NodeRequire): boolean {
+  const path = require.resolve(SEND_MESSAGES_MODULE);
+  const loaded = require.cache[path];
+  if (loaded) return (loaded.exports as { perPartitionSends?: boolean }).perPartitionSends === true;
+  const replacement = Object.assign(createSendMessages(loadInternals(require)), {
+    perPartitionSends: true as const,
+  });
+  require(path); // creates the cache entry (with the original); replaced right away
+  const entry = require.cache[path];
+  if (!entry) return false;
+  entry.exports = replacement;
+  return true;
+}
