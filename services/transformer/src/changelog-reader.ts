@@ -51,21 +51,30 @@ export class ChangelogReader {
       const assigned = payload.memberAssignment[this.topic] ?? [];
       const idle = assigned.filter((p) => !this.pending.has(p));
       if (idle.length > 0) this.consumer.pause([{ topic: this.topic, partitions: idle }]);
+      // A (re)joined consumer reads pending partitions from the start again: replaying the
+      // changelog into the same state is idempotent (the last record per key wins), only the
+      // count starts over.
+      for (const p of assigned) {
+        const pending = this.pending.get(p);
+        if (pending) pending.records = 0;
+      }
       onJoin();
     });
   }
 
+  /** What the consumer runs with, at start and at every supervised restart. */
+  private readonly runConfig: ConsumerRunConfig = {
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 4,
+    eachBatch: (payload) => this.onBatch(payload),
+  };
+
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
-    const runConfig: ConsumerRunConfig = {
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 4,
-      eachBatch: (payload) => this.onBatch(payload),
-    };
-    this.supervisor = superviseConsumer(this.consumer, runConfig, this.logger);
-    await this.consumer.run(runConfig);
+    this.supervisor = superviseConsumer(this.consumer, this.runConfig, this.logger);
+    await this.consumer.run(this.runConfig);
     await this.joined;
   }
 
@@ -94,10 +103,15 @@ export class ChangelogReader {
         this.consumer.seek({ topic: this.topic, partition, offset: '0' });
         this.consumer.resume([{ topic: this.topic, partitions: [partition] }]);
       } catch (err) {
-        // The consumer crashed and is waiting to restart (kafkajs then throws here): fail this
-        // restore now; the takeover is retried with backoff.
-        this.finish(partition);
-        reject(err instanceof Error ? err : new Error(String(err)));
+        // The consumer crashed and waits for its supervisor to restart it (kafkajs throws here
+        // until then). The restore stays pending: the restarted consumer has no committed
+        // offsets, so it reads every partition from the start, and GROUP_JOIN leaves pending
+        // ones unpaused. Failing here instead cost a takeover backoff per attempt until the
+        // restart (up to 10 s after an outage).
+        this.logger.debug(
+          { partition, err },
+          'restore waits for the changelog consumer to restart',
+        );
       }
     });
   }
