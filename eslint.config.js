@@ -45,4 +45,27 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The console's page scripts run in the browser (no bundler, no modules).
+    files: ['services/console/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'localStorage',
+          'fetch',
+          'URLSearchParams',
+          'FormData',
+          'Node',
+          'setTimeout',
+          'setInterval',
+          'clearInterval',
+          'Charts',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

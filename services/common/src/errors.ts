@@ -100,3 +100,31 @@ export class TransformerError extends Error {
     this.dlqReason = spec.dlqReason;
   }
 }
+
+/** Answers of the ops console (services/console): HTTP status and public text per code. */
+export const CONSOLE_ERRORS = {
+  CONSOLE_ERR_UNAUTHORIZED: { statusCode: 401, message: 'missing or invalid console token' },
+  CONSOLE_ERR_CROSS_SITE: {
+    statusCode: 403,
+    message: 'cross-site request refused (Origin, Sec-Fetch-Site or CSRF token)',
+  },
+  CONSOLE_ERR_BAD_REQUEST: { statusCode: 400, message: 'bad request' },
+  CONSOLE_ERR_NOT_FOUND: { statusCode: 404, message: 'not found' },
+  CONSOLE_ERR_KAFKA: { statusCode: 502, message: 'Kafka or the registry failed the request' },
+  CONSOLE_ERR_INTERNAL: { statusCode: 500, message: 'internal error' },
+} as const satisfies Record<string, IngressErrorSpec>;
+export type ConsoleErrorCode = keyof typeof CONSOLE_ERRORS;
+
+/** A console failure with a known HTTP answer; `message` defaults to the code's public text. */
+export class ConsoleError extends Error {
+  readonly statusCode: number;
+  constructor(
+    readonly code: ConsoleErrorCode,
+    message?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message ?? CONSOLE_ERRORS[code].message, options);
+    this.name = 'ConsoleError';
+    this.statusCode = CONSOLE_ERRORS[code].statusCode;
+  }
+}

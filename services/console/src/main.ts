@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// The console process: reads the environment (exit 2 on a bad setting), listens on
+// CONSOLE_HOST:CONSOLE_PORT (loopback by default), prints the address to open, stops on SIGINT or
+// SIGTERM.
+import { ConfigError } from '../../common/src/config.js';
+import { createLogger } from '../../common/src/logger.js';
+import { buildConsole } from './app.js';
+import { loadConsoleConfig } from './config.js';
+
+let config;
+try {
+  config = loadConsoleConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exit(2);
+}
+const logger = createLogger('console', config.LOG_LEVEL);
+const { app, health } = buildConsole(config, { logger });
+health.start();
+const address = await app.listen({ host: config.CONSOLE_HOST, port: config.CONSOLE_PORT });
+const url = new URL(address);
+logger.info({ url: url.origin }, 'console listening');
+// The one line a person (or `npm start`) reads: the address that logs in with the token.
+process.stdout.write(`console: ${url.origin}/?token=${encodeURIComponent(config.CONSOLE_TOKEN)}\n`);
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  void app.close().then(() => process.exit(0));
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
