@@ -1,9 +1,10 @@
 // `npm start`: the whole pipeline on this machine, in one command. After the (incremental) build
 // that npm's prestart runs, it brings
 // the local Kafka + registry up (reusing a running one), applies topics, registers schemas, runs
-// the ingress and the transformer with prefixed logs, and prints a signed curl to try it.
+// the ingress, the transformer and the ops console with prefixed logs, and prints a signed curl
+// to try it and the console's address with its token.
 // Ctrl-C / SIGTERM stops what it started: the services, and the stack if it started it.
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { localStackDir } from '../local-stack/paths.js';
 import { upLocalStack } from '../local-stack/local-stack.js';
@@ -49,6 +50,8 @@ const env = loadConfig({
     describe: 'transformer metrics port',
   }),
   TOPIC_PREFIX: optionalStr({ describe: 'topic prefix' }),
+  CONSOLE_PORT: int({ default: 3300, min: 1, max: 65535, describe: 'console port' }),
+  CONSOLE_TOKEN: optionalStr({ describe: 'console token (default: a new one per run)' }),
 });
 
 const services: ServiceProcess[] = [];
@@ -150,7 +153,22 @@ try {
     root,
     TRANSFORMER_NODE_FLAGS,
   );
-  services.push(ingress, transformer);
+  // The console's token: every request needs it; a fresh one per run unless CONSOLE_TOKEN is set.
+  const consoleToken = env.CONSOLE_TOKEN ?? randomBytes(18).toString('base64url');
+  const opsConsole = startService(
+    'console',
+    join(root, 'dist/services/console/src/main.js'),
+    {
+      ...common,
+      CONSOLE_HOST: '127.0.0.1',
+      CONSOLE_PORT: String(env.CONSOLE_PORT),
+      CONSOLE_TOKEN: consoleToken,
+      CONSOLE_INGRESS_URL: `http://${host}:${env.INGRESS_PORT}`,
+      CONSOLE_TRANSFORMER_URL: `http://127.0.0.1:${env.TRANSFORMER_METRICS_PORT}`,
+    },
+    root,
+  );
+  services.push(ingress, transformer, opsConsole);
   for (const s of services)
     void s.exited.then((how) => void stopAll(`${s.name} ended (${how})`, 1));
   await Promise.all([
@@ -184,6 +202,12 @@ try {
   say(`Kafka:         ${brokers}    registry: ${registryUrl}`);
   say(
     `metrics:       http://${host}:${env.INGRESS_PORT}/metrics  http://127.0.0.1:${env.TRANSFORMER_METRICS_PORT}/metrics`,
+  );
+  say(
+    `ops console:   http://127.0.0.1:${env.CONSOLE_PORT}/?token=${encodeURIComponent(consoleToken)}`,
+  );
+  say(
+    `console token: ${env.CONSOLE_TOKEN ? '(from CONSOLE_TOKEN)' : `${consoleToken}  (generated now; CONSOLE_TOKEN sets one)`}`,
   );
   say();
   say('send a signed sample contact.created:');

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../../common/src/config.js';
 import { KafkaJSError } from '../../common/src/kafkajs.js';
 import { projectRoot } from '../../common/src/project-root.js';
 import { CommandFailed, UsageError } from './cli-errors.js';
+import { registerConsole } from './commands/console.js';
 import { registerDlq } from './commands/dlq.js';
 import { registerLag } from './commands/lag.js';
 import { registerOffsets } from './commands/offsets.js';
@@ -79,6 +80,7 @@ export function buildProgram(
   registerOffsets(program, run);
   registerTenants(program, run);
   registerTrace(program, run);
+  registerConsole(program, run);
   return { program, exitCode: () => exitCode };
 }
 

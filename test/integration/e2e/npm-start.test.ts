@@ -29,10 +29,12 @@ describe('npm start, end to end', () => {
   let child: ChildProcess;
   let output = '';
   let ingressPort: number;
+  let consolePort: number;
   const env = () => cliEnv(prefix);
 
   beforeAll(async () => {
     ingressPort = await freePort();
+    consolePort = await freePort();
     const { brokers, registryUrl } = stackEnv();
     child = spawn('npm', ['start'], {
       cwd: projectRoot(),
@@ -45,6 +47,7 @@ describe('npm start, end to end', () => {
         TOPIC_PREFIX: prefix,
         INGRESS_PORT: String(ingressPort),
         TRANSFORMER_METRICS_PORT: String(await freePort()),
+        CONSOLE_PORT: String(consolePort),
         TRANSFORMER_GROUP_ID: `${prefix}transformer`,
         WEBHOOK_HMAC_SECRETS: SECRET,
         UNKNOWN_TENANT_POLICY: 'dlq',
@@ -119,6 +122,14 @@ describe('npm start, end to end', () => {
     });
     expect(printed.status).toBe(200);
     expect(output).toContain(`npx ghl-pipeline tail ${names.contact} --follow`);
+
+    // The printed console address logs in with its token; without the token the console refuses.
+    const consoleUrl = /ops console: +(http:\/\/127\.0\.0\.1:\d+)\/\?token=(\S+)/.exec(output);
+    expect(consoleUrl, output).not.toBeNull();
+    expect(consoleUrl![1]).toBe(`http://127.0.0.1:${consolePort}`);
+    const login = await fetch(`${consoleUrl![1]}/?token=${consoleUrl![2]}`, { redirect: 'manual' });
+    expect(login.status).toBe(303);
+    expect((await fetch(`${consoleUrl![1]}/api/session`)).status).toBe(401);
 
     // 2. Every seed event and GHL type through the ingress.
     const ids = new Map<string, (typeof MAPPED_FIXTURES)[number]>();
@@ -214,6 +225,6 @@ describe('npm start, end to end', () => {
       }
     }
     expect(alive, output.slice(-2000)).toBe(false);
-    expect(output).toMatch(/ingress exit 0, transformer exit 0/);
+    expect(output).toMatch(/ingress exit 0, transformer exit 0, console exit 0/);
   });
 });
