@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { kafkaConfigSchema, topicSizingSchema } from '../../../services/common/src/kafka-config.js';
 import { projectRoot } from '../../../services/common/src/project-root.js';
 import { TRACING_ENV_VARS } from '../../../services/common/src/tracing.js';
+import { consoleConfigSchema } from '../../../services/console/src/config.js';
 import { ingressConfigSchema } from '../../../services/ingress/src/config.js';
 import { transformerConfigSchema } from '../../../services/transformer/src/config.js';
 
@@ -19,6 +20,7 @@ describe('README configuration', () => {
       ...topicSizingSchema,
       ...ingressConfigSchema,
       ...transformerConfigSchema,
+      ...consoleConfigSchema,
     }),
     // Read by the OpenTelemetry SDK, not by a config schema.
     ...TRACING_ENV_VARS,
