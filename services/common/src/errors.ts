@@ -43,17 +43,25 @@ export const INGRESS_ERRORS = {
 } as const satisfies Record<string, IngressErrorSpec>;
 export type IngressErrorCode = keyof typeof INGRESS_ERRORS;
 
-/** An ingress failure with a known HTTP answer. `message` defaults to the code's public text. */
-export class IngressError extends Error {
+/** A failure with a code from a table of HTTP answers; `message` defaults to the code's public text. */
+export class HttpCodedError<C extends string> extends Error {
   readonly statusCode: number;
   constructor(
-    readonly code: IngressErrorCode,
+    readonly code: C,
+    spec: IngressErrorSpec,
     message?: string,
     options?: ErrorOptions,
   ) {
-    super(message ?? INGRESS_ERRORS[code].message, options);
+    super(message ?? spec.message, options);
+    this.statusCode = spec.statusCode;
+  }
+}
+
+/** An ingress failure with a known HTTP answer. `message` defaults to the code's public text. */
+export class IngressError extends HttpCodedError<IngressErrorCode> {
+  constructor(code: IngressErrorCode, message?: string, options?: ErrorOptions) {
+    super(code, INGRESS_ERRORS[code], message, options);
     this.name = 'IngressError';
-    this.statusCode = INGRESS_ERRORS[code].statusCode;
   }
 }
 
@@ -116,15 +124,9 @@ export const CONSOLE_ERRORS = {
 export type ConsoleErrorCode = keyof typeof CONSOLE_ERRORS;
 
 /** A console failure with a known HTTP answer; `message` defaults to the code's public text. */
-export class ConsoleError extends Error {
-  readonly statusCode: number;
-  constructor(
-    readonly code: ConsoleErrorCode,
-    message?: string,
-    options?: ErrorOptions,
-  ) {
-    super(message ?? CONSOLE_ERRORS[code].message, options);
+export class ConsoleError extends HttpCodedError<ConsoleErrorCode> {
+  constructor(code: ConsoleErrorCode, message?: string, options?: ErrorOptions) {
+    super(code, CONSOLE_ERRORS[code], message, options);
     this.name = 'ConsoleError';
-    this.statusCode = CONSOLE_ERRORS[code].statusCode;
   }
 }
