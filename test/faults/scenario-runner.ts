@@ -26,7 +26,7 @@ import {
   type Row,
 } from './report.js';
 import {
-  processedCount,
+  processedByPartition,
   readyz,
   spawnIngress,
   spawnTransformer,
@@ -137,7 +137,9 @@ export async function runScenario(
   };
   const services: ServiceChild[] = [];
   const readiness: ReadinessSample[] = [];
+  /** Per transformer, its committed-record count; per `<transformer>\0<partition>`, that partition's. */
   const processed = new Map<string, { at: number; value: number }[]>();
+  const processedPerPartition = new Map<string, { at: number; value: number }[]>();
   let window: FaultWindow = {};
   let sampling = true;
   let samplers: Promise<void> | undefined;
@@ -193,11 +195,21 @@ export async function runScenario(
         200,
         () => sampling,
         async (t) => {
-          const value = await processedCount(t);
-          if (value === undefined) return;
-          const series = processed.get(t.name) ?? [];
-          series.push({ at: Date.now(), value });
-          processed.set(t.name, series);
+          const perPartition = await processedByPartition(t);
+          if (perPartition === undefined) return;
+          const at = Date.now();
+          const append = (map: typeof processed, key: string, value: number) => {
+            const series = map.get(key) ?? [];
+            series.push({ at, value });
+            map.set(key, series);
+          };
+          append(
+            processed,
+            t.name,
+            [...perPartition.values()].reduce((a, b) => a + b, 0),
+          );
+          for (const [partition, value] of perPartition)
+            append(processedPerPartition, `${t.name}\u0000${partition}`, value);
         },
       ),
     ]).then(() => undefined);
@@ -261,8 +273,15 @@ export async function runScenario(
   const transformersAlive = transformers.map((t) => t.alive());
   const stopped = await Promise.all(services.map(async (s) => `${s.name} ${await s.stop()}`));
   const evidence = Object.fromEntries(services.map((s) => [s.name, logDigest(s.logFile)]));
-  const recoveryS =
+  // recovery_s: until EVERY ghl.raw partition committed again (a stalled partition is not a
+  // recovered pipeline); the first commit anywhere is printed beside it.
+  const firstCommitS =
     window.backAt === undefined ? undefined : recoverySeconds(processed, window.backAt);
+  const allPartitions =
+    window.backAt === undefined
+      ? undefined
+      : everyPartitionRecovered(processedPerPartition, window.backAt);
+  const recoveryS = allPartitions?.seconds;
   const { during, after } = summariseReadiness(readiness, window);
   // How long the pipeline stood still because of the fault: the longest stretch, from the fault
   // to the end of the load, without a new commit (transformers) or a new 200 (ingress).
@@ -294,6 +313,11 @@ export async function runScenario(
     ...(commitPauseS !== undefined && acceptPauseS !== undefined
       ? [
           `longest pause after the fault: commits ${commitPauseS.toFixed(1)}s, ingress 200s ${acceptPauseS.toFixed(1)}s`,
+        ]
+      : []),
+    ...(allPartitions !== undefined
+      ? [
+          `after the fault: first commit ${fmtS(firstCommitS)}, every partition ${fmtS(allPartitions.seconds)} (last: partition ${allPartitions.slowest ?? '?'})`,
         ]
       : []),
     ...(window.notes ?? []),
@@ -418,6 +442,37 @@ function locate(ids: string[], locations: Record<string, string>): string {
   if (ids.length === 0) return '';
   const shown = ids.slice(0, 20).map((id) => `${id} at ${locations[id] ?? '?'}`);
   return ` (${shown.join(', ')}${ids.length > 20 ? ', …' : ''})`;
+}
+
+const fmtS = (s: number | null | undefined) =>
+  s === null || s === undefined ? 'never' : `${s.toFixed(1)}s`;
+
+/**
+ * Seconds from `backAt` until every partition committed again: `series` is keyed
+ * `<instance>\0<partition>`; per partition, the instances' counts are summed as in
+ * recoverySeconds (a partition that moved between instances counts wherever it committed).
+ * null when some partition never committed again; `slowest` is the partition that took longest.
+ */
+export function everyPartitionRecovered(
+  series: Map<string, { at: number; value: number }[]>,
+  backAt: number,
+): { seconds: number | null; slowest?: string } {
+  const byPartition = new Map<string, Map<string, { at: number; value: number }[]>>();
+  for (const [key, points] of series) {
+    const partition = key.slice(key.indexOf('\u0000') + 1);
+    const group = byPartition.get(partition) ?? new Map<string, { at: number; value: number }[]>();
+    group.set(key, points);
+    byPartition.set(partition, group);
+  }
+  let worst: { seconds: number | null; slowest?: string } = { seconds: null };
+  let first = true;
+  for (const [partition, group] of byPartition) {
+    const s = recoverySeconds(group, backAt);
+    if (s === null) return { seconds: null, slowest: partition };
+    if (first || s > (worst.seconds ?? 0)) worst = { seconds: s, slowest: partition };
+    first = false;
+  }
+  return worst;
 }
 
 /** Per service, the statuses seen inside [downAt, backAt], and the last status of the run. */

@@ -215,9 +215,33 @@ export async function metricValue(
   }
 }
 
-/** The transformer's own count of ghl.raw records committed (`processed` on /metrics). */
-export const processedCount = (service: ServiceChild) =>
-  metricValue(service, 'transformer_records_processed_total');
+/**
+ * The transformer's count of ghl.raw records committed per partition (`partition` label), or
+ * undefined when /metrics does not answer.
+ */
+export async function processedByPartition(
+  service: ServiceChild,
+): Promise<Map<number, number> | undefined> {
+  try {
+    const res = await fetch(`${service.baseUrl}/metrics`, { signal: AbortSignal.timeout(1000) });
+    const out = new Map<number, number>();
+    for (const line of (await res.text()).split('\n')) {
+      const m = /^transformer_records_processed_total\{[^}]*partition="(\d+)"[^}]*\} (\S+)$/.exec(
+        line,
+      );
+      if (m) out.set(Number(m[1]), Number(m[2]));
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The transformer's count of ghl.raw records committed, all partitions together. */
+export async function processedCount(service: ServiceChild): Promise<number | undefined> {
+  const perPartition = await processedByPartition(service);
+  return perPartition && [...perPartition.values()].reduce((a, b) => a + b, 0);
+}
 
 /** How many ghl.raw partitions the transformer owns right now. */
 export const assignedPartitions = (service: ServiceChild) =>

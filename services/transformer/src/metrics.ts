@@ -33,7 +33,8 @@ export function createTransformerMetrics(
     }),
     processed: new Counter({
       name: 'transformer_records_processed_total',
-      help: 'ghl.raw records committed',
+      help: 'ghl.raw records committed, per ghl.raw partition',
+      labelNames: ['partition'],
       registers,
     }),
     emitted: new Counter({

@@ -671,7 +671,7 @@ export class PartitionWorker {
   private record(plan: Plan, records: number, started: number): void {
     const m = this.deps.metrics;
     m.transactions.inc({ result: 'commit' });
-    m.processed.inc(records);
+    m.processed.inc({ partition: this.partition }, records);
     m.batchRecords.observe(records);
     m.batchSeconds.observe((Date.now() - started) / 1000);
     for (const [typeKey, n] of plan.emittedByType) {

@@ -25,10 +25,11 @@ describe('transformer metrics', () => {
     metrics.dlq.inc({ reason: 'invalid_json' });
     metrics.lag.set({ partition: '2' }, 7);
     metrics.restores.observe(0.3);
+    metrics.processed.inc({ partition: '1' }, 3);
     const text = await metrics.registry.metrics();
     for (const line of [
       'transformer_ready{service="transformer"} 1',
-      'transformer_records_processed_total{service="transformer"} 0',
+      'transformer_records_processed_total{partition="1",service="transformer"} 3',
       'transformer_transactions_total{result="abort",service="transformer"} 1',
       'transformer_retries_total{cause="fenced",service="transformer"} 1',
       'transformer_dlq_total{reason="invalid_json",service="transformer"} 1',
