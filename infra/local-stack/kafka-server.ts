@@ -82,6 +82,11 @@ function serverProperties(o: KafkaServerOptions): string {
     `share.coordinator.state.topic.replication.factor=${rf}`,
     `share.coordinator.state.topic.min.isr=${minIsr}`,
     'group.initial.rebalance.delay.ms=0',
+    // A (re)starting broker waits for the controller to acknowledge it caught up and to unfence
+    // it, one heartbeat each (default every 2 s): 500 ms saves ~2 s per start, which the cluster
+    // fault suite's rolling restarts pay six times. The session timeout (fencing a dead node,
+    // 9 s) stays Kafka's default.
+    'broker.heartbeat.interval.ms=500',
     '',
   ].join('\n');
 }
