@@ -58,6 +58,8 @@ export interface StackOptions {
   ports: StackPorts;
   persistentRegistry?: boolean;
   kafkaHeapMb?: number;
+  /** Start the brokers with KafkaServerOptions.fastStartJvm (the fault suites). */
+  kafkaFastStart?: boolean;
 }
 
 /** Node 1 keeps the single-broker layout (`kafka/`), so existing stacks and tools stay valid. */
@@ -78,7 +80,12 @@ export function nodePortsOf(ports: StackPorts): KafkaNodePorts[] {
 }
 
 /** The nodes' start options. A cluster shares one id, kept in `<dir>/cluster-id` across restarts. */
-export function kafkaNodesOf(dir: string, ports: StackPorts, heapMb?: number): KafkaNode[] {
+export function kafkaNodesOf(
+  dir: string,
+  ports: StackPorts,
+  heapMb?: number,
+  fastStartJvm?: boolean,
+): KafkaNode[] {
   const nodes = nodePortsOf(ports);
   const cluster = nodes.length > 1 ? nodes : undefined;
   let id: string | undefined;
@@ -101,13 +108,14 @@ export function kafkaNodesOf(dir: string, ports: StackPorts, heapMb?: number): K
       nodeId: n.nodeId,
       cluster,
       clusterId: id,
+      fastStartJvm,
     },
   }));
 }
 
 /** Starts (or adopts, when already running from `dir`) Kafka and the registry, in parallel. */
 export async function startStack(o: StackOptions): Promise<StackHandle> {
-  const kafkaNodes = kafkaNodesOf(o.dir, o.ports, o.kafkaHeapMb);
+  const kafkaNodes = kafkaNodesOf(o.dir, o.ports, o.kafkaHeapMb, o.kafkaFastStart);
   const brokers = kafkaNodes.map((n) => n.broker).join(',');
   const registryDir = registryDirOf(o.dir);
   const stop = async () => {

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { stackRoot } from '../../infra/local-stack/paths.js';
 import type { KafkaServerOptions } from '../../infra/local-stack/kafka-server.js';
-import { int, loadConfig, oneOf } from '../../services/common/src/config.js';
+import { bool, int, loadConfig, oneOf } from '../../services/common/src/config.js';
 
 /** One node of the cluster suite's Kafka: what the per-node fault helpers take. */
 export interface FaultNode {
@@ -43,7 +43,7 @@ export const faultConfig = loadConfig({
       'broker-long-outage: seconds the broker stays down (longer than the consumer retries)',
   }),
   FAULTS_CLUSTER_RATE: int({
-    default: 100,
+    default: 50,
     min: 1,
     max: 1000,
     describe: 'cluster suite: webhooks per second of load',
@@ -53,6 +53,11 @@ export const faultConfig = loadConfig({
     min: 1,
     max: 600,
     describe: 'cluster suite: seconds a kill -9ed node stays down before its restart',
+  }),
+  FAULTS_KEEP_TOPICS: bool({
+    default: false,
+    describe:
+      "keep each scenario's topics after it was counted (default: deleted, for faster node restarts)",
   }),
   FAULTS_TRANSFORMER_LOG_LEVEL: oneOf(['info', 'debug', 'trace'] as const, {
     default: 'info',

@@ -123,6 +123,7 @@ describe('pipeline under real broker and process faults', () => {
   it('broker-kill9: kill -9 the broker mid-load, restart it 5 s later on the same ports and data', async () => {
     const o = await runScenario(stack, {
       name: 'broker-kill9',
+      keepTopics: true, // the CLI reads them below
       beforeS: 5,
       afterS: 8,
       async fault({ log }): Promise<FaultWindow> {

@@ -82,6 +82,8 @@ export interface ScenarioSpec {
   afterS: number;
   /** Injects the fault while the load runs; resolves once the broker/process is back. */
   fault(ctx: ScenarioContext): Promise<FaultWindow>;
+  /** Keep the topics after the count (the test reads them afterwards); default: deleted. */
+  keepTopics?: boolean;
 }
 
 export interface ReadinessSample {
@@ -260,6 +262,12 @@ export async function runScenario(
       locateTopic: names.raw,
     });
     log(`verifier: ${report.records} records read_committed`);
+    // Counted: the topics go, so a later node restart has fewer partitions to load and
+    // replicate (restarts dominate the suites' run time). FAULTS_KEEP_TOPICS=1 keeps them.
+    if (!faultConfig.FAULTS_KEEP_TOPICS && !spec.keepTopics)
+      await admin
+        .deleteTopics({ topics: Object.values(names) })
+        .catch((err: unknown) => log(`topics not deleted: ${(err as Error).message}`));
   } catch (err) {
     error = err as Error;
     log(`FAILED: ${error.message.split('\n')[0]}`);
