@@ -2,16 +2,24 @@
 // the last 24 h, each with an output on neuronx.contact, found with its output by `ghl-pipeline
 // trace` (traceEvents, the code the CLI and the console run). Figures: the trace with no time hint
 // (the event's whole ghl.raw partition: 1/6 of the topic), the trace given a one-hour window, and
-// the baseline measured in the same run: a naive scan of every ghl.raw partition for the key.
+// the baseline measured in the same run: a naive scan of every ghl.raw partition for the key
+// (the same topic reader, every record decoded). For comparison, the event's partition is also
+// read as the trace read it before the Fetch path: a kafkajs consumer, every record decoded.
 //
 // Env: BENCH_RECORDS (1000000), KAFKA_BROKERS/SCHEMA_REGISTRY_URL (else the local stack). The
 // topics are deleted at the end. The last line on stdout is the JSON result.
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'kafkajs';
 import { CliContext, cliConfigSchema } from '../../services/cli/src/context.js';
-import { messageBytes, traceEvents, type TraceResult } from '../../services/cli/src/trace.js';
+import {
+  messageBytes,
+  partitionOf,
+  traceEvents,
+  type TraceResult,
+} from '../../services/cli/src/trace.js';
 import { int, loadConfig } from '../../services/common/src/config.js';
 import { createKafka } from '../../services/common/src/kafka-client.js';
+import { recordFacts } from '../../services/common/src/raw-record.js';
 import { RAW_HEADERS, OUTPUT_HEADERS } from '../../services/common/src/record-headers.js';
 import {
   avroTypeOf,
@@ -177,6 +185,26 @@ try {
   const baselineMs = Math.round(performance.now() - b0);
   if (baselineFound !== 1) throw new Error(`baseline found the event ${baselineFound} times`);
 
+  // The event's partition read the previous way: a kafkajs consumer, facts of every record.
+  const eventPartition = partitionOf(targetId, offsets.length);
+  const own = offsets.find((o) => o.partition === eventPartition)!;
+  const c0 = performance.now();
+  let consumerRecords = 0;
+  let consumerFound = 0;
+  await readTopicRange(kafka, {
+    topic: names.raw,
+    via: 'consumer',
+    ranges: [{ partition: eventPartition, start: BigInt(own.low), end: BigInt(own.high) }],
+    onRecord: (_p, m) => {
+      consumerRecords++;
+      messageBytes(m);
+      if (recordFacts(m).eventId === targetId) consumerFound++;
+      return true;
+    },
+  });
+  const consumerMs = Math.round(performance.now() - c0);
+  if (consumerFound !== 1) throw new Error(`consumer read found the event ${consumerFound} times`);
+
   const result = {
     records: n,
     window_h: 24,
@@ -190,6 +218,8 @@ try {
     baseline_ms: baselineMs,
     baseline_records_read: baselineRecords,
     baseline_bytes_read: baselineBytes,
+    consumer_partition_ms: consumerMs,
+    consumer_partition_records: consumerRecords,
     ratio: Number((baselineMs / best.ms).toFixed(1)),
     hinted_ratio: Number((baselineMs / hinted.ms).toFixed(1)),
     target_ms: TARGET_MS,

@@ -52,8 +52,9 @@ export interface ScanReport {
   why: string;
   /** Per partition: first offset read and exclusive end. */
   ranges: { partition: number; from: string; to: string }[];
+  /** Records in the ranges (all of them were looked at, though not all decoded). */
   records: number;
-  /** Key, value and header bytes of the records read. */
+  /** Record batch bytes fetched (key, value and header bytes when read by a consumer). */
   bytes: number;
   /** How long the read took, joining its throw-away consumer group included. */
   ms: number;
@@ -137,6 +138,16 @@ export const messageBytes = (m: KafkaMessage): number => {
       n += name.length + (x === undefined ? 0 : typeof x === 'string' ? x.length : x.length);
   return n;
 };
+/**
+ * The bytes every record that can match an ID contains: the ID as UTF-8 (a record's event ID is
+ * its trimmed `event-id` header or key, a contact output's key is the contact id, an output's
+ * `ce_id` header is the event ID). None when the ID cannot be matched bytewise: blank, padded,
+ * or holding U+FFFD (which a header with invalid UTF-8 decodes to).
+ */
+const needleOf = (id: string | undefined): Buffer | undefined =>
+  id === undefined || id === '' || id.trim() !== id || id.includes('\uFFFD')
+    ? undefined
+    : Buffer.from(id, 'utf8');
 const iso = (ms: string | number) => new Date(Number(ms)).toISOString();
 
 /**
@@ -180,12 +191,16 @@ export async function traceEvents(ctx: CliContext, query: TraceQuery): Promise<T
       return { partition, start, end: end > start ? end : start };
     });
   };
-  /** Reads ranges, reports them, hands each record to `keep`. */
+  /**
+   * Reads ranges, reports them, hands each record to `keep`; with `needle`, only the records
+   * whose bytes contain it (the event ID or contact id that `keep` then checks exactly).
+   */
   const scan = async (
     topic: string,
     why: string,
     ranges: PartitionRange[],
     keep: (partition: number, m: KafkaMessage) => void | Promise<void>,
+    needle?: string,
   ) => {
     const report: ScanReport = {
       topic,
@@ -201,17 +216,22 @@ export async function traceEvents(ctx: CliContext, query: TraceQuery): Promise<T
     };
     scanned.push(report);
     const t0 = Date.now();
+    let seen = 0;
+    let seenBytes = 0;
     const result = await readTopicRange(ctx.kafka(), {
       topic,
       ranges,
       signal: ctx.interruptSignal(),
+      needle: needleOf(needle),
       onRecord: async (partition, m) => {
-        report.records++;
-        report.bytes += messageBytes(m);
+        seen++;
+        seenBytes += messageBytes(m);
         await keep(partition, m);
         return true;
       },
     });
+    report.records = result.scanned?.records ?? seen;
+    report.bytes = result.scanned?.bytes ?? seenBytes;
     report.ms = Date.now() - t0;
     for (const p of result.incomplete)
       ctx.warn(
@@ -247,6 +267,7 @@ export async function traceEvents(ctx: CliContext, query: TraceQuery): Promise<T
       `event ID -> partition ${p}`,
       await rangesFor(rawTopic, [p], since, query.until),
       (partition, m) => addRaw(partition, m, wanted),
+      query.eventId,
     );
   } else if (query.contactId !== undefined) {
     const topic = await ctx.resolveTopic(ctx.names.contact);
@@ -263,6 +284,7 @@ export async function traceEvents(ctx: CliContext, query: TraceQuery): Promise<T
         wanted.add(id);
         outputs.push({ partition, topic, m, eventId: id });
       },
+      query.contactId,
     );
     // Events of the contact that never became an output: their DLQ records name it in the body.
     await scan(
@@ -288,6 +310,7 @@ export async function traceEvents(ctx: CliContext, query: TraceQuery): Promise<T
         `event IDs -> partitions ${[...byPartition.keys()].sort().join(',')}`,
         await rangesFor(rawTopic, [...byPartition.keys()], since, query.until),
         (partition, m) => addRaw(partition, m, wanted),
+        wanted.size === 1 ? [...wanted][0] : undefined,
       );
   } else {
     await scan(
@@ -317,6 +340,7 @@ export async function traceEvents(ctx: CliContext, query: TraceQuery): Promise<T
           const id = recordFacts(m).eventId;
           if (id !== undefined && wanted.has(id)) dlq.push({ partition, m, eventId: id });
         },
+        query.eventId,
       ),
       ...outputTopics.map(async (topic) =>
         scan(
@@ -328,6 +352,7 @@ export async function traceEvents(ctx: CliContext, query: TraceQuery): Promise<T
             if (id !== undefined && wanted.has(id))
               outputs.push({ partition, topic, m, eventId: id });
           },
+          wanted.size === 1 ? [...wanted][0] : undefined,
         ),
       ),
     ]);
