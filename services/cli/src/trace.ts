@@ -166,12 +166,20 @@ export async function traceEvents(ctx: CliContext, query: TraceQuery): Promise<T
   const multi = query.eventId === undefined;
   const since = query.since ?? (multi ? started - DEFAULT_SEARCH_WINDOW_MS : undefined);
   const scanned: ScanReport[] = [];
-  const boundsCache = new Map<string, Map<number, PartitionBounds>>();
-  const bounds = async (topic: string) => {
+  const boundsCache = new Map<string, Promise<Map<number, PartitionBounds>>>();
+  const bounds = (topic: string) => {
     let b = boundsCache.get(topic);
-    if (!b) boundsCache.set(topic, (b = await partitionBounds(admin, topic)));
+    if (!b) {
+      boundsCache.set(topic, (b = partitionBounds(admin, topic)));
+      b.catch(() => undefined); // awaited where used
+    }
     return b;
   };
+  // Asked now, used later: the partitions' bounds of every topic the trace may read, and how far
+  // the transformer has committed (round trips that would otherwise follow the ghl.raw read).
+  for (const topic of [rawTopic, dlqTopic, ...outputTopics]) void bounds(topic);
+  const committedSoon = transformerCommitted(ctx, rawTopic);
+  committedSoon.catch(() => undefined);
   /** Offsets [from, to) of `partitions` (all when undefined) between two times. */
   const rangesFor = async (
     topic: string,
@@ -359,7 +367,7 @@ export async function traceEvents(ctx: CliContext, query: TraceQuery): Promise<T
   }
 
   // 3. Lineage per event, oldest first.
-  const committed = await transformerCommitted(ctx, rawTopic);
+  const committed = await committedSoon;
   const events = new Map<string, EventLineage>();
   const lineage = (id: string) => {
     let e = events.get(id);
