@@ -9,11 +9,14 @@
 //     outage does not cost a session timeout of rejoin wait (kafkajs-member-reuse.ts), and the
 //     producer's send, which on a replicated cluster could acknowledge records it never sent
 //     or send them twice (kafkajs-send-messages.ts). A one-line source patch also clamps a
-//     request-queue timer Node 24 warns about (kafkajs-request-queue.ts).
+//     request-queue timer Node 24 warns about (kafkajs-request-queue.ts), and the group and
+//     transaction coordinators are cached instead of looked up for every transaction step
+//     (kafkajs-coordinator-cache.ts, a prototype patch: order does not matter, it goes last).
 // Types still come from 'kafkajs' directly (`import type`); values come from here (ESLint rule).
 import { createRequire } from 'node:module';
 import type * as KafkaJS from 'kafkajs';
 import { installAbortedFilter } from './kafkajs-aborted-filter.js';
+import { installCoordinatorCache } from './kafkajs-coordinator-cache.js';
 import { installFastEncoder } from './kafkajs-fast-encoder.js';
 import { installMemberReuse } from './kafkajs-member-reuse.js';
 import { installPositiveThrottleTimer } from './kafkajs-request-queue.js';
@@ -44,6 +47,12 @@ export const sendMessagesActive = installSendMessages(require);
 
 /** False only if something loaded kafkajs first: Node 24 then warns once about a negative timer. */
 export const positiveThrottleTimerActive = installPositiveThrottleTimer(require);
+
+/**
+ * True when findGroupCoordinator answers from a per-client cache, dropped on coordinator errors
+ * (kafkajs-coordinator-cache.ts); saves FindCoordinator round trips on every transaction.
+ */
+export const coordinatorCacheActive = installCoordinatorCache(require);
 
 const kafkajs = require('kafkajs') as typeof KafkaJS;
 
