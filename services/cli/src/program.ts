@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../../common/src/config.js';
+import { CLI_ERRORS, CliError } from '../../common/src/errors.js';
 import { KafkaJSError } from '../../common/src/kafkajs.js';
 import { projectRoot } from '../../common/src/project-root.js';
-import { CommandFailed, UsageError } from './cli-errors.js';
 import { registerConsole } from './commands/console.js';
 import { registerDlq } from './commands/dlq.js';
 import { registerLag } from './commands/lag.js';
@@ -17,7 +17,6 @@ import { registerTopics } from './commands/topics.js';
 import { registerTrace } from './commands/trace.js';
 import { CliContext, cliConfigSchema } from './context.js';
 import { processIo, type CliIo } from './io.js';
-import { Interrupted } from './republisher.js';
 
 /** Runs one command body with a context; returns the process exit code. */
 export type Runner = (body: (ctx: CliContext) => Promise<number>) => Promise<void>;
@@ -103,30 +102,33 @@ export async function runCli(
   }
 }
 
+/**
+ * Prints a failure the way the CLI reports it and returns its exit code (CLI_ERRORS,
+ * CONFIG_ERRORS in services/common/src/errors.ts): one line for expected failures, the stack of an
+ * unexpected one only with DEBUG set.
+ */
 export function reportError(
   err: unknown,
   env: NodeJS.ProcessEnv,
   io: Pick<CliIo, 'stderr'> = processIo(),
 ): number {
-  if (err instanceof UsageError || err instanceof CommandFailed) {
+  // UsageError, CommandFailed and Interrupted: the exit code of their entry in CLI_ERRORS.
+  if (err instanceof CliError) {
     io.stderr.write(`error: ${err.message}\n`);
     return err.exitCode;
   }
   if (err instanceof ConfigError) {
     io.stderr.write(`${err.message}\n`);
-    return 2;
+    return err.exitCode;
   }
   // Commander has already printed its message (and the help hint).
-  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-  if (err instanceof Interrupted) {
-    io.stderr.write(`error: ${err.message}\n`);
-    return 1;
-  }
+  if (err instanceof CommanderError)
+    return err.exitCode === 0 ? 0 : CLI_ERRORS.CLI_ERR_USAGE.exitCode;
   const e = err as Error;
   // Kafka failures (unreachable broker, missing topic, authorization …) are operational, not bugs:
   // one line, the stack only on request.
   const prefix = err instanceof KafkaJSError ? 'kafka: ' : '';
   io.stderr.write(`error: ${prefix}${e.message}\n`);
   if (env.DEBUG) io.stderr.write(`${e.stack}\n`);
-  return 1;
+  return CLI_ERRORS.CLI_ERR_UNEXPECTED.exitCode;
 }

@@ -3,6 +3,7 @@
 // message.max.bytes (kafkajs puts everything one send() holds for a partition into one batch and
 // never splits it).
 import type { Kafka, Message, Producer } from 'kafkajs';
+import { CliError } from '../../common/src/errors.js';
 
 export interface RepublishOptions {
   /** Records per second at most. */
@@ -72,10 +73,10 @@ export class Republisher {
   }
 }
 
-/** The work was stopped by SIGINT/SIGTERM; `sent` records had been written. */
-export class Interrupted extends Error {
+/** The work was stopped by SIGINT/SIGTERM; `sent` records had been written (exit 1). */
+export class Interrupted extends CliError {
   constructor(readonly sent: number) {
-    super(`interrupted after ${sent} record(s) were written`);
+    super('CLI_ERR_INTERRUPTED', `interrupted after ${sent} record(s) were written`);
     this.name = 'Interrupted';
   }
 }

@@ -2,6 +2,8 @@
 // frozen. Every problem is collected and reported together (docs/style.md), so a bad deployment
 // fails with one readable message instead of one error per restart.
 
+import { CONFIG_ERRORS, type ConfigErrorCode } from './errors.js';
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 interface FieldSpec<T> {
@@ -9,8 +11,13 @@ interface FieldSpec<T> {
   parse(raw: string | undefined, name: string): T;
 }
 
+/**
+ * Invalid configuration (CFG_ERR_INVALID): `problems` lists every one; the process exits with
+ * `exitCode` (2).
+ */
 export class ConfigError extends Error {
-  readonly code = 'CFG_ERR_INVALID';
+  readonly code: ConfigErrorCode = 'CFG_ERR_INVALID';
+  readonly exitCode = CONFIG_ERRORS.CFG_ERR_INVALID.exitCode;
   constructor(readonly problems: readonly string[]) {
     super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';

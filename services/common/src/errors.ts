@@ -1,7 +1,21 @@
-// One list of error codes for the whole pipeline (docs/style.md). Code branches on `code` or on the
-// flags here, never on message text. Ingress codes carry the HTTP status they map to; transformer
-// codes say whether the failure is transient (retry, never DLQ) or which DLQ reason it becomes.
+// Every code the product emits, in one place (docs/style.md): HTTP error codes of the ingress, the
+// ops console and the metrics server, the transformer's codes and the DLQ reasons they become,
+// configuration errors, and the CLI's failures with their exit codes. Each entry carries the flags
+// that decide how it is handled (HTTP status and public text, retriable, DLQ reason, exit code);
+// code branches on the code or on a flag, never on message text. The error classes here and the
+// few thin wrappers elsewhere (ConfigError, PayloadError, TransactionFailed, UsageError,
+// CommandFailed, Interrupted) are built from these entries and add no code of their own.
+//
+// To add a code: add its entry to the table of the layer that emits it (a new DLQ reason goes into
+// DLQ_REASONS as well, with the TRF_ERR_* code that produces it), construct it where it happens
+// (`new IngressError('ING_ERR_…')`, `dlqReasonOf('TRF_ERR_…')` …), and add its row to
+// docs/errors.md: test/unit/common/errors.test.ts fails until the table and the docs agree.
 
+/**
+ * Reasons a record goes to `ghl.dlq`: the value of its `dlq-reason` header, a wire format that the
+ * CLI's `dlq --reason` filter and the console read. Each is the `dlqReason` of exactly one
+ * TRF_ERR_* code below.
+ */
 export const DLQ_REASONS = [
   'invalid_json',
   'invalid_envelope',
@@ -15,11 +29,15 @@ export const DLQ_REASONS = [
 ] as const;
 export type DlqReason = (typeof DLQ_REASONS)[number];
 
-interface IngressErrorSpec {
+/** An HTTP answer: the status and the public text of the `{error, code}` body. */
+export interface HttpErrorSpec {
+  /** HTTP status code, e.g. 429. */
   statusCode: number;
+  /** Public text (the `error` field); never holds request data. */
   message: string;
 }
 
+/** Answers of the ingress (services/ingress). Every "not now" is a 429: GHL retries only 429. */
 export const INGRESS_ERRORS = {
   ING_ERR_MISSING_SIGNATURE: { statusCode: 401, message: 'missing webhook signature' },
   ING_ERR_BAD_SIGNATURE: { statusCode: 401, message: 'invalid webhook signature' },
@@ -40,7 +58,7 @@ export const INGRESS_ERRORS = {
   ING_ERR_METHOD_NOT_ALLOWED: { statusCode: 405, message: 'method not allowed' },
   ING_ERR_BAD_REQUEST: { statusCode: 400, message: 'bad request' },
   ING_ERR_INTERNAL: { statusCode: 500, message: 'internal error' },
-} as const satisfies Record<string, IngressErrorSpec>;
+} as const satisfies Record<string, HttpErrorSpec>;
 export type IngressErrorCode = keyof typeof INGRESS_ERRORS;
 
 /** A failure with a code from a table of HTTP answers; `message` defaults to the code's public text. */
@@ -48,7 +66,7 @@ export class HttpCodedError<C extends string> extends Error {
   readonly statusCode: number;
   constructor(
     readonly code: C,
-    spec: IngressErrorSpec,
+    spec: HttpErrorSpec,
     message?: string,
     options?: ErrorOptions,
   ) {
@@ -65,34 +83,92 @@ export class IngressError extends HttpCodedError<IngressErrorCode> {
   }
 }
 
-interface TransformerErrorSpec {
+/** Answers of the ops console (services/console): HTTP status and public text per code. */
+export const CONSOLE_ERRORS = {
+  CONSOLE_ERR_UNAUTHORIZED: { statusCode: 401, message: 'missing or invalid console token' },
+  CONSOLE_ERR_CROSS_SITE: {
+    statusCode: 403,
+    message: 'cross-site request refused (Origin, Sec-Fetch-Site or CSRF token)',
+  },
+  CONSOLE_ERR_BAD_REQUEST: { statusCode: 400, message: 'bad request' },
+  CONSOLE_ERR_NOT_FOUND: { statusCode: 404, message: 'not found' },
+  CONSOLE_ERR_KAFKA: { statusCode: 502, message: 'Kafka or the registry failed the request' },
+  CONSOLE_ERR_INTERNAL: { statusCode: 500, message: 'internal error' },
+} as const satisfies Record<string, HttpErrorSpec>;
+export type ConsoleErrorCode = keyof typeof CONSOLE_ERRORS;
+
+/** A console failure with a known HTTP answer; `message` defaults to the code's public text. */
+export class ConsoleError extends HttpCodedError<ConsoleErrorCode> {
+  constructor(code: ConsoleErrorCode, message?: string, options?: ErrorOptions) {
+    super(code, CONSOLE_ERRORS[code], message, options);
+    this.name = 'ConsoleError';
+  }
+}
+
+/**
+ * Answers of the small metrics server of services without an HTTP API (the transformer's
+ * /metrics, /healthz, /readyz; `metrics-server.ts`). The codes are unprefixed: that is their wire
+ * format, which probes and scrapers may already match.
+ */
+export const METRICS_SERVER_ERRORS = {
+  NOT_FOUND: { statusCode: 404, message: 'not found' },
+  METHOD_NOT_ALLOWED: { statusCode: 405, message: 'method not allowed' },
+} as const satisfies Record<string, HttpErrorSpec>;
+export type MetricsServerErrorCode = keyof typeof METRICS_SERVER_ERRORS;
+
+/** How the transformer handles a failure with this code. */
+export interface TransformerErrorSpec {
   /** Transient: abort, back off, retry. Never DLQ, never skip. */
   retriable: boolean;
-  /** Permanent failures go to the DLQ with this reason. */
+  /** Permanent failures of one record go to the DLQ with this reason. */
   dlqReason?: DlqReason;
 }
 
 export const TRANSFORMER_ERRORS = {
+  /** The body is not JSON (or not UTF-8), or the record has no value. */
   TRF_ERR_INVALID_JSON: { retriable: false, dlqReason: 'invalid_json' },
+  /** Not a JSON object, no event type, or no location. */
   TRF_ERR_INVALID_ENVELOPE: { retriable: false, dlqReason: 'invalid_envelope' },
+  /** No mapping for the event type (skipped instead with UNMAPPED_EVENT_POLICY=skip). */
   TRF_ERR_UNMAPPED_EVENT_TYPE: { retriable: false, dlqReason: 'unmapped_event_type' },
+  /** The typed payload cannot be built, e.g. no entity id (PayloadError). */
   TRF_ERR_INVALID_PAYLOAD: { retriable: false, dlqReason: 'invalid_payload' },
+  /** The built value does not match its Avro schema. */
   TRF_ERR_SCHEMA_VALIDATION: { retriable: false, dlqReason: 'schema_validation' },
+  /** The location has no tenant (only with UNKNOWN_TENANT_POLICY=dlq). */
   TRF_ERR_UNKNOWN_TENANT: { retriable: false, dlqReason: 'unknown_tenant' },
+  /** An unexpected error on one record, TRANSFORMER_MAX_RECORD_ATTEMPTS times. */
   TRF_ERR_RETRIES_EXHAUSTED: { retriable: false, dlqReason: 'retries_exhausted' },
   /** An output (or its dedup changelog entry) is larger than its topic's max.message.bytes. */
   TRF_ERR_OUTPUT_TOO_LARGE: { retriable: false, dlqReason: 'output_too_large' },
   /** The broker rejected a record for good (INVALID_RECORD, a policy …) on every attempt. */
   TRF_ERR_OUTPUT_REJECTED: { retriable: false, dlqReason: 'output_rejected' },
+  /** A Kafka transaction did not commit (TransactionFailed): aborted, backed off, retried. */
+  TRF_ERR_TRANSACTION_FAILED: { retriable: true },
+  /** The registry did not answer, or answered 5xx. */
   TRF_ERR_REGISTRY_UNAVAILABLE: { retriable: true },
-  TRF_ERR_KAFKA: { retriable: true },
-  TRF_ERR_FENCED: { retriable: false },
+  /** The registry refuses a schema as incompatible with the registered one: a start-up error. */
   TRF_ERR_SCHEMA_INCOMPATIBLE: { retriable: false },
   /** The registry answered but refused for a reason retrying cannot fix (401/403/404 …). */
   TRF_ERR_REGISTRY_REJECTED: { retriable: false },
 } as const satisfies Record<string, TransformerErrorSpec>;
 export type TransformerErrorCode = keyof typeof TRANSFORMER_ERRORS;
 
+/** The TRF_ERR_* codes that send a record to the DLQ. */
+export type DlqErrorCode = {
+  [C in TransformerErrorCode]: (typeof TRANSFORMER_ERRORS)[C] extends { dlqReason: DlqReason }
+    ? C
+    : never;
+}[TransformerErrorCode];
+
+/** The DLQ reason (`dlq-reason` header value) a DLQ code becomes, e.g. 'invalid_json'. */
+export function dlqReasonOf<C extends DlqErrorCode>(
+  code: C,
+): (typeof TRANSFORMER_ERRORS)[C]['dlqReason'] {
+  return TRANSFORMER_ERRORS[code].dlqReason;
+}
+
+/** A transformer failure; `retriable` and `dlqReason` come from the code's entry. */
 export class TransformerError extends Error {
   readonly retriable: boolean;
   readonly dlqReason: DlqReason | undefined;
@@ -109,24 +185,52 @@ export class TransformerError extends Error {
   }
 }
 
-/** Answers of the ops console (services/console): HTTP status and public text per code. */
-export const CONSOLE_ERRORS = {
-  CONSOLE_ERR_UNAUTHORIZED: { statusCode: 401, message: 'missing or invalid console token' },
-  CONSOLE_ERR_CROSS_SITE: {
-    statusCode: 403,
-    message: 'cross-site request refused (Origin, Sec-Fetch-Site or CSRF token)',
-  },
-  CONSOLE_ERR_BAD_REQUEST: { statusCode: 400, message: 'bad request' },
-  CONSOLE_ERR_NOT_FOUND: { statusCode: 404, message: 'not found' },
-  CONSOLE_ERR_KAFKA: { statusCode: 502, message: 'Kafka or the registry failed the request' },
-  CONSOLE_ERR_INTERNAL: { statusCode: 500, message: 'internal error' },
-} as const satisfies Record<string, IngressErrorSpec>;
-export type ConsoleErrorCode = keyof typeof CONSOLE_ERRORS;
+/** How a process ends on a failure with this code. */
+export interface ExitErrorSpec {
+  /** Process exit code. */
+  exitCode: number;
+}
 
-/** A console failure with a known HTTP answer; `message` defaults to the code's public text. */
-export class ConsoleError extends HttpCodedError<ConsoleErrorCode> {
-  constructor(code: ConsoleErrorCode, message?: string, options?: ErrorOptions) {
-    super(code, CONSOLE_ERRORS[code], message, options);
-    this.name = 'ConsoleError';
+/** Configuration errors: every service and the CLI stop at start with this exit code. */
+export const CONFIG_ERRORS = {
+  /** One or more variables are missing or invalid; the message lists every problem. */
+  CFG_ERR_INVALID: { exitCode: 2 },
+} as const satisfies Record<string, ExitErrorSpec>;
+export type ConfigErrorCode = keyof typeof CONFIG_ERRORS;
+
+/** Failures of the `ghl-pipeline` CLI and its exit codes (0 is success). */
+export const CLI_ERRORS = {
+  /** A mistake by the person at the keyboard (UsageError, or commander's own): exit 2. */
+  CLI_ERR_USAGE: { exitCode: 2 },
+  /** The command ran and failed for a reason the user should read (CommandFailed). */
+  CLI_ERR_FAILED: { exitCode: 1 },
+  /** Stopped by SIGINT/SIGTERM during a replay or redrive (Interrupted). */
+  CLI_ERR_INTERRUPTED: { exitCode: 1 },
+  /** Anything else: a Kafka failure (printed with `kafka: `) or a bug (stack with DEBUG=1). */
+  CLI_ERR_UNEXPECTED: { exitCode: 1 },
+} as const satisfies Record<string, ExitErrorSpec>;
+export type CliErrorCode = keyof typeof CLI_ERRORS;
+
+/** A CLI failure the user should read: one line, no stack; `exitCode` from the code's entry. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(
+    readonly code: CliErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'CliError';
+    this.exitCode = CLI_ERRORS[code].exitCode;
   }
 }
+
+/** Every table of codes, by the part of the product that emits them (what docs/errors.md lists). */
+export const ERROR_TABLES = {
+  ingress: INGRESS_ERRORS,
+  console: CONSOLE_ERRORS,
+  metricsServer: METRICS_SERVER_ERRORS,
+  transformer: TRANSFORMER_ERRORS,
+  config: CONFIG_ERRORS,
+  cli: CLI_ERRORS,
+} as const;

@@ -1,5 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type ServerResponse, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
+import { METRICS_SERVER_ERRORS, type MetricsServerErrorCode } from './errors.js';
 
 export interface MetricsServer {
   port: number;
@@ -19,9 +20,7 @@ export async function startMetricsServer(
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') {
-      res
-        .writeHead(405, { 'content-type': 'application/json' })
-        .end('{"error":"method not allowed","code":"METHOD_NOT_ALLOWED"}');
+      answerError(res, 'METHOD_NOT_ALLOWED');
     } else if (path === '/metrics') {
       registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
@@ -39,9 +38,7 @@ export async function startMetricsServer(
           ),
         );
     } else {
-      res
-        .writeHead(404, { 'content-type': 'application/json' })
-        .end('{"error":"not found","code":"NOT_FOUND"}');
+      answerError(res, 'NOT_FOUND');
     }
   });
   await new Promise<void>((resolve, reject) => {
@@ -53,4 +50,12 @@ export async function startMetricsServer(
     port: typeof address === 'object' && address ? address.port : opts.port,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Answers `{"error": <public text>, "code": <code>}` with the status of the code's entry. */
+function answerError(res: ServerResponse, code: MetricsServerErrorCode): void {
+  const { statusCode, message } = METRICS_SERVER_ERRORS[code];
+  res
+    .writeHead(statusCode, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ error: message, code }));
 }

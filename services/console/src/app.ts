@@ -9,7 +9,12 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { ConsoleError, DLQ_REASONS } from '../../common/src/errors.js';
+import {
+  CONSOLE_ERRORS,
+  ConsoleError,
+  DLQ_REASONS,
+  type ConsoleErrorCode,
+} from '../../common/src/errors.js';
 import { KafkaJSError } from '../../common/src/kafkajs.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
 import { projectRoot } from '../../common/src/project-root.js';
@@ -131,17 +136,23 @@ export function buildConsole(
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
     if (err instanceof ConsoleError) return send(reply, err.statusCode, err.code, err.message);
     if (err instanceof UsageError || err instanceof CommandFailed)
-      return send(reply, 400, 'CONSOLE_ERR_BAD_REQUEST', err.message);
+      return answer(reply, 'CONSOLE_ERR_BAD_REQUEST', err.message);
+    // Fastify's own 4xx (validation, a body too large …) keep their status.
     if (err.validation || (err.statusCode && err.statusCode >= 400 && err.statusCode < 500))
-      return send(reply, err.statusCode ?? 400, 'CONSOLE_ERR_BAD_REQUEST', err.message);
+      return send(
+        reply,
+        err.statusCode ?? CONSOLE_ERRORS.CONSOLE_ERR_BAD_REQUEST.statusCode,
+        'CONSOLE_ERR_BAD_REQUEST',
+        err.message,
+      );
     if (err instanceof KafkaJSError) {
       req.log.warn({ err }, 'Kafka failed a console request');
-      return send(reply, 502, 'CONSOLE_ERR_KAFKA', `Kafka: ${err.message}`);
+      return answer(reply, 'CONSOLE_ERR_KAFKA', `Kafka: ${err.message}`);
     }
     req.log.error({ err }, 'console request failed');
-    return send(reply, 500, 'CONSOLE_ERR_INTERNAL', 'internal error');
+    return answer(reply, 'CONSOLE_ERR_INTERNAL');
   });
-  app.setNotFoundHandler((_req, reply) => send(reply, 404, 'CONSOLE_ERR_NOT_FOUND', 'not found'));
+  app.setNotFoundHandler((_req, reply) => answer(reply, 'CONSOLE_ERR_NOT_FOUND'));
 
   app.get('/', async (req, reply) => {
     const query = req.query as { token?: string };
@@ -205,6 +216,12 @@ export function buildConsole(
   return { app, health, audits };
 }
 
-function send(reply: FastifyReply, status: number, code: string, error: string) {
+function send(reply: FastifyReply, status: number, code: ConsoleErrorCode, error: string) {
   return reply.status(status).send({ error, code });
+}
+
+/** Answers `code` with its status and `error` (default: the code's public text). */
+function answer(reply: FastifyReply, code: ConsoleErrorCode, error?: string) {
+  const spec = CONSOLE_ERRORS[code];
+  return send(reply, spec.statusCode, code, error ?? spec.message);
 }

@@ -13,7 +13,7 @@ try {
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`${err.message}\n`);
-  process.exit(2);
+  process.exit(err.exitCode);
 }
 const logger = createLogger('console', config.LOG_LEVEL);
 const { app, health } = buildConsole(config, { logger });

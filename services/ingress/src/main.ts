@@ -16,7 +16,7 @@ try {
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(err.message);
-  process.exit(2);
+  process.exit(err.exitCode);
 }
 
 const logger = createLogger('ingress', config.LOG_LEVEL);

@@ -13,7 +13,7 @@ try {
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);
-    process.exit(2);
+    process.exit(err.exitCode);
   }
   throw err;
 }

@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { Admin, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
-import { TransformerError } from '../../common/src/errors.js';
+import { dlqReasonOf, TransformerError } from '../../common/src/errors.js';
 import type { Logger } from '../../common/src/logger.js';
 import { Murmur2Partitioner } from '../../common/src/partitioner.js';
 import { REPLAY_HEADERS } from '../../common/src/record-headers.js';
@@ -73,17 +73,22 @@ export interface WorkerDeps {
 }
 
 /**
- * A transaction that did not commit. `ambiguous`: it may have committed; the worker must re-init.
- * `rejectedAs`: it was aborted because the broker rejected a record for good (a Kafka error type
- * such as MESSAGE_TOO_LARGE); the worker isolates that record instead of retrying the chunk.
+ * A transaction that did not commit (TRF_ERR_TRANSACTION_FAILED, retriable). `ambiguous`: it may
+ * have committed; the worker must re-init. `rejectedAs`: it was aborted because the broker rejected
+ * a record for good (a Kafka error type such as MESSAGE_TOO_LARGE); the worker isolates that record
+ * instead of retrying the chunk.
  */
-export class TransactionFailed extends Error {
+export class TransactionFailed extends TransformerError {
   constructor(
     cause: unknown,
     readonly ambiguous: boolean,
     readonly rejectedAs?: string,
   ) {
-    super(`transaction failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    super(
+      'TRF_ERR_TRANSACTION_FAILED',
+      `transaction failed: ${(cause as Error)?.message ?? String(cause)}`,
+      { cause },
+    );
     this.name = 'TransactionFailed';
   }
 }
@@ -547,7 +552,9 @@ export class PartitionWorker {
         // A count past the limit means the broker rejected even the whole DLQ record.
         toDlq(
           {
-            reason: prior.stage === 'produce' ? 'output_rejected' : 'retries_exhausted',
+            reason: dlqReasonOf(
+              prior.stage === 'produce' ? 'TRF_ERR_OUTPUT_REJECTED' : 'TRF_ERR_RETRIES_EXHAUSTED',
+            ),
             stage: prior.stage,
             message: prior.error,
             attempts: prior.count,
@@ -636,7 +643,7 @@ export class PartitionWorker {
           : undefined;
       if (oversized) {
         toDlq({
-          reason: 'output_too_large',
+          reason: dlqReasonOf('TRF_ERR_OUTPUT_TOO_LARGE'),
           stage: 'produce',
           message:
             `${oversized.topic} record of ${singleRecordBatchBytes(oversized.record)} bytes exceeds ` +
@@ -680,7 +687,8 @@ export class PartitionWorker {
     }
     for (const [reason, n] of plan.dlqByReason) m.dlq.inc({ reason }, n);
     if (plan.duplicates > 0) m.duplicates.inc(plan.duplicates);
-    if (plan.skipped > 0) m.skipped.inc({ reason: 'unmapped_event_type' }, plan.skipped);
+    if (plan.skipped > 0)
+      m.skipped.inc({ reason: dlqReasonOf('TRF_ERR_UNMAPPED_EVENT_TYPE') }, plan.skipped);
     m.dedupKeys.set({ partition: this.partition }, this.dedup.size);
     m.dedupBytes.set({ partition: this.partition }, this.dedup.storageBytes);
   }

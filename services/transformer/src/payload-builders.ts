@@ -15,6 +15,7 @@
 // - Numbers (value, duration) take numbers and numeric strings; timestamps take ISO strings and
 //   epoch numbers; otherwise null + the raw value in `attributes`.
 // - String lists (tags, attachments) keep strings and JSON-encode other entries.
+import { TransformerError } from '../../common/src/errors.js';
 import { keyOf, type EventMapping } from './event-mapping.js';
 import {
   EVENTS_NAMESPACE,
@@ -25,9 +26,12 @@ import {
 import { setOwn, type InputFormat, type JsonObject } from './normalise.js';
 import { parseTimestamp } from './timestamps.js';
 
-/** A payload that cannot be built (→ DLQ invalid_payload). Internal to the transformer. */
-export class PayloadError extends Error {
-  override readonly name = 'PayloadError';
+/** A payload that cannot be built: TRF_ERR_INVALID_PAYLOAD (→ DLQ invalid_payload). */
+export class PayloadError extends TransformerError {
+  constructor(message: string) {
+    super('TRF_ERR_INVALID_PAYLOAD', message);
+    this.name = 'PayloadError';
+  }
 }
 
 /**

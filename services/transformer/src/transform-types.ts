@@ -2,7 +2,7 @@
 // and the DLQ) and the pure per-record transformation (transform.ts: parse, normalise, map,
 // tenant lookup, payload building). The transformation never talks to Kafka or the registry.
 import type { DlqStage } from '../../common/src/dlq-record.js';
-import type { DlqReason } from '../../common/src/errors.js';
+import type { DlqReason, TRANSFORMER_ERRORS } from '../../common/src/errors.js';
 import type { Domain } from '../../common/src/topics.js';
 
 /** One ghl.raw record as the loop hands it over. */
@@ -52,4 +52,10 @@ export type Decision =
       stage: DlqStage;
       message: string;
     }
-  | { kind: 'skip'; eventId: string | undefined; reason: 'unmapped_event_type'; message: string };
+  | {
+      kind: 'skip';
+      eventId: string | undefined;
+      /** Only unmapped types are skipped (UNMAPPED_EVENT_POLICY=skip): 'unmapped_event_type'. */
+      reason: (typeof TRANSFORMER_ERRORS)['TRF_ERR_UNMAPPED_EVENT_TYPE']['dlqReason'];
+      message: string;
+    };

@@ -3,7 +3,7 @@
 // never throws because of what a record contains: every bad input becomes a DLQ (or skip)
 // decision with a reason code, so one bad record never stops a partition. Messages name fields
 // and types but never values, which may be personal data.
-import type { DlqReason } from '../../common/src/errors.js';
+import { dlqReasonOf, type DlqErrorCode } from '../../common/src/errors.js';
 import { deriveEventId } from '../../common/src/event-id.js';
 import { decodeBody } from '../../common/src/raw-record.js';
 import type { DomainEventValues } from './generated/neuronx-events.js';
@@ -11,27 +11,28 @@ import { eventIdOf, isJsonObject, kindOf, normalise, type NormaliseResult } from
 import { buildPayload, PayloadError, type BuiltPayload } from './payload-builders.js';
 import type { Decision, DlqStage, RawRecord, TransformContext } from './transform-types.js';
 
+/** A DLQ decision for `code`; its reason is the code's DLQ reason in errors.ts. */
 const dlq = (
   eventId: string | undefined,
-  reason: DlqReason,
+  code: DlqErrorCode,
   stage: DlqStage,
   message: string,
-): Decision => ({ kind: 'dlq', eventId, reason, stage, message });
+): Decision => ({ kind: 'dlq', eventId, reason: dlqReasonOf(code), stage, message });
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export function transform(raw: RawRecord, ctx: TransformContext): Decision {
   if (raw.value === null)
-    return dlq(eventIdOf(raw), 'invalid_json', 'parse', 'record value is null');
+    return dlq(eventIdOf(raw), 'TRF_ERR_INVALID_JSON', 'parse', 'record value is null');
 
   // The ghl.raw body rule (services/common/src/raw-record.ts): UTF-8, a BOM skipped, JSON.
   const decoded = decodeBody(raw.value);
-  if (!decoded.ok) return dlq(eventIdOf(raw), 'invalid_json', 'parse', decoded.message);
+  if (!decoded.ok) return dlq(eventIdOf(raw), 'TRF_ERR_INVALID_JSON', 'parse', decoded.message);
   const body = decoded.value;
   if (!isJsonObject(body))
     return dlq(
       eventIdOf(raw),
-      'invalid_envelope',
+      'TRF_ERR_INVALID_ENVELOPE',
       'normalise',
       `value is a JSON ${kindOf(body)}, not an object`,
     );
@@ -42,28 +43,39 @@ export function transform(raw: RawRecord, ctx: TransformContext): Decision {
   } catch (err) {
     // Not expected for any input; a bug must still not block the partition.
     const eventId = eventIdOf(raw) ?? deriveEventId(body).eventId;
-    return dlq(eventId, 'invalid_envelope', 'normalise', `cannot normalise: ${errorText(err)}`);
+    return dlq(
+      eventId,
+      'TRF_ERR_INVALID_ENVELOPE',
+      'normalise',
+      `cannot normalise: ${errorText(err)}`,
+    );
   }
   if (!normalised.ok)
-    return dlq(normalised.eventId, 'invalid_envelope', 'normalise', normalised.message);
+    return dlq(normalised.eventId, 'TRF_ERR_INVALID_ENVELOPE', 'normalise', normalised.message);
   const event = normalised.event;
   const { mapping, eventId } = event;
 
   if (!mapping) {
     const message = `unmapped event type "${event.sourceEventType}"`;
     return ctx.unmappedEventPolicy === 'skip'
-      ? { kind: 'skip', eventId, reason: 'unmapped_event_type', message }
-      : dlq(eventId, 'unmapped_event_type', 'map', message);
+      ? {
+          kind: 'skip',
+          eventId,
+          reason: dlqReasonOf('TRF_ERR_UNMAPPED_EVENT_TYPE'),
+          message,
+        }
+      : dlq(eventId, 'TRF_ERR_UNMAPPED_EVENT_TYPE', 'map', message);
   }
 
   // normalise() gives every mapped event a location; this keeps the types honest.
   const locationId = event.locationId;
-  if (locationId === null) return dlq(eventId, 'invalid_envelope', 'normalise', 'no locationId');
+  if (locationId === null)
+    return dlq(eventId, 'TRF_ERR_INVALID_ENVELOPE', 'normalise', 'no locationId');
 
   // Outside any try: a failing tenant store is the loop's (transient) problem, not the record's.
   const tenantId = ctx.tenantOf(locationId);
   if (tenantId === undefined && ctx.unknownTenantPolicy === 'dlq')
-    return dlq(eventId, 'unknown_tenant', 'tenant', 'locationId has no tenant mapping');
+    return dlq(eventId, 'TRF_ERR_UNKNOWN_TENANT', 'tenant', 'locationId has no tenant mapping');
 
   let built: BuiltPayload;
   try {
@@ -71,7 +83,7 @@ export function transform(raw: RawRecord, ctx: TransformContext): Decision {
   } catch (err) {
     const message =
       err instanceof PayloadError ? err.message : `cannot build payload: ${errorText(err)}`;
-    return dlq(eventId, 'invalid_payload', 'payload', message);
+    return dlq(eventId, 'TRF_ERR_INVALID_PAYLOAD', 'payload', message);
   }
   const attributes = built.attributes;
   if (event.unparsedTimestamp !== undefined && !Object.hasOwn(attributes, 'timestamp'))
