@@ -42,7 +42,10 @@ const READ_COMMITTED = 1;
 /** The parts of kafkajs' (private) cluster and broker objects used here. */
 interface KBroker {
   lookupRequest(apiKey: number, definition: unknown): (args: object) => BuiltRequest;
-  connectionPool: { send(request: BuiltRequest): Promise<unknown> };
+  connectionPool: {
+    send(request: BuiltRequest): Promise<unknown>;
+    getConnectionByRequest(request: BuiltRequest): Promise<unknown>;
+  };
   disconnect(): Promise<void>;
 }
 interface BuiltRequest {
@@ -114,6 +117,27 @@ function decodeFetchResponse(buf: Buffer, version: number) {
   return { throttleTime: 0, clientSideThrottleTime, errorCode, responses };
 }
 
+/**
+ * Per connection pool, the open of its fetch connection in progress. kafkajs' ConnectionPool opens
+ * that connection lazily and unguarded: two Fetch requests sent at once to a broker whose fetch
+ * connection is closed both open a socket, and the first is orphaned (never closed, so the CLI
+ * never exited). kafkajs' consumer never fetches from one broker twice at once; this module does
+ * (a request per partition), so the first open is shared.
+ */
+const openingFetchConnection = new WeakMap<object, Promise<unknown>>();
+
+async function fetchConnectionReady(broker: KBroker, request: BuiltRequest): Promise<void> {
+  const pool = broker.connectionPool;
+  let opening = openingFetchConnection.get(pool);
+  if (!opening) {
+    opening = pool.getConnectionByRequest(request).finally(() => {
+      openingFetchConnection.delete(pool);
+    });
+    openingFetchConnection.set(pool, opening);
+  }
+  await opening;
+}
+
 /** Sends kafkajs' Fetch request to `broker`, decoding the response with decodeFetchResponse. */
 async function fetchRaw(
   broker: KBroker,
@@ -140,6 +164,7 @@ async function fetchRaw(
     },
   };
   try {
+    await fetchConnectionReady(broker, request);
     return (await broker.connectionPool.send(request)) as ReturnType<typeof decodeFetchResponse>;
   } catch (err) {
     // What kafkajs' broker does for its own requests: a closed connection is reopened next time.
@@ -168,7 +193,7 @@ export interface FetchRangesOptions {
   signal?: AbortSignal;
   /** A partition that makes no progress for this long is given up as incomplete (default 5 s). */
   idleMs?: number;
-  /** Bytes asked for per Fetch request (default 16 MiB). */
+  /** At most this many bytes per Fetch request (default 16 MiB; less for what is left of a range). */
   maxBytes?: number;
 }
 
@@ -271,7 +296,14 @@ export async function fetchRanges(
     let position = start;
     let lastProgress = Date.now();
     let failures = 0;
+    // Fetches are sized to what is left of the range (a short range of a big partition must not
+    // pull maxBytes of records past its end): a guess of 512 bytes per offset at first, then the
+    // bytes per offset seen so far. The broker returns at least one whole batch whatever the size.
+    let bytesPerOffset = 512;
+    const sizeFor = (left: bigint) =>
+      Math.min(maxBytes, Math.max(64 * 1024, Math.ceil(Number(left) * bytesPerOffset * 1.1)));
     while (stopped === undefined && position < end) {
+      const fetchBytes = sizeFor(end - position);
       let fetched: FetchedPartition | undefined;
       try {
         const leaders = cluster.findLeaderForPartitions(opts.topic, [partition]);
@@ -282,11 +314,11 @@ export async function fetchRanges(
           isolationLevel: READ_COMMITTED,
           maxWaitTime: 100,
           minBytes: 1,
-          maxBytes,
+          maxBytes: fetchBytes,
           topics: [
             {
               topic: opts.topic,
-              partitions: [{ partition, fetchOffset: String(position), maxBytes }],
+              partitions: [{ partition, fetchOffset: String(position), maxBytes: fetchBytes }],
             },
           ],
         });
@@ -315,8 +347,10 @@ export async function fetchRanges(
       const before = position;
       if (fetched?.records && fetched.records.length > 0)
         position = await walkBatches(fetched, position, end, opts, result, stop, () => stopped);
-      if (position > before) lastProgress = Date.now();
-      else if (Date.now() - lastProgress > idleMs) {
+      if (position > before) {
+        lastProgress = Date.now();
+        bytesPerOffset = Math.max(1, fetched!.records!.length / Number(position - before));
+      } else if (Date.now() - lastProgress > idleMs) {
         result.incomplete.push({ partition, position, end });
         return;
       }
