@@ -1,8 +1,9 @@
 // bin/ghl-pipeline.js as operators run it: a child process, exit codes 0 / 1 / 2, help everywhere,
 // one-line errors without stack traces.
 import { describe, expect, it } from 'vitest';
-import { cliEnv, cliProcess } from '../../helpers/cli.js';
-import { uniquePrefix } from '../../helpers/integration.js';
+import { createTopicsAndWait } from '../../../services/common/src/topic-apply.js';
+import { cliEnv, cliProcess, jsonLines } from '../../helpers/cli.js';
+import { testKafka, uniquePrefix } from '../../helpers/integration.js';
 
 const COMMANDS = [
   ['topics', 'apply'],
@@ -47,6 +48,40 @@ describe('bin/ghl-pipeline.js', () => {
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toMatch(/^error: unknown topic "no\.such\.topic"[^\n]*$/);
     expect(result.stdout).toBe('');
+  });
+
+  // Regression: tail printed every record and then never exited (a socket to the broker stayed
+  // open: two partitions read at once from one leader raced to open kafkajs' fetch connection).
+  it('tail of records on several partitions of one leader prints them and exits by itself', async () => {
+    const prefix = uniquePrefix('clibin');
+    const topic = `${prefix}many`;
+    const kafka = testKafka('clibin');
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await createTopicsAndWait(admin, [{ topic, numPartitions: 4 }]);
+      const producer = kafka.producer({ idempotent: true });
+      await producer.connect();
+      await producer.send({
+        topic,
+        messages: [0, 1, 2, 3].map((partition) => ({
+          key: `k${partition}`,
+          value: 'v',
+          partition,
+        })),
+      });
+      await producer.disconnect();
+      const result = await cliProcess(['--json', 'tail', topic], cliEnv(prefix), 20_000);
+      expect(result.code, result.stderr).toBe(0);
+      expect(
+        jsonLines<{ partition: number }>(result.stdout)
+          .map((r) => r.partition)
+          .sort(),
+      ).toEqual([0, 1, 2, 3]);
+    } finally {
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
   });
 
   it('every command has --help (in-process, same program)', async () => {
