@@ -193,7 +193,7 @@ export interface FetchRangesOptions {
   signal?: AbortSignal;
   /** A partition that makes no progress for this long is given up as incomplete (default 5 s). */
   idleMs?: number;
-  /** Bytes asked for per Fetch request (default 16 MiB). */
+  /** At most this many bytes per Fetch request (default 16 MiB; less for what is left of a range). */
   maxBytes?: number;
 }
 
@@ -296,7 +296,14 @@ export async function fetchRanges(
     let position = start;
     let lastProgress = Date.now();
     let failures = 0;
+    // Fetches are sized to what is left of the range (a short range of a big partition must not
+    // pull maxBytes of records past its end): a guess of 512 bytes per offset at first, then the
+    // bytes per offset seen so far. The broker returns at least one whole batch whatever the size.
+    let bytesPerOffset = 512;
+    const sizeFor = (left: bigint) =>
+      Math.min(maxBytes, Math.max(64 * 1024, Math.ceil(Number(left) * bytesPerOffset * 1.1)));
     while (stopped === undefined && position < end) {
+      const fetchBytes = sizeFor(end - position);
       let fetched: FetchedPartition | undefined;
       try {
         const leaders = cluster.findLeaderForPartitions(opts.topic, [partition]);
@@ -307,11 +314,11 @@ export async function fetchRanges(
           isolationLevel: READ_COMMITTED,
           maxWaitTime: 100,
           minBytes: 1,
-          maxBytes,
+          maxBytes: fetchBytes,
           topics: [
             {
               topic: opts.topic,
-              partitions: [{ partition, fetchOffset: String(position), maxBytes }],
+              partitions: [{ partition, fetchOffset: String(position), maxBytes: fetchBytes }],
             },
           ],
         });
@@ -340,8 +347,10 @@ export async function fetchRanges(
       const before = position;
       if (fetched?.records && fetched.records.length > 0)
         position = await walkBatches(fetched, position, end, opts, result, stop, () => stopped);
-      if (position > before) lastProgress = Date.now();
-      else if (Date.now() - lastProgress > idleMs) {
+      if (position > before) {
+        lastProgress = Date.now();
+        bytesPerOffset = Math.max(1, fetched!.records!.length / Number(position - before));
+      } else if (Date.now() - lastProgress > idleMs) {
         result.incomplete.push({ partition, position, end });
         return;
       }
