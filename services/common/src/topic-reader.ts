@@ -3,8 +3,8 @@
 // transformer's tenants follower, which then keeps reading).
 //
 // A bounded read (every range has an end) that is not supervised goes through partition-fetch.ts:
-// plain Fetch requests of every partition at once, 16 MiB each, no consumer group, and a record
-// decoder ~10x cheaper than kafkajs' (numbers there). It can also skip records without a
+// plain Fetch requests of every partition at once, up to 16 MiB each, no consumer group, and a
+// leaner record decoder than kafkajs' (numbers there). It can also skip records without a
 // `needle`. Reads that follow a topic stay on the consumer described below.
 //
 // kafkajs has no manual partition assignment, so the reader is a consumer in a throw-away group
