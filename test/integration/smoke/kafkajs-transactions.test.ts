@@ -80,8 +80,17 @@ describe(`kafkajs 2.2.4 transactions against the real broker (Kafka ${KAFKA_VERS
     } finally {
       await producer.disconnect();
     }
-    const offsets = await admin.fetchOffsets({ groupId, topics: [input] });
-    const partitions = offsets[0]?.partitions ?? [];
+    // EndTxn returns once the commit is decided; the transaction coordinator writes the commit
+    // marker to __consumer_offsets after that, and only then does OffsetFetch show the offset.
+    // Read-after-commit is therefore eventually consistent: wait (bounded) for it.
+    let partitions: { partition: number; offset: string }[] = [];
+    const deadline = Date.now() + 10_000;
+    do {
+      const offsets = await admin.fetchOffsets({ groupId, topics: [input] });
+      partitions = offsets[0]?.partitions ?? [];
+      if (partitions.find((p) => p.partition === 0)?.offset === '42') break;
+      await new Promise((r) => setTimeout(r, 100));
+    } while (Date.now() < deadline);
     expect(partitions.find((p) => p.partition === 0)?.offset).toBe('42');
     expect(partitions.find((p) => p.partition === 1)?.offset).toBe('-1');
   });
