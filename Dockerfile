@@ -10,7 +10,6 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY services services
 COPY infra infra
 COPY schemas schemas
-COPY test/bench/passthrough.ts test/bench/passthrough.ts
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
 FROM node:24.22.3-slim

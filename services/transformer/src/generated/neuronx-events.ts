@@ -1,4 +1,4 @@
-// GENERATED from schemas/*.avsc by services/transformer/src/schema-types-generator.ts
+// GENERATED from schemas/*.avsc by tools/schema-types-generator.ts
 // (`npm run schemas:types`). Do not edit: a unit test fails when this file and the schemas drift.
 
 export const EVENTS_NAMESPACE = 'com.neuronx.events';

@@ -1,15 +1,21 @@
 // Generates TypeScript types from schemas/*.avsc (docs/style.md: the schemas are the source of
-// truth, the types follow). `npm run schemas:types` writes generated/neuronx-events.ts; the unit
-// test test/unit/transformer/schema-types-generator.test.ts regenerates in memory and fails when
-// the committed file drifts. The types are derived from the avsc Types built with the same options
+// truth, the types follow). A build tool, not part of the build or the image: `npm run
+// schemas:types` writes services/transformer/src/generated/neuronx-events.ts; the unit test
+// test/unit/tools/schema-types-generator.test.ts regenerates in memory and fails when the
+// committed file drifts. The types are derived from the avsc Types built with the same options
 // as the encoder, so "wrapped union" in TypeScript means exactly what avsc encodes and decodes.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type avro from 'avsc';
-import { projectRoot } from '../../common/src/project-root.js';
-import { DOMAIN_KEYS, type Domain } from '../../common/src/topics.js';
-import { avroTypeOf, EVENTS_NAMESPACE, loadSchemas, type DomainSchemas } from './schema-catalog.js';
+import { projectRoot } from '../services/common/src/project-root.js';
+import { DOMAIN_KEYS, type Domain } from '../services/common/src/topics.js';
+import {
+  avroTypeOf,
+  EVENTS_NAMESPACE,
+  loadSchemas,
+  type DomainSchemas,
+} from '../services/transformer/src/schema-catalog.js';
 
 export const GENERATED_TYPES_PATH = 'services/transformer/src/generated/neuronx-events.ts';
 
@@ -107,7 +113,7 @@ export async function generateTypes(schemas: DomainSchemas = loadSchemas()): Pro
     domainTypes.push([domain, emitter.record(type)]);
   }
   const source = [
-    '// GENERATED from schemas/*.avsc by services/transformer/src/schema-types-generator.ts',
+    '// GENERATED from schemas/*.avsc by tools/schema-types-generator.ts',
     '// (`npm run schemas:types`). Do not edit: a unit test fails when this file and the schemas drift.',
     '',
     `export const EVENTS_NAMESPACE = '${EVENTS_NAMESPACE}';`,

@@ -6,10 +6,7 @@ import {
   loadSchemas,
   type AvroRecordSchema,
 } from '../../../services/transformer/src/schema-catalog.js';
-import {
-  GENERATED_TYPES_PATH,
-  generateTypes,
-} from '../../../services/transformer/src/schema-types-generator.js';
+import { GENERATED_TYPES_PATH, generateTypes } from '../../../tools/schema-types-generator.js';
 
 const committed = () => readFileSync(join(projectRoot(), GENERATED_TYPES_PATH), 'utf8');
 
