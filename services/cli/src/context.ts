@@ -21,6 +21,13 @@ export const cliConfigSchema = {
 };
 export type CliConfig = ReturnType<typeof loadConfig<typeof cliConfigSchema>>;
 
+/**
+ * Runs one command body with a context; the body returns the process exit code. Built by
+ * program.ts and handed to each command's register function (here, so commands/ need not import
+ * program.ts, which imports them).
+ */
+export type Runner = (body: (ctx: CliContext) => Promise<number>) => Promise<void>;
+
 /** What every command gets: config, topic names, output, and lazily created clients it must not close. */
 export class CliContext {
   readonly names: TopicNames;

@@ -15,11 +15,8 @@ import { registerTail } from './commands/tail.js';
 import { registerTenants } from './commands/tenants.js';
 import { registerTopics } from './commands/topics.js';
 import { registerTrace } from './commands/trace.js';
-import { CliContext, cliConfigSchema } from './context.js';
+import { CliContext, cliConfigSchema, type Runner } from './context.js';
 import { processIo, type CliIo } from './io.js';
-
-/** Runs one command body with a context; returns the process exit code. */
-export type Runner = (body: (ctx: CliContext) => Promise<number>) => Promise<void>;
 
 /**
  * Builds the `ghl-pipeline` program. Exit codes: 0 ok, 1 failure, 2 usage. User mistakes and

@@ -5,7 +5,7 @@ import { isDlqHeader } from '../../../common/src/dlq-record.js';
 import { REPLAY_HEADERS } from '../../../common/src/record-headers.js';
 import { topicNames } from '../../../common/src/topics.js';
 import { CommandFailed, UsageError } from '../cli-errors.js';
-import type { CliContext } from '../context.js';
+import type { CliContext, Runner } from '../context.js';
 import {
   collectDlq,
   dlqEntry,
@@ -13,7 +13,6 @@ import {
   type DlqFilter,
   type DlqRecord,
 } from '../dlq-records.js';
-import type { Runner } from '../program.js';
 import { progressBar, type Progress } from '../progress.js';
 import { rewriteHeaders } from '../raw-fields.js';
 import { recordView, type RecordView } from '../record-view.js';

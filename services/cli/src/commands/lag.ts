@@ -1,8 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type { Command } from 'commander';
 import { CommandFailed } from '../cli-errors.js';
-import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { CliContext, Runner } from '../context.js';
 import { table } from '../table.js';
 import { partitionBounds } from '../topic-positions.js';
 

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { CommandFailed, UsageError } from '../cli-errors.js';
-import type { CliContext } from '../context.js';
+import type { CliContext, Runner } from '../context.js';
 import { commitGroupOffsets } from '../group-offsets.js';
-import type { Runner } from '../program.js';
 import { asArg, parsePartitionOffsets, parseTime, type PositionSpec } from '../specs.js';
 import { table } from '../table.js';
 import { partitionBounds, resolvePosition } from '../topic-positions.js';

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { REPLAY_HEADERS, recordAddress } from '../../../common/src/record-headers.js';
-import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { CliContext, Runner } from '../context.js';
 import { progressBar, type Progress } from '../progress.js';
 import { matchesFilter, rawFields, rewriteHeaders } from '../raw-fields.js';
 import { Interrupted, Republisher } from '../republisher.js';

@@ -10,8 +10,7 @@ import {
 } from '../../../common/src/schema-registry.js';
 import { DOMAIN_KEYS, type Domain } from '../../../common/src/topics.js';
 import { CommandFailed } from '../cli-errors.js';
-import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { CliContext, Runner } from '../context.js';
 import { table, truncate } from '../table.js';
 
 interface DirOption {

@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import { DOMAIN_KEYS } from '../../../common/src/topics.js';
-import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { CliContext, Runner } from '../context.js';
 import { recordView } from '../record-view.js';
 import { asArg, parseCount, parsePosition, type PositionSpec } from '../specs.js';
 import { resolveRange } from '../topic-positions.js';

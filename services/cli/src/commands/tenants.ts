@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { encodeTenantValue, TenantMap } from '../../../common/src/tenants-record.js';
 import { CommandFailed, UsageError } from '../cli-errors.js';
-import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { CliContext, Runner } from '../context.js';
 import { table } from '../table.js';
 import { resolveRange } from '../topic-positions.js';
 import { readTopicRange } from '../../../common/src/topic-reader.js';

@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { ConfigResourceTypes } from '../../../common/src/kafkajs.js';
 import { applyTopics, describeDrift } from '../../../common/src/topic-apply.js';
 import { topicSpecs, type TopicSpec } from '../../../common/src/topics.js';
-import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { CliContext, Runner } from '../context.js';
 import { table } from '../table.js';
 import { partitionBounds } from '../topic-positions.js';
 

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../cli-errors.js';
-import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { CliContext, Runner } from '../context.js';
 import { asArg, collectList, parseCount, parseTime } from '../specs.js';
 import { table, truncate } from '../table.js';
 import { traceEvents, type LineageStep, type TraceResult } from '../trace.js';
