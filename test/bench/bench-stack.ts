@@ -3,11 +3,18 @@
 // then stopped again at the end).
 import { readFileSync } from 'node:fs';
 import { upLocalStack } from '../../infra/local-stack/local-stack.js';
+import { localStackDir } from '../../infra/local-stack/paths.js';
+import { stackStatus } from '../../infra/local-stack/stack.js';
 import { loadConfig, optionalStr } from '../../services/common/src/config.js';
 
 export interface BenchStack {
   brokers: string;
   registryUrl: string;
+  /**
+   * The Kafka brokers' pids, for CPU figures: the local stack's, or BENCH_BROKER_PIDS
+   * (comma-separated) with an external broker; empty when unknown.
+   */
+  brokerPids: number[];
   /** Stops the stack if this run started it. */
   release(): Promise<void>;
 }
@@ -23,11 +30,18 @@ export async function benchStack(
   const env = loadConfig({
     KAFKA_BROKERS: optionalStr({ describe: 'use this broker instead of the local stack' }),
     SCHEMA_REGISTRY_URL: optionalStr({ describe: 'use this registry instead of the local stack' }),
+    BENCH_BROKER_PIDS: optionalStr({
+      describe: "the external brokers' pids (comma-separated), for broker CPU figures",
+    }),
   });
   if (env.KAFKA_BROKERS && env.SCHEMA_REGISTRY_URL) {
     return {
       brokers: env.KAFKA_BROKERS,
       registryUrl: env.SCHEMA_REGISTRY_URL,
+      brokerPids: (env.BENCH_BROKER_PIDS ?? '')
+        .split(',')
+        .filter((p) => p.trim() !== '')
+        .map(Number),
       release: async () => undefined,
     };
   }
@@ -43,6 +57,7 @@ export async function benchStack(
   return {
     brokers: stack.brokers,
     registryUrl: stack.registryUrl,
+    brokerPids: stackStatus(localStackDir()).kafkaPids.filter((p) => p !== undefined),
     release: async () => {
       if (started) await stack.stop();
     },
@@ -56,6 +71,25 @@ export function peakRssMb(pid: number | undefined): number | undefined {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
     return kb ? Math.round(Number(kb) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ; 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU time a process has used so far (user + system, /proc/<pid>/stat fields 14 and 15), in ms;
+ * undefined when it cannot be read (not Linux, process gone).
+ */
+export function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
   } catch {
     return undefined;
   }

@@ -78,6 +78,22 @@ export function createTransformerMetrics(
       buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
       registers,
     }),
+    /**
+     * Where a record's time goes until its transaction commits, observed once per committed
+     * record, in seconds. Stages: `fetch_wait` (its ghl.raw timestamp, set by the ingress's
+     * producer, to fetched here), `queue_wait` (fetched to its transaction starting: the
+     * partition's transactions in flight before it, and the pause between two), `prepare`
+     * (transform, encode, InitProducerId/begin), `send` (outputs, DLQ and changelog records
+     * acknowledged), `offsets` (AddOffsetsToTxn + TxnOffsetCommit) and `commit` (EndTxn).
+     * `npm run bench:e2e` prints them side by side with the end-to-end latency.
+     */
+    recordStage: new Histogram({
+      name: 'transformer_record_stage_seconds',
+      help: 'per committed ghl.raw record, the time spent in each stage: fetch_wait, queue_wait, prepare, send, offsets, commit',
+      labelNames: ['stage'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
     lag: new Gauge({
       name: 'transformer_partition_lag',
       help: 'records behind the end of ghl.raw, per partition',

@@ -135,6 +135,8 @@ export class PartitionWorker {
   private takingOver = false;
   /** Fetched, not yet committed records, in offset order, contiguous with the committed ones. */
   private queue: KafkaMessage[] = [];
+  /** When each queued record was fetched (ms), for the `queue_wait` stage of recordStage. */
+  private readonly fetchedAt = new WeakMap<KafkaMessage, number>();
   private firstAccepted: bigint | undefined;
   private pumping: Promise<void> | undefined;
   private held = false;
@@ -290,7 +292,13 @@ export class PartitionWorker {
   enqueue(messages: KafkaMessage[], onFailure: (err: unknown) => void): void {
     if (this.failed || this.closed || messages.length === 0) return;
     this.firstAccepted ??= BigInt((messages[0] as KafkaMessage).offset);
-    for (const m of messages) this.queue.push(m);
+    const now = Date.now();
+    const fetchWait = this.deps.metrics.recordStage.labels('fetch_wait');
+    for (const m of messages) {
+      this.queue.push(m);
+      this.fetchedAt.set(m, now);
+      fetchWait.observe(Math.max(0, now - Number(m.timestamp)) / 1000);
+    }
     this.startPump(onFailure);
   }
 
@@ -488,19 +496,21 @@ export class PartitionWorker {
     for (const [key, expiry] of plan.added) this.dedup.add(key, expiry);
     for (const m of messages) this.attempts.delete(m.offset);
     this.committedNext = BigInt(next);
-    this.log.debug(
-      {
-        from: messages[0]?.offset,
-        through: last.offset,
-        outputs: messages.length - plan.dlq.length - plan.duplicates - plan.skipped,
-        dlq: plan.dlq.length,
-        duplicates: plan.duplicates,
-        skipped: plan.skipped,
-      },
-      'transaction committed',
-    );
+    if (this.log.isLevelEnabled('debug'))
+      this.log.debug(
+        {
+          from: messages[0]?.offset,
+          through: last.offset,
+          outputs: messages.length - plan.dlq.length - plan.duplicates - plan.skipped,
+          dlq: plan.dlq.length,
+          duplicates: plan.duplicates,
+          skipped: plan.skipped,
+        },
+        'transaction committed',
+      );
     this.deps.tracing?.end(plan.spans);
     this.record(plan, messages.length, started);
+    this.recordStages(messages, started, phases);
     this.deps.onCommitted?.(this.partition);
   }
 
@@ -691,6 +701,27 @@ export class PartitionWorker {
       m.skipped.inc({ reason: dlqReasonOf('TRF_ERR_UNMAPPED_EVENT_TYPE') }, plan.skipped);
     m.dedupKeys.set({ partition: this.partition }, this.dedup.size);
     m.dedupBytes.set({ partition: this.partition }, this.dedup.storageBytes);
+  }
+
+  /** Observes each committed record's stages (metrics.recordStage); `phases` in ms since `started`. */
+  private recordStages(
+    messages: KafkaMessage[],
+    started: number,
+    phases: { began: number; sent: number; offsets: number; committed: number },
+  ): void {
+    const stage = this.deps.metrics.recordStage;
+    const queueWait = stage.labels('queue_wait');
+    const seconds = [
+      [stage.labels('prepare'), phases.began],
+      [stage.labels('send'), phases.sent - phases.began],
+      [stage.labels('offsets'), phases.offsets - phases.sent],
+      [stage.labels('commit'), phases.committed - phases.offsets],
+    ] as const;
+    for (const m of messages) {
+      const fetched = this.fetchedAt.get(m);
+      if (fetched !== undefined) queueWait.observe(Math.max(0, started - fetched) / 1000);
+      for (const [child, ms] of seconds) child.observe(ms / 1000);
+    }
   }
 
   /** Waits for an in-flight transaction, then disconnects the producer. Idempotent. */
