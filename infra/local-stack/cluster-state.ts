@@ -1,8 +1,8 @@
 // What the cluster fault scenarios and the scale bench ask a replicated local cluster: who leads
 // which partition, which broker coordinates a group or a transactional id, and whether every ISR
 // is full again after a node came back (the step a rolling restart waits for before the next).
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
+import { waitUntil } from './wait-until.js';
 
 export interface PartitionState {
   topic: string;
@@ -86,19 +86,21 @@ export async function waitIsrFull(
 ): Promise<number> {
   const started = Date.now();
   let lagging: string[] = [];
-  while (Date.now() - started < timeoutMs) {
-    try {
+  return waitUntil(
+    async () => {
+      // An error is metadata from a node that is going away: ask again.
       const states = await partitionStates(admin, topics);
       lagging = states
         .filter((s) => s.isr.length < s.replicas.length)
         .map((s) => `${s.topic}-${s.partition}`);
-      if (lagging.length === 0) return Date.now() - started;
-    } catch {
-      // metadata from a node that is going away: ask again
-    }
-    await sleep(250);
-  }
-  throw new Error(
-    `ISR not full after ${timeoutMs} ms: ${lagging.slice(0, 5).join(', ')}${lagging.length > 5 ? ', …' : ''}`,
+      return lagging.length === 0 ? Date.now() - started : undefined;
+    },
+    {
+      timeoutMs,
+      timeoutError: () =>
+        new Error(
+          `ISR not full after ${timeoutMs} ms: ${lagging.slice(0, 5).join(', ')}${lagging.length > 5 ? ', …' : ''}`,
+        ),
+    },
   );
 }

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createKafka } from '../../services/common/src/kafka-client.js';
 import { findJava } from './java.js';
@@ -10,6 +9,7 @@ import { kafkaClasspath } from './maven.js';
 import { kafkaInfraDir } from './paths.js';
 import { isAlive, logTail, runningPid, startJava, stopByPidFile } from './processes.js';
 import { KAFKA_MIN_JAVA } from './versions.js';
+import { waitUntil } from './wait-until.js';
 
 const run = promisify(execFile);
 
@@ -178,31 +178,33 @@ export async function waitForKafka(
   logFile: string,
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) {
-      throw new Error(
-        `Kafka (pid ${pid}) exited during start-up; last log lines:\n${logTail(logFile)}`,
-      );
-    }
-    const admin = createKafka({
-      brokers: [brokers],
-      clientId: 'stack-ready',
-      retry: { retries: 0 },
-    }).admin();
-    try {
-      await admin.connect();
-      await admin.fetchTopicMetadata();
-      return;
-    } catch (err) {
-      lastError = (err as Error).message;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-    await sleep(250);
-  }
-  throw new Error(
-    `Kafka at ${brokers} not ready after ${timeoutMs} ms (${lastError}); log:\n${logTail(logFile)}`,
+  await waitUntil(
+    async () => {
+      const admin = createKafka({
+        brokers: [brokers],
+        clientId: 'stack-ready',
+        retry: { retries: 0 },
+      }).admin();
+      try {
+        await admin.connect();
+        await admin.fetchTopicMetadata();
+        return true;
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    },
+    {
+      timeoutMs,
+      failFast: () =>
+        isAlive(pid)
+          ? undefined
+          : new Error(
+              `Kafka (pid ${pid}) exited during start-up; last log lines:\n${logTail(logFile)}`,
+            ),
+      timeoutError: (last) =>
+        new Error(
+          `Kafka at ${brokers} not ready after ${timeoutMs} ms (${last}); log:\n${logTail(logFile)}`,
+        ),
+    },
   );
 }

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { findJava } from './java.js';
 import { registryAppDir } from './maven.js';
 import { isAlive, logTail, runningPid, startJava, stopByPidFile } from './processes.js';
 import { APICURIO_MIN_JAVA } from './versions.js';
+import { waitUntil } from './wait-until.js';
 
 export interface RegistryServerOptions {
   /** Holds registry.log, registry.pid and, when persistent, the H2 database. */
@@ -86,23 +86,24 @@ export async function waitForRegistry(
   logFile: string,
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    if (!isAlive(pid))
-      throw new Error(
-        `registry (pid ${pid}) exited during start-up; last log lines:\n${logTail(logFile)}`,
-      );
-    try {
+  await waitUntil(
+    async () => {
       const res = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-      lastError = `HTTP ${res.status}`;
-    } catch (err) {
-      lastError = (err as Error).message;
-    }
-    await sleep(250);
-  }
-  throw new Error(
-    `registry at ${url} not ready after ${timeoutMs} ms (${lastError}); log:\n${logTail(logFile)}`,
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return true;
+    },
+    {
+      timeoutMs,
+      failFast: () =>
+        isAlive(pid)
+          ? undefined
+          : new Error(
+              `registry (pid ${pid}) exited during start-up; last log lines:\n${logTail(logFile)}`,
+            ),
+      timeoutError: (last) =>
+        new Error(
+          `registry at ${url} not ready after ${timeoutMs} ms (${last}); log:\n${logTail(logFile)}`,
+        ),
+    },
   );
 }

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafka } from '../../services/common/src/kafka-client.js';
 import { freePort } from './free-port.js';
 import {
@@ -12,6 +11,7 @@ import {
   type KafkaServerOptions,
 } from './kafka-server.js';
 import { registryPid, registryUrl, startRegistry, stopRegistry } from './registry-server.js';
+import { waitUntil } from './wait-until.js';
 
 /** Listener ports of a Kafka node after the first one. */
 export interface NodePorts {
@@ -161,26 +161,29 @@ export async function waitForBrokers(
   count: number,
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let seen = 0;
-  while (Date.now() < deadline) {
-    const admin = createKafka({
-      brokers: brokers.split(','),
-      clientId: 'stack-ready',
-      retry: { retries: 0 },
-    }).admin();
-    try {
-      await admin.connect();
-      seen = (await admin.describeCluster()).brokers.length;
-      if (seen >= count) return;
-    } catch {
-      // a node still starting: ask again
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-    await sleep(250);
-  }
-  throw new Error(`Kafka cluster ${brokers}: ${seen} of ${count} brokers after ${timeoutMs} ms`);
+  await waitUntil(
+    async () => {
+      // An error is a node still starting: ask again.
+      const admin = createKafka({
+        brokers: brokers.split(','),
+        clientId: 'stack-ready',
+        retry: { retries: 0 },
+      }).admin();
+      try {
+        await admin.connect();
+        seen = (await admin.describeCluster()).brokers.length;
+        return seen >= count ? true : undefined;
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    },
+    {
+      timeoutMs,
+      timeoutError: () =>
+        new Error(`Kafka cluster ${brokers}: ${seen} of ${count} brokers after ${timeoutMs} ms`),
+    },
+  );
 }
 
 /** The node ids of every Kafka dir under `dir` (kafka/, kafka-2/, …), node 1 first. */
