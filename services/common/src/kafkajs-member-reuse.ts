@@ -19,11 +19,17 @@ import type { NodeRequire } from './node-require.js';
  * gets UNKNOWN_MEMBER_ID, on which kafkajs already clears the id and joins as a new member. A
  * clean LeaveGroup or UNKNOWN_MEMBER_ID (both set the id to null) forgets the id.
  *
+ * The same subclass adds the group generation to kafkajs' GROUP_JOIN event (see
+ * instrumentationEmitter below).
+ *
  * kafkajs' consumer captures the class when src/consumer/index.js loads, so this runs before any
  * kafkajs module loads (services/common/src/kafkajs.ts, the one place that loads kafkajs).
  */
 export const CONSUMER_GROUP_MODULE = 'kafkajs/src/consumer/consumerGroup.js';
 
+interface Emitter {
+  emit(name: string, payload?: Record<string, unknown>): void;
+}
 interface ConsumerGroupOptions {
   cluster: object;
 }
@@ -37,10 +43,43 @@ export function installMemberReuse(require: NodeRequire): boolean {
   const Original = require(path) as ConsumerGroupClass;
   const remembered = new WeakMap<object, string>();
 
+  const groupJoinEvent = (
+    require('kafkajs/src/consumer/instrumentationEvents') as { events: { GROUP_JOIN: string } }
+  ).events.GROUP_JOIN;
+
   class MemberKeepingConsumerGroup extends Original {
     static readonly keepsMembers = true;
     private keptMemberId: string | null = null;
     private readonly owner: object;
+    // `declare`: no class field, which would be initialised after the base constructor has
+    // already assigned the emitter through the setter below.
+    declare private joinReportingEmitter: Emitter | undefined;
+    declare generationId: number | null;
+
+    /**
+     * kafkajs' instrumentation emitter, except that the GROUP_JOIN payload also carries the
+     * joined `generationId` (kafkajs reports only the member id): a transactional producer needs
+     * both to fence its offset commits by the group (KIP-447, kafkajs-group-metadata.ts).
+     */
+    get instrumentationEmitter(): Emitter | undefined {
+      return this.joinReportingEmitter;
+    }
+
+    set instrumentationEmitter(emitter: Emitter | undefined) {
+      if (!emitter) {
+        this.joinReportingEmitter = emitter;
+        return;
+      }
+      const reporting = Object.create(emitter) as Emitter;
+      reporting.emit = (name, payload) =>
+        emitter.emit(
+          name,
+          name === groupJoinEvent && payload
+            ? { ...payload, generationId: this.generationId }
+            : payload,
+        );
+      this.joinReportingEmitter = reporting;
+    }
 
     constructor(options: ConsumerGroupOptions) {
       const previous = remembered.get(options.cluster);

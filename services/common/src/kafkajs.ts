@@ -11,13 +11,16 @@
 //     or send them twice (kafkajs-send-messages.ts). A one-line source patch also clamps a
 //     request-queue timer Node 24 warns about (kafkajs-request-queue.ts), and the group and
 //     transaction coordinators are cached instead of looked up for every transaction step
-//     (kafkajs-coordinator-cache.ts, a prototype patch: order does not matter, it goes last).
+//     (kafkajs-coordinator-cache.ts, a prototype patch: order does not matter). TxnOffsetCommit
+//     gets version 3, with the consumer group's generation and member id (KIP-447 fencing,
+//     kafkajs-group-metadata.ts, an in-place addition to kafkajs' request definition).
 // Types still come from 'kafkajs' directly (`import type`); values come from here (ESLint rule).
 import { createRequire } from 'node:module';
 import type * as KafkaJS from 'kafkajs';
 import { installAbortedFilter } from './kafkajs-aborted-filter.js';
 import { installCoordinatorCache } from './kafkajs-coordinator-cache.js';
 import { installFastEncoder } from './kafkajs-fast-encoder.js';
+import { installTxnOffsetCommitV3 } from './kafkajs-group-metadata.js';
 import { installMemberReuse } from './kafkajs-member-reuse.js';
 import { installPositiveThrottleTimer } from './kafkajs-request-queue.js';
 import { installSendMessages } from './kafkajs-send-messages.js';
@@ -53,6 +56,12 @@ export const positiveThrottleTimerActive = installPositiveThrottleTimer(require)
  * (kafkajs-coordinator-cache.ts); saves FindCoordinator round trips on every transaction.
  */
 export const coordinatorCacheActive = installCoordinatorCache(require);
+
+/**
+ * True when kafkajs' transactional producer can send TxnOffsetCommit v3, which carries the
+ * consumer group's generation and member id (KIP-447; kafkajs-group-metadata.ts).
+ */
+export const txnOffsetCommitV3Active = installTxnOffsetCommitV3(require);
 
 const kafkajs = require('kafkajs') as typeof KafkaJS;
 

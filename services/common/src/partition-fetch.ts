@@ -29,6 +29,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import './kafkajs.js';
+import {
+  acquireCluster,
+  READ_COMMITTED,
+  type BuiltRequest,
+  type KBroker,
+} from './kafkajs-cluster.js';
 
 const require = createRequire(import.meta.url);
 const apiKeys = require('kafkajs/src/protocol/requests/apiKeys') as { Fetch: number };
@@ -36,34 +42,6 @@ const { requests } = require('kafkajs/src/protocol/requests') as { requests: { F
 const { createErrorFromCode } = require('kafkajs/src/protocol/error') as {
   createErrorFromCode: (code: number) => Error & { type?: string; retriable?: boolean };
 };
-
-const READ_COMMITTED = 1;
-
-/** The parts of kafkajs' (private) cluster and broker objects used here. */
-interface KBroker {
-  lookupRequest(apiKey: number, definition: unknown): (args: object) => BuiltRequest;
-  connectionPool: {
-    send(request: BuiltRequest): Promise<unknown>;
-    getConnectionByRequest(request: BuiltRequest): Promise<unknown>;
-  };
-  disconnect(): Promise<void>;
-}
-interface BuiltRequest {
-  request: { apiVersion: number };
-  response: { decode(raw: Buffer): Promise<unknown>; parse(data: unknown): Promise<unknown> };
-  requestTimeout?: number;
-}
-interface KCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  addTargetTopic(topic: string): Promise<void>;
-  refreshMetadata(): Promise<void>;
-  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
-  findBroker(args: { nodeId: string }): Promise<KBroker>;
-  fetchTopicsOffset(
-    topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[],
-  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
-}
 
 /** One partition of a Fetch response, records undecoded. */
 interface FetchedPartition {
@@ -204,55 +182,6 @@ export interface FetchRangesResult {
   records: number;
   /** Record batch bytes fetched and walked. */
   bytes: number;
-}
-
-const PRIVATE_CREATE_CLUSTER = 'private:Kafka:createCluster';
-
-/** A kafkajs cluster of `kafka`'s configuration (brokers, TLS, SASL, retry), not yet connected. */
-function createCluster(kafka: Kafka): KCluster {
-  const key = Object.getOwnPropertySymbols(kafka).find(
-    (s) => s.description === PRIVATE_CREATE_CLUSTER,
-  );
-  const factory = key && (kafka as unknown as Record<symbol, unknown>)[key];
-  if (typeof factory !== 'function')
-    throw new Error('kafkajs is not the pinned 2.2.4: no cluster factory on the Kafka object');
-  return (factory as (o: object) => KCluster)({
-    metadataMaxAge: 300_000,
-    allowAutoTopicCreation: false,
-    maxInFlightRequests: null,
-    isolationLevel: READ_COMMITTED,
-  });
-}
-
-/**
- * Reads of one Kafka object that overlap in time share a cluster (connections and metadata): a
- * trace reads a dozen topics at once. The last read to finish disconnects it.
- */
-const shared = new WeakMap<Kafka, { cluster: KCluster; users: number; connected: Promise<void> }>();
-
-async function acquireCluster(
-  kafka: Kafka,
-): Promise<{ cluster: KCluster; release(): Promise<void> }> {
-  let entry = shared.get(kafka);
-  if (!entry) {
-    const cluster = createCluster(kafka);
-    entry = { cluster, users: 0, connected: cluster.connect() };
-    shared.set(kafka, entry);
-  }
-  const held = entry;
-  held.users++;
-  const release = async () => {
-    if (--held.users > 0) return;
-    if (shared.get(kafka) === held) shared.delete(kafka);
-    await held.cluster.disconnect().catch(() => undefined);
-  };
-  try {
-    await held.connected;
-  } catch (err) {
-    await release();
-    throw err;
-  }
-  return { cluster: held.cluster, release };
 }
 
 const RETRIABLE_CONNECTION_ERRORS = new Set([
