@@ -1,4 +1,5 @@
 import type { NodeRequire } from './node-require.js';
+import { AbortedTransactions } from './read-committed.js';
 
 /**
  * A correct drop-in for kafkajs 2.2.4's read_committed filter
@@ -23,12 +24,8 @@ import type { NodeRequire } from './node-require.js';
  * consumer returns r3; kafkajs returned r1, r1b and r3. It also treats any record whose key is
  * the four bytes 00 00 00 00 as an abort marker, control batch or not.
  *
- * The rule implemented here is the Java client's (CompletedFetch, `abortedTransactions` priority
- * queue by first offset and `abortedProducerIds`): sort the aborted list by first offset once;
- * for each record batch, first activate every aborted transaction whose first offset is <= the
- * batch's last offset (its producer id joins the aborted set); then an ABORT control batch
- * removes its producer from the set, and a transactional data batch whose producer is in the set
- * is dropped. Non-transactional batches and control records always pass (kafkajs' Batch removes
+ * The rule implemented here is the Java client's (CompletedFetch), in read-committed.ts, shared
+ * with this project's own Fetch reader. Non-transactional batches and control records always pass (kafkajs' Batch removes
  * control records right after this function; they must reach it because the abort markers are
  * what end an aborted transaction).
  *
@@ -113,12 +110,12 @@ const idOf = (producerId: string | number): string =>
 export const filterAbortedMessages: FilterAbortedMessages = ({ messages, abortedTransactions }) => {
   if (!abortedTransactions || abortedTransactions.length === 0) return messages;
 
-  // The broker's order is abort-marker order; the rule needs first-offset order.
-  const pending = abortedTransactions
-    .map((t) => ({ producerId: idOf(t.producerId), firstOffset: toOffset(t.firstOffset) }))
-    .sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
-  let next = 0;
-  const abortedProducers = new Set<string>();
+  const transactions = new AbortedTransactions(
+    abortedTransactions.map((t) => ({
+      producerId: idOf(t.producerId),
+      firstOffset: toOffset(t.firstOffset),
+    })),
+  );
 
   let out: (typeof messages)[number][] | undefined;
   let currentCtx: FetchedBatchContext | undefined;
@@ -136,16 +133,13 @@ export const filterAbortedMessages: FilterAbortedMessages = ({ messages, aborted
         currentCtx = ctx;
         const last = batchLastOffset(ctx);
         currentHasRange = last !== undefined;
-        const upTo = last ?? toOffset(message.offset);
-        while (next < pending.length && pending[next]!.firstOffset <= upTo) {
-          abortedProducers.add(pending[next++]!.producerId);
-        }
+        transactions.reach(last ?? toOffset(message.offset));
         const producerId = idOf(ctx.producerId);
         if (ctx.isControlBatch ?? message.isControlRecord === true) {
-          if (isAbortMarkerKey(message.key)) abortedProducers.delete(producerId);
+          if (isAbortMarkerKey(message.key)) transactions.abortMarker(producerId);
           dropBatch = false;
         } else {
-          dropBatch = ctx.inTransaction && abortedProducers.has(producerId);
+          dropBatch = ctx.inTransaction && transactions.isAborted(producerId);
         }
       }
       drop = dropBatch;

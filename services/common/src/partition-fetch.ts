@@ -13,8 +13,8 @@
 //   KafkaMessage shape only when the caller wants them: every record, or with a `needle`, only
 //   records whose bytes contain it (a native `indexOf` over the fetched buffer finds them, and
 //   whole batches without it are skipped);
-// - read_committed is applied per batch by the Java client's rule (KIP-98; the same rule as
-//   kafkajs-aborted-filter.ts): the response's aborted transactions, sorted by first offset, are
+// - read_committed is applied per batch by the Java client's rule (KIP-98; read-committed.ts,
+//   shared with kafkajs-aborted-filter.ts): the response's aborted transactions, sorted by first offset, are
 //   activated when a batch reaches their first offset; an ABORT control batch ends its producer's
 //   aborted transaction; a transactional data batch of an aborted producer is dropped. Control
 //   batches are never handed out;
@@ -29,6 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import './kafkajs.js';
+import { AbortedTransactions } from './read-committed.js';
 import {
   acquireCluster,
   READ_COMMITTED,
@@ -333,11 +334,7 @@ async function walkBatches(
   const buf = fetched.records!;
   const { partition } = fetched;
   let position = from;
-  // Aborted transactions by first offset; activated as the batches reach them.
-  const pending = [...fetched.aborted].sort((a, b) =>
-    a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0,
-  );
-  const abortedProducers = new Set<bigint>();
+  const transactions = new AbortedTransactions(fetched.aborted);
   let at = 0;
   // The next place the needle occurs in `buf` (-1: nowhere further).
   let hit = opts.needle ? buf.indexOf(opts.needle) : 0;
@@ -352,8 +349,7 @@ async function walkBatches(
       throw new Error(`${partition}@${base}: message format v0/v1 is not supported`);
     const attributes = buf.readInt16BE(batchStart + ATTRIBUTES);
     const producerId = buf.readBigInt64BE(batchStart + PRODUCER_ID);
-    while (pending.length > 0 && pending[0]!.firstOffset <= last)
-      abortedProducers.add(pending.shift()!.producerId);
+    transactions.reach(last);
     if (last < position) continue; // before the fetch offset (the batch holding it starts earlier)
     if (base >= end) {
       position = end;
@@ -366,11 +362,11 @@ async function walkBatches(
       const records = batchRecords(buf, batchStart, size, attributes);
       const first = records.length > 0 ? readRecord(records, 0) : undefined;
       if (first?.key && first.key.length >= 4 && first.key.readInt16BE(2) === 0)
-        abortedProducers.delete(producerId);
+        transactions.abortMarker(producerId);
       position = nextPosition;
       continue;
     }
-    if (attributes & TRANSACTIONAL && abortedProducers.has(producerId)) {
+    if (attributes & TRANSACTIONAL && transactions.isAborted(producerId)) {
       position = nextPosition;
       continue;
     }
