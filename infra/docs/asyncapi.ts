@@ -20,6 +20,7 @@ import {
 } from '../../services/common/src/record-headers.js';
 import { schemaFile, subjectOf } from '../../services/common/src/schema-registry.js';
 import {
+  DOMAIN_KEY_FIELDS,
   DOMAIN_KEYS,
   topicSpecs,
   type Domain,
@@ -28,7 +29,7 @@ import {
 } from '../../services/common/src/topics.js';
 import { SIGNATURE_SCHEMES } from '../../services/ingress/src/signature.js';
 import { transformerConfigSchema } from '../../services/transformer/src/config.js';
-import { DOMAIN_KEY_FIELDS, EVENT_MAPPINGS } from '../../services/transformer/src/event-mapping.js';
+import { EVENT_MAPPINGS } from '../../services/transformer/src/event-mapping.js';
 
 /** Where the document is written, relative to the project root. */
 export const ASYNCAPI_FILE = 'docs/asyncapi.yaml';

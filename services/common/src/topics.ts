@@ -1,39 +1,46 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as declared from './generated/topics.js';
 import { projectRoot } from './project-root.js';
 
-/** The pipeline's topics, by role. infra/topics.json is the single source of names and settings. */
-export const TOPIC_KEYS = [
-  'raw',
-  'contact',
-  'opportunity',
-  'conversation',
-  'appointment',
-  'workflow',
-  'dlq',
-  'dedup',
-  'tenants',
-] as const;
+// infra/topics.json is the single source of the topics, their roles, which of them are NeuronX
+// domains and how each domain topic is keyed; generated/topics.ts carries its roles into the type
+// system (`npm run schemas:types`; a unit test fails when the two drift).
+
+/** The pipeline's topics, by role, in the order of infra/topics.json. */
+export const TOPIC_KEYS = declared.TOPIC_KEYS;
 export type TopicKey = (typeof TOPIC_KEYS)[number];
 export type TopicNames = Readonly<Record<TopicKey, string>>;
 
-/** The five Avro output topics, one per NeuronX domain. */
-export const DOMAIN_KEYS = [
-  'contact',
-  'opportunity',
-  'conversation',
-  'appointment',
-  'workflow',
-] as const;
+/** The Avro output topics, one per NeuronX domain (the entries with `domain`). */
+export const DOMAIN_KEYS = declared.DOMAIN_KEYS;
 export type Domain = (typeof DOMAIN_KEYS)[number];
 
-interface TopicFileEntry {
+/**
+ * Payload fields that make each domain topic's Kafka key, joined by ':' (`domain.keyFields` in
+ * infra/topics.json). Every one is a required (non-null) string field of its payload records.
+ */
+export const DOMAIN_KEY_FIELDS: Readonly<Record<Domain, readonly string[]>> =
+  declared.DOMAIN_KEY_FIELDS;
+
+/** The Kafka key of a built payload: the entity id (workflow: `workflowId:contactId`). */
+export function keyOf(domain: Domain, payload: Readonly<Record<string, unknown>>): string {
+  const fields = DOMAIN_KEY_FIELDS[domain];
+  if (fields.length === 1) return String(payload[fields[0]!]);
+  return fields.map((f) => String(payload[f])).join(':');
+}
+
+/** One entry of infra/topics.json. */
+export interface TopicFileEntry {
   key: TopicKey;
   name: string;
   description: string;
+  /** Present on the NeuronX domain topics (Avro values of schemas/<key>.avsc). */
+  domain?: { keyFields: string[] };
   configs: Record<string, string>;
 }
-interface TopicFile {
+/** infra/topics.json. */
+export interface TopicFile {
   defaults: {
     partitions: number;
     replicationFactor: number;
@@ -62,7 +69,8 @@ export interface TopicSizing {
 }
 
 let file: TopicFile | undefined;
-function topicFile(): TopicFile {
+/** infra/topics.json as declared (read once). */
+export function topicFile(): TopicFile {
   file ??= JSON.parse(
     readFileSync(join(projectRoot(), 'infra', 'topics.json'), 'utf8'),
   ) as TopicFile;

@@ -25,7 +25,7 @@ export type InputFormat = 'seed' | 'ghl';
 
 export interface NormalisedEvent {
   eventId: string;
-  /** The seed dotted name (GHL aliases resolved); the received name when unmapped. */
+  /** The canonical type (GHL aliases resolved); the received name when unmapped. */
   type: string;
   /** The event type exactly as received (seed `event` or GHL `type`). */
   sourceEventType: string;
@@ -121,7 +121,7 @@ export function normalise(body: Readonly<JsonObject>, raw: RawRecord): Normalise
 
   const event: NormalisedEvent = {
     eventId,
-    type: mapping?.seedType ?? sourceEventType,
+    type: mapping?.canonicalType ?? sourceEventType,
     sourceEventType,
     mapping,
     format,

@@ -16,7 +16,8 @@
 //   epoch numbers; otherwise null + the raw value in `attributes`.
 // - String lists (tags, attachments) keep strings and JSON-encode other entries.
 import { TransformerError } from '../../common/src/errors.js';
-import { keyOf, type EventMapping } from './event-mapping.js';
+import { keyOf } from '../../common/src/topics.js';
+import type { EventMapping } from './event-mapping.js';
 import {
   EVENTS_NAMESPACE,
   type FieldChange,

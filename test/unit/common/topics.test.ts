@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { TOPIC_KEYS, topicNames, topicSpecs } from '../../../services/common/src/topics.js';
+import {
+  DOMAIN_KEY_FIELDS,
+  keyOf,
+  TOPIC_KEYS,
+  topicNames,
+  topicSpecs,
+} from '../../../services/common/src/topics.js';
 import { loadIngressConfig } from '../../../services/ingress/src/config.js';
 
 describe('topic definitions (infra/topics.json)', () => {
@@ -16,6 +22,13 @@ describe('topic definitions (infra/topics.json)', () => {
     );
     expect(byKey.get('dedup')?.configs['cleanup.policy']).toBe('compact');
     expect(byKey.get('tenants')?.configs['cleanup.policy']).toBe('compact');
+  });
+
+  it('key domain topics by the entity id, and workflowId:contactId for workflows', () => {
+    expect(DOMAIN_KEY_FIELDS.workflow).toEqual(['workflowId', 'contactId']);
+    expect(keyOf('contact', { contactId: 'c1' })).toBe('c1');
+    expect(keyOf('appointment', { appointmentId: 'a1' })).toBe('a1');
+    expect(keyOf('workflow', { workflowId: 'wf', contactId: 'c1', stepId: 's' })).toBe('wf:c1');
   });
 
   it('size raw and changelog alike and take production sizing from the caller', () => {

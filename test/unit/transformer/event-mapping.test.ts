@@ -1,11 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../../services/common/src/project-root.js';
 import {
-  DOMAIN_KEY_FIELDS,
+  CANONICAL_TYPES,
   EVENT_MAPPINGS,
   GHL_ALIASES,
-  keyOf,
   mappingFor,
-  SEED_EVENT_TYPES,
 } from '../../../services/transformer/src/event-mapping.js';
 import { PAYLOAD_RECORD_DOMAINS } from '../../../services/transformer/src/generated/neuronx-events.js';
 
@@ -43,13 +44,13 @@ const SUMMARY_TABLE_LOSERS = [
 
 describe('event mapping (the seed per-category tables as data)', () => {
   it('maps exactly the 21 seed events to their per-category NeuronX names', () => {
-    expect(SEED_EVENT_TYPES).toHaveLength(21);
+    expect(CANONICAL_TYPES).toHaveLength(21);
     const actual = Object.fromEntries(
-      Object.values(EVENT_MAPPINGS).map((m) => [m.seedType, m.neuronxType]),
+      Object.values(EVENT_MAPPINGS).map((m) => [m.canonicalType, m.neuronxType]),
     );
     expect(actual).toEqual(PER_CATEGORY_TABLES);
-    for (const [seedType, mapping] of Object.entries(EVENT_MAPPINGS))
-      expect(mapping.seedType).toBe(seedType);
+    for (const [canonicalType, mapping] of Object.entries(EVENT_MAPPINGS))
+      expect(mapping.canonicalType).toBe(canonicalType);
   });
 
   it('never uses the names of the seed summary table', () => {
@@ -68,7 +69,7 @@ describe('event mapping (the seed per-category tables as data)', () => {
   it('takes dateAdded as the occurrence time only for creations', () => {
     const creations = Object.values(EVENT_MAPPINGS)
       .filter((m) => m.dateAddedIsOccurrence)
-      .map((m) => m.seedType)
+      .map((m) => m.canonicalType)
       .sort();
     expect(creations).toEqual([
       'calendar.event.created',
@@ -80,25 +81,27 @@ describe('event mapping (the seed per-category tables as data)', () => {
     ]);
   });
 
+  it('is the table downstream teams read in schemas/README.md, GHL aliases included', () => {
+    const documented = documentedMapping();
+    expect(documented.map((row) => row.canonicalType)).toEqual([...CANONICAL_TYPES]);
+    for (const row of documented) {
+      const mapping = EVENT_MAPPINGS[row.canonicalType as keyof typeof EVENT_MAPPINGS];
+      expect(mapping.neuronxType, row.canonicalType).toBe(row.neuronxType);
+      expect(mapping.record, row.canonicalType).toBe(row.record);
+    }
+    expect(GHL_ALIASES).toEqual(
+      Object.fromEntries(documented.flatMap((row) => row.ghl.map((g) => [g, row.canonicalType]))),
+    );
+  });
+
   it('resolves the GHL aliases of docs/ghl-webhooks.md, including the documented extension', () => {
-    expect(GHL_ALIASES).toEqual({
-      ContactCreate: 'contact.created',
-      ContactUpdate: 'contact.updated',
-      ContactDelete: 'contact.deleted',
-      ContactTagUpdate: 'contact.updated',
-      OpportunityCreate: 'opportunity.created',
-      OpportunityUpdate: 'opportunity.updated',
-      OpportunityDelete: 'opportunity.deleted',
-      OpportunityStageUpdate: 'opportunity.stage_changed',
-      OpportunityStatusUpdate: 'opportunity.updated',
-      OpportunityMonetaryValueUpdate: 'opportunity.updated',
-      OpportunityAssignedToUpdate: 'opportunity.updated',
-      InboundMessage: 'conversation.message.received',
-      OutboundMessage: 'conversation.message.sent',
-      AppointmentCreate: 'calendar.event.created',
-      AppointmentUpdate: 'calendar.event.updated',
-      AppointmentDelete: 'calendar.event.cancelled',
-    });
+    for (const extension of [
+      'OpportunityStatusUpdate',
+      'OpportunityMonetaryValueUpdate',
+      'OpportunityAssignedToUpdate',
+    ])
+      expect(GHL_ALIASES[extension]).toBe('opportunity.updated');
+    expect(GHL_ALIASES.ContactTagUpdate).toBe('contact.updated');
     expect(mappingFor('ContactTagUpdate')?.neuronxType).toBe('neuronx.contact.updated');
     expect(mappingFor('InboundMessage')?.neuronxType).toBe('neuronx.message.received');
     expect(mappingFor('contact.created')?.neuronxType).toBe('neuronx.contact.ingested');
@@ -110,11 +113,31 @@ describe('event mapping (the seed per-category tables as data)', () => {
     expect(mappingFor('contactcreate')).toBeUndefined();
     expect(mappingFor('toString')).toBeUndefined();
   });
-
-  it('builds keys from the entity id, and workflowId:contactId for workflows', () => {
-    expect(DOMAIN_KEY_FIELDS.workflow).toEqual(['workflowId', 'contactId']);
-    expect(keyOf('contact', { contactId: 'c1' })).toBe('c1');
-    expect(keyOf('appointment', { appointmentId: 'a1' })).toBe('a1');
-    expect(keyOf('workflow', { workflowId: 'wf', contactId: 'c1', stepId: 's' })).toBe('wf:c1');
-  });
 });
+
+interface DocumentedRow {
+  canonicalType: string;
+  ghl: string[];
+  neuronxType: string;
+  record: string;
+}
+
+/** The rows of the mapping table of schemas/README.md ("## Mapping"). */
+function documentedMapping(): DocumentedRow[] {
+  const readme = readFileSync(join(projectRoot(), 'schemas', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Mapping\n'));
+  const table = section.slice(section.indexOf('\n|')).split('\n\n')[0]!;
+  const names = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+  return table
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .map((line) => {
+      const cells = line.split('|').slice(1, -1);
+      return {
+        canonicalType: names(cells[0]!)[0]!,
+        ghl: names(cells[1]!),
+        neuronxType: names(cells[2]!)[0]!,
+        record: names(cells[3]!)[0]!,
+      };
+    });
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   EVENT_MAPPINGS,
-  type SeedEventType,
+  type CanonicalType,
 } from '../../../services/transformer/src/event-mapping.js';
 import {
   buildPayload,
@@ -11,8 +11,8 @@ import {
   PayloadReader,
 } from '../../../services/transformer/src/payload-builders.js';
 
-const build = (seedType: SeedEventType, data: Record<string, unknown>) =>
-  buildPayload(EVENT_MAPPINGS[seedType], data);
+const build = (canonicalType: CanonicalType, data: Record<string, unknown>) =>
+  buildPayload(EVENT_MAPPINGS[canonicalType], data);
 
 const reader = (data: Record<string, unknown>) => new PayloadReader(data, 'ContactIngested');
 

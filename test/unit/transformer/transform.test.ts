@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DLQ_REASONS } from '../../../services/common/src/errors.js';
-import { GHL_ALIASES, SEED_EVENT_TYPES } from '../../../services/transformer/src/event-mapping.js';
+import { CANONICAL_TYPES, GHL_ALIASES } from '../../../services/transformer/src/event-mapping.js';
 import { transform } from '../../../services/transformer/src/transform.js';
 import type {
   Decision,
@@ -46,7 +46,7 @@ function dlqOf(decision: Decision) {
 
 describe('transform: the fixtures cover every seed event and every GHL alias', () => {
   it('has one seed fixture per event of the per-category tables (21)', () => {
-    expect(SEED_FIXTURES.map((f) => f.name).sort()).toEqual([...SEED_EVENT_TYPES].sort());
+    expect(SEED_FIXTURES.map((f) => f.name).sort()).toEqual([...CANONICAL_TYPES].sort());
   });
   it('has one GHL fixture per alias', () => {
     expect(GHL_FIXTURES.map((f) => f.name).sort()).toEqual(Object.keys(GHL_ALIASES).sort());
