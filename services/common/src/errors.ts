@@ -94,6 +94,18 @@ export const CONSOLE_ERRORS = {
   CONSOLE_ERR_NOT_FOUND: { statusCode: 404, message: 'not found' },
   CONSOLE_ERR_KAFKA: { statusCode: 502, message: 'Kafka or the registry failed the request' },
   CONSOLE_ERR_INTERNAL: { statusCode: 500, message: 'internal error' },
+  CONSOLE_ERR_BAD_RECORDS: {
+    statusCode: 400,
+    message: 'records must be a list of distinct DLQ record addresses (topic/partition/offset)',
+  },
+  CONSOLE_ERR_UNKNOWN_RECORDS: {
+    statusCode: 400,
+    message: 'some addresses hold no DLQ record',
+  },
+  CONSOLE_ERR_ALREADY_REDRIVEN: {
+    statusCode: 409,
+    message: 'some records were redriven already, or are being redriven',
+  },
 } as const satisfies Record<string, HttpErrorSpec>;
 export type ConsoleErrorCode = keyof typeof CONSOLE_ERRORS;
 

@@ -3,9 +3,9 @@
 'use strict';
 (function () {
   const main = document.getElementById('main');
+  // Who is signed in: the operator the token belongs to (the server's audit names them, never
+  // anything typed here).
   const operator = document.getElementById('operator');
-  operator.value = localStorage.getItem('operator') || '';
-  operator.addEventListener('change', () => localStorage.setItem('operator', operator.value));
   let session = null;
   let timer = null;
 
@@ -49,13 +49,15 @@
   }
   async function api(path, opts) {
     opts = opts || {};
-    if (!session && path !== '/api/session') session = await api('/api/session');
+    if (!session && path !== '/api/session') {
+      session = await api('/api/session');
+      operator.textContent = `signed in as ${session.operator}`;
+    }
     const headers = { accept: 'application/json' };
     if (opts.body !== undefined) {
       headers['content-type'] = 'application/json';
       headers['x-csrf-token'] = session.csrf;
-      headers['x-console-operator'] = operator.value || 'unnamed';
-    } else if (operator.value) headers['x-console-operator'] = operator.value;
+    }
     const res = await fetch(path, {
       method: opts.body !== undefined ? 'POST' : 'GET',
       headers,
@@ -63,7 +65,12 @@
       body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
     });
     const data = await res.json().catch(() => ({ error: `HTTP ${res.status}`, code: 'HTTP' }));
-    if (!res.ok) throw new Error(`${data.error} (${data.code})`);
+    if (!res.ok) {
+      const err = new Error(`${data.error} (${data.code})`);
+      err.code = data.code;
+      err.records = data.records;
+      throw err;
+    }
     return data;
   }
   function errorBox(err) {
@@ -365,6 +372,7 @@
   }
 
   // ---- Failures
+  const groupLabel = (g) => `${g.reason ?? '(no reason)'} / ${g.eventType ?? '(no type)'}`;
   async function failures(params) {
     const since = params.since || '24h';
     const sinceSelect = el(
@@ -380,11 +388,13 @@
       ),
     );
     const detail = el('div');
+    const recordsBox = el('div');
     const list = el('div', {}, el('p', { className: 'muted' }, 'reading the DLQ…'));
     main.replaceChildren(
       el('h2', {}, 'Failures'),
       el('p', {}, 'open DLQ records (not redriven) ', sinceSelect),
       list,
+      recordsBox,
       detail,
     );
     let data;
@@ -395,6 +405,9 @@
       return;
     }
     const selector = (g) => ({ reason: g.reason, eventType: g.eventType, since });
+    const openRecords = (g) => {
+      location.hash = `#/failures?${qs({ since, group: '1', reason: g.reason, eventType: g.eventType })}`;
+    };
     list.replaceChildren(
       data.groups.length === 0
         ? el('p', { 'data-testid': 'no-failures' }, 'no open DLQ records')
@@ -421,6 +434,8 @@
               el(
                 'div',
                 {},
+                el('button', { onclick: () => openRecords(g) }, 'Records'),
+                ' ',
                 el('button', { onclick: () => preview(selector(g), g, detail) }, 'Preview'),
                 ' ',
                 el(
@@ -432,47 +447,182 @@
             ]),
           ),
     );
+    if (params.group === '1') {
+      const g = { reason: params.reason || null, eventType: params.eventType || null };
+      const open = data.groups.find((x) => x.reason === g.reason && x.eventType === g.eventType);
+      await groupRecords(g, since, open ? open.count : 0, recordsBox, detail);
+    }
+  }
+  // The open records of one group, each with a box to tick; the selection is previewed and
+  // redriven by address (exactly those records, nothing that arrived since).
+  async function groupRecords(g, since, count, box, detail) {
+    const title = el('h3', {}, `Records of ${groupLabel(g)}`);
+    box.replaceChildren(title, el('p', { className: 'muted' }, 'reading the records…'));
+    if (count === 0) {
+      box.replaceChildren(
+        title,
+        el('p', { 'data-testid': 'group-empty' }, 'no open records in this group'),
+      );
+      return;
+    }
+    let r;
+    try {
+      r = await api(
+        `/api/failures/records?${qs({ reason: g.reason, eventType: g.eventType, since })}`,
+      );
+    } catch (err) {
+      box.replaceChildren(title, errorBox(err));
+      return;
+    }
+    if (r.records.length === 0) {
+      box.replaceChildren(
+        title,
+        el('p', { 'data-testid': 'group-empty' }, 'no open records in this group'),
+      );
+      return;
+    }
+    const boxes = [];
+    const countLabel = el('span', { 'data-testid': 'selection-count' }, '0 selected');
+    const selectAll = el('input', {
+      type: 'checkbox',
+      'aria-label': 'select all records of the group',
+      'data-testid': 'select-all',
+    });
+    const previewBtn = el('button', { disabled: true }, 'Preview selection');
+    const redriveBtn = el('button', { className: 'danger', disabled: true }, 'Redrive selection…');
+    const selected = () => boxes.filter((b) => b.checked).map((b) => b.dataset.address);
+    const update = () => {
+      const n = selected().length;
+      countLabel.textContent = `${n} selected`;
+      selectAll.checked = n === boxes.length;
+      selectAll.indeterminate = n > 0 && n < boxes.length;
+      previewBtn.disabled = redriveBtn.disabled = n === 0;
+    };
+    selectAll.addEventListener('change', () => {
+      for (const b of boxes) b.checked = selectAll.checked;
+      update();
+    });
+    const rows = r.records.map((rec) => {
+      const tick = el('input', {
+        type: 'checkbox',
+        'aria-label': `select ${rec.address}`,
+        'data-address': rec.address,
+        onchange: update,
+      });
+      boxes.push(tick);
+      const cells = [
+        tick,
+        el('code', {}, rec.address),
+        el('span', { className: 'id' }, rec.eventId ?? '-'),
+        rec.eventType,
+        rec.reason,
+        `${rec.stage ?? '-'}: ${rec.error ?? ''}`,
+        rec.attempts,
+        rec.firstSeen,
+        rec.at,
+      ];
+      return el(
+        'tr',
+        { 'data-testid': 'dlq-record', 'data-address': rec.address, 'data-event-id': rec.eventId },
+        cells.map((c) => el('td', {}, c === null || c === undefined ? '-' : c)),
+      );
+    });
+    const sel = () => ({ records: selected() });
+    previewBtn.addEventListener('click', () => previewSelection(sel(), detail));
+    redriveBtn.addEventListener('click', () => confirmRedrive(sel(), null, detail));
+    box.replaceChildren(
+      title,
+      el(
+        'p',
+        { className: 'muted' },
+        `${r.total} open record(s)${r.truncated ? `, the oldest ${r.records.length} listed` : ''}; tick records to preview and redrive only those`,
+      ),
+      el(
+        'table',
+        { className: 'records', 'data-testid': 'group-records' },
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            el('th', {}, selectAll),
+            [
+              'record',
+              'event ID',
+              'type',
+              'reason',
+              'stage: error',
+              'attempts',
+              'first seen',
+              'dead-lettered at',
+            ].map((h) => el('th', {}, h)),
+          ),
+        ),
+        el('tbody', {}, rows),
+      ),
+      el('p', { className: 'actions' }, countLabel, ' ', previewBtn, ' ', redriveBtn),
+    );
+  }
+  function previewView(p, onRedrive) {
+    return [
+      el('h3', {}, `What a redrive sends to ${p.topic} (${p.records.length} record(s))`),
+      p.redriven && p.redriven.length > 0
+        ? el(
+            'p',
+            { className: 'error', 'data-testid': 'preview-redriven' },
+            `redriven already (a redrive of the selection is refused): ${p.redriven.join(', ')}`,
+          )
+        : null,
+      ...p.records.map((r) =>
+        el(
+          'div',
+          { className: 'card', 'data-testid': 'preview-record', 'data-dlq': r.dlq },
+          el('div', {}, `from ${r.dlq} → partition ${r.partition ?? 'by key'} · key ${r.key}`),
+          el(
+            'pre',
+            {},
+            Object.entries(r.headers)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join('\n'),
+          ),
+          el('pre', {}, r.body ?? 'null'),
+        ),
+      ),
+      el('button', { className: 'danger', onclick: onRedrive }, 'Redrive…'),
+    ].filter((x) => x !== null);
   }
   async function preview(sel, g, detail) {
     detail.replaceChildren(el('p', { className: 'muted' }, 'preparing preview…'));
     try {
       const p = await api(`/api/failures/preview?${qs(sel)}`);
-      detail.replaceChildren(
-        el('h3', {}, `What a redrive sends to ${p.topic} (${p.records.length} record(s))`),
-        ...p.records.map((r) =>
-          el(
-            'div',
-            { className: 'card' },
-            el('div', {}, `from ${r.dlq} → partition ${r.partition ?? 'by key'} · key ${r.key}`),
-            el(
-              'pre',
-              {},
-              Object.entries(r.headers)
-                .map(([k, v]) => `${k}: ${v}`)
-                .join('\n'),
-            ),
-            el('pre', {}, r.body ?? 'null'),
-          ),
-        ),
-        el(
-          'button',
-          { className: 'danger', onclick: () => confirmRedrive(sel, g, detail) },
-          'Redrive…',
-        ),
-      );
+      detail.replaceChildren(...previewView(p, () => confirmRedrive(sel, g, detail)));
     } catch (err) {
       detail.replaceChildren(errorBox(err));
     }
   }
+  async function previewSelection(sel, detail) {
+    detail.replaceChildren(el('p', { className: 'muted' }, 'preparing preview…'));
+    try {
+      const p = await api('/api/failures/records/preview', { body: sel });
+      detail.replaceChildren(...previewView(p, () => confirmRedrive(sel, null, detail)));
+    } catch (err) {
+      detail.replaceChildren(errorBox(err));
+    }
+  }
+  // `g` null: `sel` is a selection of records ({records}), redriven by address.
   function confirmRedrive(sel, g, detail) {
     const out = el('div');
+    const question = g
+      ? `Redrive ${g.count} DLQ record(s) (${g.reason} / ${g.eventType ?? 'no type'}) back to ghl.raw?`
+      : `Redrive the ${sel.records.length} selected DLQ record(s) back to ghl.raw?`;
     const box = el(
       'div',
       { className: 'confirm', role: 'dialog' },
       el(
         'p',
         {},
-        `Redrive ${g.count} DLQ record(s) (${g.reason} / ${g.eventType ?? 'no type'}) back to ghl.raw? Fix the cause first; a second redrive of the same events yields no second output.`,
+        `${question} Fix the cause first; a second redrive of the same events yields no second output.`,
       ),
       el(
         'button',
@@ -482,7 +632,9 @@
           onclick: async (e) => {
             e.target.disabled = true;
             try {
-              const job = await api('/api/failures/redrive', { body: sel });
+              const job = g
+                ? await api('/api/failures/redrive', { body: sel })
+                : await api('/api/failures/records/redrive', { body: sel });
               await followJob(job.id, out, (j) => {
                 if (j.state === 'done')
                   out.append(
@@ -491,7 +643,7 @@
                       { 'data-testid': 'redrive-done' },
                       `redriven ${j.result.redriven} of ${j.result.selected}`,
                       ' ',
-                      el('button', { onclick: () => failures({ since: sel.since }) }, 'Refresh'),
+                      el('button', { onclick: () => route() }, 'Refresh'),
                     ),
                   );
               });

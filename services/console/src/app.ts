@@ -23,11 +23,20 @@ import { groupLag } from '../../cli/src/commands/lag.js';
 import { collectDlq } from '../../cli/src/dlq-records.js';
 import { CliContext } from '../../cli/src/context.js';
 import { ServiceHealth } from './service-health.js';
-import type { ConsoleConfig } from './config.js';
+import { consoleOperators, type ConsoleConfig } from './config.js';
 import { registerActions } from './actions.js';
+import { SelectionError } from './selection.js';
 import { registerEvents } from './events.js';
 import { Jobs } from './jobs.js';
-import { SESSION_COOKIE, csrfTokenOf, requireSameOrigin, requireToken, whoOf } from './security.js';
+import {
+  SESSION_COOKIE,
+  csrfTokenOf,
+  operatorOf,
+  operatorOfToken,
+  requireSameOrigin,
+  requireToken,
+  whoOf,
+} from './security.js';
 
 export interface ConsoleDeps {
   logger?: Logger;
@@ -75,7 +84,7 @@ export function buildConsole(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
   }) as unknown as FastifyInstance;
-  const token = config.CONSOLE_TOKEN;
+  const operators = consoleOperators(config);
   const health =
     deps.health ??
     new ServiceHealth(
@@ -107,7 +116,7 @@ export function buildConsole(
     audit(req, action, what) {
       const entry: AuditEntry = {
         at: new Date().toISOString(),
-        who: whoOf(req, token),
+        who: whoOf(req),
         action,
         what,
       };
@@ -129,12 +138,19 @@ export function buildConsole(
     const path = req.url.split('?')[0];
     const query = req.query as { token?: string } | undefined;
     if (req.method === 'GET' && path === '/' && typeof query?.token === 'string') return; // login
-    requireToken(req, token);
-    if (req.method !== 'GET' && req.method !== 'HEAD') requireSameOrigin(req, token);
+    const operator = requireToken(req, operators);
+    if (req.method !== 'GET' && req.method !== 'HEAD') requireSameOrigin(req, operator.token);
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
-    if (err instanceof ConsoleError) return send(reply, err.statusCode, err.code, err.message);
+    if (err instanceof ConsoleError)
+      return send(
+        reply,
+        err.statusCode,
+        err.code,
+        err.message,
+        err instanceof SelectionError ? { records: err.records } : {},
+      );
     if (err instanceof UsageError || err instanceof CommandFailed)
       return answer(reply, 'CONSOLE_ERR_BAD_REQUEST', err.message);
     // Fastify's own 4xx (validation, a body too large …) keep their status.
@@ -159,11 +175,12 @@ export function buildConsole(
     if (typeof query.token === 'string') {
       // Trade the token in the address for a cookie the page's scripts cannot read, and drop it
       // from the address bar and the history.
-      if (query.token !== token) throw new ConsoleError('CONSOLE_ERR_UNAUTHORIZED');
+      const operator = operatorOfToken(query.token, operators);
+      if (!operator) throw new ConsoleError('CONSOLE_ERR_UNAUTHORIZED');
       return reply
         .header(
           'set-cookie',
-          `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+          `${SESSION_COOKIE}=${encodeURIComponent(operator.token)}; HttpOnly; SameSite=Strict; Path=/`,
         )
         .redirect('/', 303);
     }
@@ -177,7 +194,10 @@ export function buildConsole(
     return reply.type(type).send(readFileSync(join(publicDir(), req.params.file)));
   });
 
-  app.get('/api/session', async () => ({ csrf: csrfTokenOf(token), reasons: DLQ_REASONS }));
+  app.get('/api/session', async (req) => {
+    const operator = operatorOf(req);
+    return { csrf: csrfTokenOf(operator.token), operator: operator.name, reasons: DLQ_REASONS };
+  });
   app.get('/api/audit', async () => ({ entries: audits.slice(-100) }));
 
   app.get<{ Querystring: { window?: string } }>('/api/overview', async (req) => {
@@ -216,8 +236,14 @@ export function buildConsole(
   return { app, health, audits };
 }
 
-function send(reply: FastifyReply, status: number, code: ConsoleErrorCode, error: string) {
-  return reply.status(status).send({ error, code });
+function send(
+  reply: FastifyReply,
+  status: number,
+  code: ConsoleErrorCode,
+  error: string,
+  extra: Record<string, unknown> = {},
+) {
+  return reply.status(status).send({ error, code, ...extra });
 }
 
 /** Answers `code` with its status and `error` (default: the code's public text). */

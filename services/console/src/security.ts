@@ -1,5 +1,7 @@
-// Every request needs the console token (CONSOLE_TOKEN): as `Authorization: Bearer <token>`, or the
-// HttpOnly SameSite=Strict cookie that opening `/?token=<token>` sets. State-changing requests are
+// Every request needs a console token (CONSOLE_TOKEN, or one operator's of CONSOLE_TOKENS): as
+// `Authorization: Bearer <token>`, or the HttpOnly SameSite=Strict cookie that opening
+// `/?token=<token>` sets. The token names the operator: audit lines say who from it, never from
+// anything the request says about itself. State-changing requests are
 // POSTs that must also come from the console's own page: Sec-Fetch-Site same-origin (when the
 // browser sends it), an Origin equal to the console's (when sent), and the CSRF header that only
 // the page can read from /api/session. A cross-site form cannot set the header, and a cross-site
@@ -7,10 +9,10 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ConsoleError } from '../../common/src/errors.js';
+import type { Operator } from './config.js';
 
 export const SESSION_COOKIE = 'console_token';
 export const CSRF_HEADER = 'x-csrf-token';
-export const OPERATOR_HEADER = 'x-console-operator';
 
 const same = (a: string, b: string): boolean => {
   const x = createHash('sha256').update(a).digest();
@@ -42,11 +44,35 @@ export function presentedToken(req: FastifyRequest): string | undefined {
   return cookieOf(req, SESSION_COOKIE);
 }
 
-/** Throws CONSOLE_ERR_UNAUTHORIZED unless the request carries the token. */
-export function requireToken(req: FastifyRequest, token: string): void {
-  const given = presentedToken(req);
-  if (given === undefined || !same(given, token))
-    throw new ConsoleError('CONSOLE_ERR_UNAUTHORIZED');
+/** The operator whose token `given` is; every token is compared (no early exit on a match). */
+export function operatorOfToken(
+  given: string | undefined,
+  operators: readonly Operator[],
+): Operator | undefined {
+  if (given === undefined) return undefined;
+  let found: Operator | undefined;
+  for (const o of operators) if (same(given, o.token) && !found) found = o;
+  return found;
+}
+
+const authenticated = new WeakMap<FastifyRequest, Operator>();
+
+/**
+ * Throws CONSOLE_ERR_UNAUTHORIZED unless the request carries an operator's token; remembers the
+ * operator for `operatorOf`.
+ */
+export function requireToken(req: FastifyRequest, operators: readonly Operator[]): Operator {
+  const operator = operatorOfToken(presentedToken(req), operators);
+  if (!operator) throw new ConsoleError('CONSOLE_ERR_UNAUTHORIZED');
+  authenticated.set(req, operator);
+  return operator;
+}
+
+/** The operator `requireToken` found for this request (throws if it did not run). */
+export function operatorOf(req: FastifyRequest): Operator {
+  const operator = authenticated.get(req);
+  if (!operator) throw new ConsoleError('CONSOLE_ERR_UNAUTHORIZED');
+  return operator;
 }
 
 /** Throws CONSOLE_ERR_CROSS_SITE unless a POST comes from the console's own page. */
@@ -65,13 +91,11 @@ export function requireSameOrigin(req: FastifyRequest, token: string): void {
     throw new ConsoleError('CONSOLE_ERR_CROSS_SITE', `missing or wrong ${CSRF_HEADER} header`);
 }
 
-/** Who did something, for audit lines: the name the page sends, the token's fingerprint, the address. */
-export function whoOf(
-  req: FastifyRequest,
-  token: string,
-): { operator: string; token: string; ip: string } {
-  const raw = req.headers[OPERATOR_HEADER];
-  const operator =
-    typeof raw === 'string' && raw.trim() !== '' ? raw.trim().slice(0, 64) : 'unnamed';
-  return { operator, token: tokenFingerprint(token), ip: req.ip };
+/**
+ * Who did something, for audit lines: the operator the request's token belongs to (its name in
+ * CONSOLE_TOKENS, or "operator" for CONSOLE_TOKEN), the token's fingerprint, the client address.
+ */
+export function whoOf(req: FastifyRequest): { operator: string; token: string; ip: string } {
+  const operator = operatorOf(req);
+  return { operator: operator.name, token: tokenFingerprint(operator.token), ip: req.ip };
 }

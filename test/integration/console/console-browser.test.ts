@@ -1,106 +1,87 @@
 // The console as a person uses it, in a real Chromium (Debian's, driven by playwright-core) against
-// a real ingress, transformer, Kafka and registry: open it with the token, find an event by ID and
-// see its raw body and decoded output, find the DLQ group of an event for an unknown tenant, fix
-// the tenant, redrive the group, see the output appear and the group empty. Requests without the
-// token, and POSTs from another site, are refused. The screenshots go to docs/ (README shows them).
+// a real ingress, transformer, Kafka and registry: open it with an operator's token, find an event
+// by ID and see its raw body and decoded output, find the DLQ group of an event for an unknown
+// tenant, fix the tenant, redrive the group, see the output appear and the group empty; then, in a
+// group of three, tick two records, preview and redrive only those: their outputs appear, they
+// leave the group and the unticked one stays. Requests without the token, and POSTs from another
+// site, are refused; the audit names the operator the token belongs to. The screenshots go to
+// docs/ (README shows them).
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../../services/common/src/project-root.js';
-import { buildConsole } from '../../../services/console/src/app.js';
-import { loadConsoleConfig } from '../../../services/console/src/config.js';
-import { signHmac } from '../../../services/ingress/src/hmac-signature.js';
-import type { Transformer } from '../../../services/transformer/src/app.js';
-import { cli, cliEnv } from '../../helpers/cli.js';
-import { freshTopics, testKafka, type FreshTopics } from '../../helpers/integration.js';
-import { readPipelineOutputs, startTransformer } from '../../helpers/transformer-harness.js';
-import { postWebhook, startIngress, type RunningIngress } from '../ingress/ingress-harness.js';
+import { cli } from '../../helpers/cli.js';
+import { testKafka } from '../../helpers/integration.js';
+import { readPipelineOutputs } from '../../helpers/transformer-harness.js';
+import {
+  startConsole,
+  startConsoleStack,
+  type ConsoleStack,
+  type RunningConsole,
+} from './console-harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const NEW_LOCATION = 'loc_console_new';
+const SEL_LOCATION = 'loc_console_sel';
 const shot = (name: string) => join(projectRoot(), 'docs', 'console', `${name}.png`);
 
 describe('ops console in Chromium', () => {
   const kafka = testKafka('console-test');
   const run = randomUUID().slice(0, 8);
-  const token = randomUUID();
-  let fresh: FreshTopics;
-  let transformer: Transformer;
-  let ingress: RunningIngress;
-  let consoleApp: FastifyInstance;
+  const token = `alice-${randomUUID()}`;
+  let stack: ConsoleStack;
+  let running: RunningConsole;
   let url: string;
   let browser: Browser;
   let page: Page;
   let env: Record<string, string>;
   let goodId: string;
   let tenantlessId: string;
+  /** Three contact.updated events of SEL_LOCATION (unknown tenant): two get ticked, one not. */
+  let selIds: string[];
 
-  const post = async (locationId: string, contactId: string) => {
-    const body = JSON.stringify({
-      event: 'contact.created',
-      locationId,
-      companyId: 'comp_1',
-      timestamp: new Date().toISOString(),
-      data: {
-        id: contactId,
-        email: 'jane.doe@example.com',
-        phone: '+1 415 555 0100',
-        firstName: 'Jane',
-      },
-    });
-    const res = await postWebhook(ingress.url, body, {
-      'x-webhook-signature': signHmac(body, 's1'),
-    });
-    expect(res.status).toBe(200);
-    return String(res.body.eventId);
-  };
+  /** The Failures table's row of a group. */
+  const groupRow = (reason: string, eventType: string) =>
+    page
+      .locator('tbody tr')
+      .filter({ has: page.locator('td:nth-child(1)', { hasText: new RegExp(`^${reason}$`) }) })
+      .filter({
+        has: page.locator('td:nth-child(2)', {
+          hasText: new RegExp(`^${eventType.replace('.', '\\.')}$`),
+        }),
+      });
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
       throw new Error(
         `${CHROMIUM} is missing: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`,
       );
-    fresh = await freshTopics({ partitions: 3, label: 'console' });
-    env = cliEnv(fresh.prefix, { TRANSFORMER_GROUP_ID: fresh.group });
-    expect((await cli(['tenants', 'set', 'loc_123', 'tenant-a'], env)).code).toBe(0);
-    [transformer, ingress] = await Promise.all([
-      startTransformer(fresh, { UNKNOWN_TENANT_POLICY: 'dlq' }),
-      startIngress(cliEnv(fresh.prefix)),
-    ]);
-    goodId = await post('loc_123', `ct-${run}`);
-    tenantlessId = await post(NEW_LOCATION, `ct2-${run}`);
-    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, {
-      expected: 2,
+    stack = await startConsoleStack('console');
+    env = stack.env;
+    goodId = await stack.post('contact.created', 'loc_123', `ct-${run}`);
+    tenantlessId = await stack.post('contact.created', NEW_LOCATION, `ct2-${run}`);
+    selIds = [];
+    for (const n of [1, 2, 3])
+      selIds.push(await stack.post('contact.updated', SEL_LOCATION, `ct-sel${n}-${run}`));
+    const { outputs, dlq } = await readPipelineOutputs(kafka, stack.fresh.names, {
+      expected: 5,
       timeoutMs: 60_000,
       settleMs: 0,
     });
-    expect([outputs.length, dlq.length]).toEqual([1, 1]);
+    expect([outputs.length, dlq.length]).toEqual([1, 4]);
 
-    const config = loadConsoleConfig({
-      ...env,
-      CONSOLE_TOKEN: token,
-      CONSOLE_PORT: '0',
-      CONSOLE_INGRESS_URL: new URL(ingress.url).origin,
-      CONSOLE_TRANSFORMER_URL: `http://127.0.0.1:${transformer.metricsPort}`,
-      CONSOLE_SCRAPE_INTERVAL_MS: '1000',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-    });
-    const built = buildConsole(config);
-    consoleApp = built.app;
-    built.health.start();
-    url = await consoleApp.listen({ host: '127.0.0.1', port: 0 });
+    running = await startConsole(stack, { CONSOLE_TOKENS: `alice:${token}` });
+    running.health.start();
+    url = running.url;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   });
   afterAll(async () => {
     await browser?.close();
-    await consoleApp?.close();
-    await ingress?.close();
-    await transformer?.close();
-    await fresh?.cleanup();
+    await running?.app.close();
+    await stack?.close();
   });
 
   it('refuses a request without the token, and POSTs from another site or without the CSRF header', async () => {
@@ -137,6 +118,7 @@ describe('ops console in Chromium', () => {
     const opened = await page.goto(`${url}/?token=${token}`);
     expect(opened?.status()).toBe(200);
     expect(page.url()).toBe(`${url}/`); // the token left the address bar
+    await page.getByTestId('operator').getByText('signed in as alice').waitFor();
     await page.getByText('ingress: ready').waitFor({ timeout: 15_000 });
     await page.getByText('transformer: ready').waitFor({ timeout: 15_000 });
     await page.getByTestId('dlq-chart').locator('rect').first().waitFor();
@@ -167,9 +149,12 @@ describe('ops console in Chromium', () => {
 
   it('finds the unknown-tenant DLQ group, redrives it after the fix: the output appears, the group empties', async () => {
     await page.getByRole('link', { name: 'Failures' }).click();
-    const row = page.locator('tr', { hasText: 'unknown_tenant' });
+    const row = groupRow('unknown_tenant', 'contact.created');
     await row.waitFor();
     expect(await row.getByTestId('group-count').textContent()).toBe('1');
+    expect(
+      await groupRow('unknown_tenant', 'contact.updated').getByTestId('group-count').textContent(),
+    ).toBe('3');
     await row.getByRole('button', { name: 'Preview' }).click();
     await page.getByText(/What a redrive sends to/).waitFor();
     expect(await page.locator('pre', { hasText: 'redrive-of:' }).count()).toBe(1);
@@ -178,17 +163,19 @@ describe('ops console in Chromium', () => {
     // The fix: a tenant for the location (what `ghl-pipeline tenants set` does).
     expect((await cli(['tenants', 'set', NEW_LOCATION, 'tenant-b'], env)).code).toBe(0);
     await expect
-      .poll(() => transformer.tenantOf(NEW_LOCATION), { timeout: 20_000, interval: 100 })
+      .poll(() => stack.transformer.tenantOf(NEW_LOCATION), { timeout: 20_000, interval: 100 })
       .toBe('tenant-b');
-    await page.locator('input#operator').fill('e2e-operator');
-    await page.locator('input#operator').dispatchEvent('change');
     await row.getByRole('button', { name: 'Redrive…' }).click();
     await page.getByTestId('confirm-redrive').click();
     await page.getByTestId('redrive-done').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('redrive-done').textContent()).toContain('redriven 1 of 1');
     await page.screenshot({ path: shot('redrive'), fullPage: true });
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.getByTestId('no-failures').waitFor();
+    // The group is gone; the other one is untouched.
+    await expect
+      .poll(() => groupRow('unknown_tenant', 'contact.updated').getByTestId('group-count').count())
+      .toBe(1);
+    expect(await groupRow('unknown_tenant', 'contact.created').count()).toBe(0);
 
     await expect
       .poll(
@@ -208,13 +195,127 @@ describe('ops console in Chromium', () => {
     expect(await page.getByTestId('decoded-output').textContent()).toContain(
       '"tenantId": "tenant-b"',
     );
+  });
 
-    const audit = (await (
-      await fetch(`${url}/api/audit`, { headers: { authorization: `Bearer ${token}` } })
-    ).json()) as { entries: { action: string; who: { operator: string } }[] };
-    expect(audit.entries.map((e) => [e.action, e.who.operator])).toEqual([
-      ['reveal', 'unnamed'],
-      ['redrive', 'e2e-operator'],
+  it('redrives only the ticked records of a group: their outputs appear, they leave the group, the unticked one stays', async () => {
+    const [first, second, unticked] = selIds as [string, string, string];
+    expect((await cli(['tenants', 'set', SEL_LOCATION, 'tenant-c'], env)).code).toBe(0);
+    await expect
+      .poll(() => stack.transformer.tenantOf(SEL_LOCATION), { timeout: 20_000, interval: 100 })
+      .toBe('tenant-c');
+
+    await page.getByRole('link', { name: 'Failures' }).click();
+    const row = groupRow('unknown_tenant', 'contact.updated');
+    await row.waitFor();
+    expect(await row.getByTestId('group-count').textContent()).toBe('3');
+    await row.getByRole('button', { name: 'Records' }).click();
+    const records = page.getByTestId('dlq-record');
+    await records.first().waitFor();
+    expect(
+      (await Promise.all((await records.all()).map((r) => r.getAttribute('data-event-id')))).sort(),
+    ).toEqual([...selIds].sort());
+    const listed = (await page.getByTestId('group-records').textContent()) ?? '';
+    for (const id of selIds) expect(listed).toContain(id);
+    expect(listed).toContain('unknown_tenant');
+    expect(listed).not.toContain('jane.doe@example.com');
+    expect(listed).not.toContain('555 0100');
+
+    // Select all ticks the three, and unticks them again.
+    const count = page.getByTestId('selection-count');
+    await page.getByTestId('select-all').check();
+    expect(await count.textContent()).toBe('3 selected');
+    await page.getByTestId('select-all').uncheck();
+    expect(await count.textContent()).toBe('0 selected');
+    expect(await page.getByRole('button', { name: 'Redrive selection…' }).isDisabled()).toBe(true);
+
+    const tick = (eventId: string) =>
+      page.locator(`tr[data-event-id="${eventId}"] input[type=checkbox]`);
+    const addressOf = (eventId: string) =>
+      page.locator(`tr[data-event-id="${eventId}"]`).getAttribute('data-address');
+    const ticked = [(await addressOf(first))!, (await addressOf(second))!].sort();
+    const left = (await addressOf(unticked))!;
+    await tick(first).check();
+    await tick(second).check();
+    expect(await count.textContent()).toBe('2 selected');
+
+    await page.getByRole('button', { name: 'Preview selection' }).click();
+    await page.getByText(/What a redrive sends to .* \(2 record\(s\)\)/).waitFor();
+    const previewed = page.getByTestId('preview-record');
+    expect(
+      (await Promise.all((await previewed.all()).map((r) => r.getAttribute('data-dlq')))).sort(),
+    ).toEqual(ticked);
+    for (const card of await previewed.all()) {
+      const text = (await card.textContent()) ?? '';
+      expect(text).toContain(`redrive-of: ${await card.getAttribute('data-dlq')}`);
+      expect(text).not.toMatch(/dlq-reason|x-webhook-signature/);
+      expect(text).toContain('j***@e***.com');
+      expect(text).not.toContain('jane.doe@example.com');
+    }
+    await page.screenshot({ path: shot('records'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Redrive selection…' }).click();
+    await page.getByText('Redrive the 2 selected DLQ record(s) back to ghl.raw?').waitFor();
+    await page.getByTestId('confirm-redrive').click();
+    await page.getByTestId('redrive-done').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('redrive-done').textContent()).toContain('redriven 2 of 2');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    // The two ticked records left the open group; the unticked one is still there.
+    await expect
+      .poll(async () => {
+        const rows = await page.getByTestId('dlq-record').all();
+        return Promise.all(rows.map((r) => r.getAttribute('data-address')));
+      })
+      .toEqual([left]);
+    expect(await row.getByTestId('group-count').textContent()).toBe('1');
+
+    // The outputs of the two appear (in the lineage and in the topics), none of the third.
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`${url}/#/event/${encodeURIComponent(first)}?r=${Date.now()}`);
+          await page.getByTestId('lineage').waitFor();
+          return page.locator('[data-kind=output]').count();
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(1);
+    expect(await page.getByTestId('decoded-output').textContent()).toContain(
+      '"tenantId": "tenant-c"',
+    );
+    const { outputs } = await readPipelineOutputs(kafka, stack.fresh.names, {
+      expected: 4 + 4, // loc_123, the group redrive and the two ticked; four DLQ records
+      timeoutMs: 30_000,
+      settleMs: 1000,
+    });
+    const outputIds = outputs.map((o) => (o.decoded as { eventId: string }).eventId).sort();
+    expect(outputIds).toEqual([goodId, tenantlessId, first, second].sort());
+
+    // A second redrive of the same records is refused, and names them.
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const { csrf } = (await (await fetch(`${url}/api/session`, { headers: auth })).json()) as {
+      csrf: string;
+    };
+    const again = await fetch(`${url}/api/failures/records/redrive`, {
+      method: 'POST',
+      headers: { ...auth, 'x-csrf-token': csrf },
+      body: JSON.stringify({ records: ticked }),
+    });
+    expect(again.status).toBe(409);
+    const refused = (await again.json()) as { code: string; records: string[] };
+    expect([refused.code, [...refused.records].sort()]).toEqual([
+      'CONSOLE_ERR_ALREADY_REDRIVEN',
+      ticked,
     ]);
+
+    // The audit names the operator the token belongs to.
+    const audit = (await (await fetch(`${url}/api/audit`, { headers: auth })).json()) as {
+      entries: { action: string; who: { operator: string }; what: { records?: string[] } }[];
+    };
+    expect(audit.entries.map((e) => [e.action, e.who.operator])).toEqual([
+      ['reveal', 'alice'],
+      ['redrive', 'alice'],
+      ['redrive', 'alice'],
+    ]);
+    expect([...(audit.entries[2]!.what.records ?? [])].sort()).toEqual(ticked);
   });
 });

@@ -15,7 +15,9 @@ export function registerConsole(program: Command, run: Runner): void {
     .addHelpText(
       'after',
       `
-CONSOLE_TOKEN is the token every request needs; without one a random token is made for this run.
+CONSOLE_TOKENS (name:token,name:token) gives each operator a token, and audit lines their name;
+CONSOLE_TOKEN is one shared token (audited as "operator"). With neither, a random CONSOLE_TOKEN is
+made for this run.
 The console reads the same KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX and TRANSFORMER_GROUP_ID,
 and CONSOLE_INGRESS_URL / CONSOLE_TRANSFORMER_URL for the Overview (docs/console.md). Ctrl-C stops it.`,
     )
@@ -31,7 +33,10 @@ and CONSOLE_INGRESS_URL / CONSOLE_TRANSFORMER_URL for the Overview (docs/console
           stdio: 'inherit',
           env: {
             ...process.env,
-            CONSOLE_TOKEN: process.env.CONSOLE_TOKEN || randomBytes(18).toString('base64url'),
+            // A shared token only when no per-operator token is set: it would be an anonymous way in.
+            ...(process.env.CONSOLE_TOKEN || process.env.CONSOLE_TOKENS
+              ? {}
+              : { CONSOLE_TOKEN: randomBytes(18).toString('base64url') }),
           },
         });
         return new Promise<number>((resolve) => {
