@@ -3,8 +3,9 @@
 // writes services/transformer/src/generated/neuronx-events.ts from schemas/*.avsc and
 // services/common/src/generated/topics.ts from infra/topics.json (topic roles, domains, key
 // fields); the unit test test/unit/tools/schema-types-generator.test.ts regenerates both in memory
-// and fails when a committed file drifts. The types are derived from the avsc Types built with the same options
-// as the encoder, so "wrapped union" in TypeScript means exactly what avsc encodes and decodes.
+// and fails when a committed file drifts. The types are derived from the avsc Types built with the
+// same options as the encoder, so "wrapped union" in TypeScript means exactly what avsc encodes and
+// decodes.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
