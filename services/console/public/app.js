@@ -512,7 +512,12 @@
       boxes.push(tick);
       const cells = [
         tick,
-        el('code', {}, rec.address),
+        el(
+          'div',
+          {},
+          el('code', {}, rec.address),
+          rec.running ? el('div', { className: 'muted' }, 'being redriven') : null,
+        ),
         el('span', { className: 'id' }, rec.eventId ?? '-'),
         rec.eventType,
         rec.reason,
