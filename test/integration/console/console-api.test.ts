@@ -1,8 +1,9 @@
 // The console's API against the real stack, below the page: who an audit line names (the operator
-// whose token was used, from CONSOLE_TOKENS or CONSOLE_TOKEN, never a name the request sends), the
-// strict checks of a record selection (400 and a code for each way it can be wrong, nothing
-// written to ghl.raw), and a selection redriven twice: refused the second time, and even when the
-// CLI's redrive is run again behind the console's back, one output per event.
+// whose token was used, from CONSOLE_TOKENS or CONSOLE_TOKEN, never a name the request sends;
+// parsing the settings: test/unit/console/operators.test.ts), the strict checks of a record
+// selection (400 and a code for each way it can be wrong, nothing written to ghl.raw), and a
+// selection redriven twice: refused the second time, and even when the CLI's redrive is run again
+// behind the console's back, one output per event.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPLAY_HEADERS } from '../../../services/common/src/record-headers.js';
@@ -113,38 +114,6 @@ describe('console API', () => {
   });
 
   describe('operators', () => {
-    it('refuses CONSOLE_TOKENS entries that are not name:token, weak tokens, names or tokens given twice, and neither setting', () => {
-      const base = { KAFKA_BROKERS: '127.0.0.1:1', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1' };
-      const problems = (env: Record<string, string>) => {
-        try {
-          loadConsoleConfig({ ...base, ...env });
-          return [];
-        } catch (err) {
-          return (err as { problems: string[] }).problems;
-        }
-      };
-      const long = 'x'.repeat(20);
-      expect(problems({})).toEqual(['CONSOLE_TOKEN or CONSOLE_TOKENS is required']);
-      expect(problems({ CONSOLE_TOKENS: `alice${long}` })).toEqual([
-        'CONSOLE_TOKENS entry 1 must be name:token',
-      ]);
-      expect(problems({ CONSOLE_TOKENS: 'alice:short' })).toEqual([
-        'CONSOLE_TOKENS entry 1 (alice): the token must be at least 16 characters, without spaces',
-      ]);
-      expect(problems({ CONSOLE_TOKENS: `alice:${long}a,alice:${long}b` })).toEqual([
-        'CONSOLE_TOKENS entry 2: the name alice is given twice',
-      ]);
-      expect(problems({ CONSOLE_TOKENS: `alice:${long},bob:${long}` })).toEqual([
-        'CONSOLE_TOKENS entry 2 (bob): the same token is given to another operator',
-      ]);
-      expect(problems({ CONSOLE_TOKEN: 'any', CONSOLE_TOKENS: `operator:${long}` })).toEqual([
-        'CONSOLE_TOKENS entry 1: "operator" is the name of CONSOLE_TOKEN\'s holder',
-      ]);
-      expect(problems({ CONSOLE_TOKENS: `al ice:${long}` }).length).toBe(1);
-      expect(problems({ CONSOLE_TOKENS: `alice:${long}` })).toEqual([]);
-      expect(problems({ CONSOLE_TOKEN: 'any' })).toEqual([]);
-    });
-
     it('names the operator of the token in the session, and accepts no token but theirs', async () => {
       expect((await get('/api/session', alice)).body.operator).toBe('alice');
       expect((await get('/api/session', bob)).body.operator).toBe('bob');
