@@ -10,11 +10,11 @@ import { ChangelogReader } from './changelog-reader.js';
 import type { TransformerConfig } from './config.js';
 import { EosLoop } from './eos-loop.js';
 import { createTransformerMetrics, type TransformerMetrics } from './metrics.js';
-import type { Encoder } from './partition-worker.js';
 import { RecordTracing } from './record-tracing.js';
 import { registerSchemas } from './schema-catalog.js';
 import { TenantStore } from './tenant-store.js';
 import { TopicLimits } from './topic-limits.js';
+import type { Encoder } from './transaction-plan.js';
 import { transform as defaultTransform } from './transform.js';
 import type { Decision, RawRecord, TransformContext } from './transform-types.js';
 

@@ -5,7 +5,9 @@ import {
 } from '../../common/src/consumer-supervisor.js';
 import type { Logger } from '../../common/src/logger.js';
 import { isFencingError, isGroupMembershipError } from './kafka-errors.js';
-import { PartitionWorker, TransactionFailed, type WorkerDeps } from './partition-worker.js';
+import { PartitionWorker } from './partition-worker.js';
+import { TransactionFailed } from './transaction-runner.js';
+import type { WorkerDeps } from './worker-deps.js';
 
 export interface LoopSettings {
   partitionsConsumedConcurrently: number;
@@ -111,7 +113,7 @@ export class EosLoop {
     this.assigned = new Set(partitions);
     for (const [partition, worker] of this.workers) {
       if (this.assigned.has(partition)) {
-        worker.needsOffsetCheck = true;
+        worker.markRebalanced();
       } else {
         this.workers.delete(partition);
         void worker.close();
@@ -135,48 +137,25 @@ export class EosLoop {
     let worker = this.workers.get(partition);
     try {
       worker = await this.readyWorker(partition, worker);
-      // Everything below up to enqueue is synchronous: a failure handler cannot interleave.
-      if (worker.failed || isStale() || this.workers.get(partition) !== worker) return;
-      const fetched = BigInt((batch as unknown as { fetchedOffset: string }).fetchedOffset);
-      let from = worker.nextExpected;
-      if (from === undefined) {
-        const start = worker.committedNext >= 0n ? worker.committedNext : fetched;
-        if (fetched > start) {
-          // kafkajs ran ahead of what is committed (a previous worker queued and then failed).
-          this.seek(partition, start);
-          worker.nextExpected = start;
-          return;
-        }
-        from = start;
+      // Everything below up to accept() is synchronous: a failure handler cannot interleave.
+      if (isStale() || this.workers.get(partition) !== worker) return;
+      const accepted = worker.accept(
+        {
+          fetchedOffset: BigInt((batch as unknown as { fetchedOffset: string }).fetchedOffset),
+          firstOffset: batch.firstOffset(),
+          lastOffset: batch.lastOffset(),
+          messages: batch.messages,
+        },
+        (err) => void this.onFailure(partition, worker, err),
+      );
+      if (accepted === 'failed') return;
+      if (accepted !== 'queued') {
+        this.seek(partition, accepted.seek);
+        return;
       }
-      // A fetch that starts past `from` skipped only offsets with nothing readable (transaction
-      // markers, aborted records); one that starts before it repeats records already queued.
-      if (fetched > from) {
-        this.logger.warn(
-          {
-            partition,
-            expected: String(from),
-            fetched: String(fetched),
-            first: batch.firstOffset(),
-          },
-          'fetch started past the expected offset; treating the gap as unreadable records',
-        );
-        from = fetched;
-      }
-      const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
-      // After a rejoin kafkajs fetches again from the committed offset; a batch that ends inside
-      // what is already queued moves kafkajs on but must not move our expectation back.
-      const end = BigInt(batch.lastOffset()) + 1n;
-      worker.nextExpected = end > from ? end : from;
       resolveOffset(batch.lastOffset());
-      worker.enqueue(messages, (err) => void this.onFailure(partition, worker, err));
       this.deps.metrics.lag.set({ partition }, Number(batch.offsetLag()));
-      while (
-        worker.queued > this.settings.maxQueuedRecords &&
-        !worker.failed &&
-        isRunning() &&
-        !this.stopping
-      ) {
+      while (worker.hasBacklog(this.settings.maxQueuedRecords) && isRunning() && !this.stopping) {
         await worker.waitForRoom(this.settings.maxQueuedRecords, this.settings.heartbeatIntervalMs);
         await heartbeat();
       }
@@ -191,16 +170,11 @@ export class EosLoop {
     partition: number,
     existing: PartitionWorker | undefined,
   ): Promise<PartitionWorker> {
-    if (existing && !existing.needsOffsetCheck) return existing;
+    if (existing && !existing.rebalanced) return existing;
     if (existing) {
       // Kept across a rebalance: still ours only if nobody committed in between.
-      await existing.hold();
-      const committed = await existing.fetchCommitted();
-      if (committed === existing.committedNext) {
-        existing.needsOffsetCheck = false;
-        existing.release((err) => void this.onFailure(partition, existing, err));
+      if (await existing.confirmOwnership((err) => void this.onFailure(partition, existing, err)))
         return existing;
-      }
       this.logger.info(
         { partition },
         'partition was processed elsewhere during the rebalance; taking it over again',
@@ -208,7 +182,7 @@ export class EosLoop {
       this.workers.delete(partition);
       await existing.close();
     }
-    const worker = new PartitionWorker(partition, this.generation, this.workerDeps);
+    const worker = new PartitionWorker(partition, this.workerDeps);
     this.workers.set(partition, worker);
     try {
       await worker.init();
@@ -254,7 +228,7 @@ export class EosLoop {
     // Fetch again from the last committed offset; whatever was queued after it is dropped.
     const target = worker?.rewindTarget();
     if (current && target !== undefined) this.seek(partition, target);
-    if (worker && current && (fenced || ambiguous || worker.nextExpected === undefined)) {
+    if (worker && current && (fenced || ambiguous || !worker.positioned)) {
       // The producer's state (or the transaction's outcome) is unknown: start over from a fresh
       // takeover, which re-reads the changelog and the committed offset.
       this.workers.delete(partition);

@@ -46,7 +46,7 @@ export const singleRecordBatchBytes = (m: Message): number =>
  * records that grouping alone cost ~5% of the transformer's CPU.
  *
  * A single record larger than a limit goes out alone (the worker keeps such records out of a
- * transaction beforehand; see partition-worker.ts).
+ * transaction beforehand; see transaction-plan.ts).
  */
 export function chunkTopicMessages(
   topicMessages: readonly TopicMessages[],

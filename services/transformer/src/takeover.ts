@@ -1,0 +1,115 @@
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Logger } from '../../common/src/logger.js';
+import { Murmur2Partitioner } from '../../common/src/partitioner.js';
+import type { TopicNames } from '../../common/src/topics.js';
+import { ChangelogReader } from './changelog-reader.js';
+import { DedupPartition } from './dedup-store.js';
+import type { TransformerMetrics } from './metrics.js';
+
+export interface TakeoverDeps {
+  kafka: Pick<Kafka, 'producer'>;
+  admin: Pick<Admin, 'fetchOffsets'>;
+  names: TopicNames;
+  reader: Pick<ChangelogReader, 'restore'>;
+  metrics: TransformerMetrics;
+  settings: { groupId: string; transactionTimeoutMs: number; restoreTimeoutMs: number };
+}
+
+/** What a takeover leaves the new owner: the restored dedup state and the committed offset. */
+export interface TakenOver {
+  dedup: DedupPartition;
+  /** Next offset to process as committed in the group (-1n: nothing committed yet). */
+  committed: bigint;
+}
+
+/**
+ * The ownership of one ghl.raw partition (docs/exactly-once.md, "Takeover"): the partition's
+ * transactional producer (transactional.id = <group>-<topic>-<partition>, the zombie fence kafkajs
+ * allows), the fence, the changelog marker and restore, and the group's committed offset.
+ */
+export class Takeover {
+  constructor(
+    private readonly partition: number,
+    private readonly deps: TakeoverDeps,
+    private readonly log: Logger,
+  ) {}
+
+  get transactionalId(): string {
+    return `${this.deps.settings.groupId}-${this.deps.names.raw}-${this.partition}`;
+  }
+
+  newProducer(): Producer {
+    return this.deps.kafka.producer({
+      transactionalId: this.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: this.deps.settings.transactionTimeoutMs,
+      // Same placement as kafkajs' default (Java murmur2), without its ~7 µs of Long arithmetic per key.
+      createPartitioner: Murmur2Partitioner,
+      // kafkajs retries CONCURRENT_TRANSACTIONS (the previous commit's markers still being written)
+      // with this backoff; its 300 ms default would add that much to every other transaction.
+      retry: { initialRetryTime: 10, multiplier: 1.5, maxRetryTime: 500, retries: 12 },
+    });
+  }
+
+  /**
+   * Takes the partition over with `producer` (fresh, not connected): its first transaction sends
+   * InitProducerId, which bumps the epoch and aborts (or waits out) the previous owner's open
+   * transaction; the marker committed in it tells the changelog reader where complete state ends;
+   * then the committed offset is read, which after the fence can no longer move under us.
+   */
+  async run(producer: Producer): Promise<TakenOver> {
+    const started = Date.now();
+    const { names, settings, reader, metrics } = this.deps;
+    await producer.connect();
+    const marker = ChangelogReader.newMarker();
+    const txn = await producer.transaction();
+    try {
+      await txn.send({
+        topic: names.dedup,
+        acks: -1,
+        messages: [{ key: marker, value: null, partition: this.partition }],
+      });
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => undefined);
+      throw err;
+    }
+    const dedup = new DedupPartition();
+    const restored = await reader.restore(this.partition, marker, dedup, settings.restoreTimeoutMs);
+    const committed = await this.fetchCommitted();
+    metrics.restores.observe((Date.now() - started) / 1000);
+    metrics.dedupKeys.set({ partition: this.partition }, dedup.size);
+    this.log.info(
+      {
+        restoredRecords: restored,
+        dedupKeys: dedup.size,
+        committed: String(committed),
+        ms: Date.now() - started,
+      },
+      'partition taken over',
+    );
+    return { dedup, committed };
+  }
+
+  /**
+   * Fences again with a fresh `producer` (not connected) and returns the committed offset read
+   * right after: the caller keeps its state only if that offset did not move.
+   */
+  async refence(producer: Producer): Promise<bigint> {
+    await producer.connect();
+    // kafkajs sends InitProducerId with the first transaction(); an empty one sends nothing else.
+    await (await producer.transaction()).abort();
+    return this.fetchCommitted();
+  }
+
+  /** The group's committed offset for the partition (-1n: none). */
+  async fetchCommitted(): Promise<bigint> {
+    const offsets = await this.deps.admin.fetchOffsets({
+      groupId: this.deps.settings.groupId,
+      topics: [this.deps.names.raw],
+    });
+    const entry = offsets[0]?.partitions.find((p) => p.partition === this.partition);
+    return entry ? BigInt(entry.offset) : -1n;
+  }
+}

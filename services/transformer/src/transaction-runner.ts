@@ -1,0 +1,275 @@
+import type { KafkaMessage, Producer } from 'kafkajs';
+import { TransformerError } from '../../common/src/errors.js';
+import type { Logger } from '../../common/src/logger.js';
+import { DedupPartition } from './dedup-store.js';
+import { permanentRecordErrorType } from './kafka-errors.js';
+import type { PartitionOffsets } from './partition-offsets.js';
+import { chunkTopicMessages } from './send-chunks.js';
+import { Takeover } from './takeover.js';
+import { recordCommitted, type Phases } from './transaction-metrics.js';
+import {
+  planTransaction,
+  RecordFailure,
+  topicMessagesOf,
+  type Plan,
+  type PlannerDeps,
+  type RecordAttempts,
+} from './transaction-plan.js';
+import type { DlqStage } from './transform-types.js';
+import type { WorkerDeps } from './worker-deps.js';
+
+/** Per sendBatch call; a topic's part of it is also kept under its max.message.bytes (send-chunks.ts). */
+const MAX_SEND_BYTES = 768 * 1024;
+/** Per topic per sendBatch call: bounds kafkajs' quadratic per-partition grouping (send-chunks.ts). */
+const MAX_SEND_RECORDS_PER_TOPIC = 500;
+
+/**
+ * A transaction that did not commit (TRF_ERR_TRANSACTION_FAILED, retriable). `ambiguous`: it may
+ * have committed; the worker must re-init. `rejectedAs`: it was aborted because the broker rejected
+ * a record for good (a Kafka error type such as MESSAGE_TOO_LARGE); the worker isolates that record
+ * instead of retrying the chunk.
+ */
+export class TransactionFailed extends TransformerError {
+  constructor(
+    cause: unknown,
+    readonly ambiguous: boolean,
+    readonly rejectedAs?: string,
+  ) {
+    super(
+      'TRF_ERR_TRANSACTION_FAILED',
+      `transaction failed: ${(cause as Error)?.message ?? String(cause)}`,
+      { cause },
+    );
+    this.name = 'TransactionFailed';
+  }
+}
+
+/**
+ * The transactions of one partition worker: its producer (taken over, renewed after a failure),
+ * its committed dedup state, the failed attempts per record, and one transaction per chunk:
+ * plan (transaction-plan.ts), send, and only after the commit apply. The committed offset it
+ * reports to the worker's offsets (partition-offsets.ts).
+ */
+export class TransactionRunner {
+  private dedup = new DedupPartition();
+  private producer: Producer | undefined;
+  /**
+   * Set after a failed transaction. kafkajs rolls its idempotent sequence numbers back after any
+   * failed produce request, including for partitions the broker did append to in that request; a
+   * later batch reusing those numbers would be acknowledged as a duplicate and silently dropped.
+   * A fresh producer (InitProducerId: new epoch, sequences from 0) is the only safe way on.
+   */
+  private producerStale = false;
+  private readonly attempts = new Map<string, RecordAttempts>();
+  private inFlight: Promise<unknown> | undefined;
+  private closed = false;
+  private readonly takeover: Takeover;
+  private readonly planner: PlannerDeps;
+
+  constructor(
+    private readonly partition: number,
+    private readonly offsets: PartitionOffsets,
+    private readonly deps: WorkerDeps,
+    private readonly log: Logger,
+  ) {
+    this.takeover = new Takeover(partition, deps, log);
+    const { names, encoder, context, transform, limits, settings, tracing } = deps;
+    this.planner = { names, encoder, context, transform, limits, settings, tracing, log };
+  }
+
+  /** Fence, marker, restore and committed offset (takeover.ts) with a fresh producer. */
+  async takeOver(): Promise<void> {
+    this.producer = this.takeover.newProducer();
+    const { dedup, committed } = await this.takeover.run(this.producer);
+    this.dedup = dedup;
+    this.offsets.tookOver(committed);
+  }
+
+  fetchCommitted(): Promise<bigint> {
+    return this.takeover.fetchCommitted();
+  }
+
+  /** The broker rejected the record at `offset` for good: one more attempt; returns the count. */
+  noteRejected(offset: string, err: TransactionFailed): number {
+    const prior = this.attempts.get(offset);
+    const count = (prior?.count ?? 0) + 1;
+    this.attempts.set(offset, {
+      count,
+      error: `${err.rejectedAs}: ${(err.cause as Error)?.message ?? String(err.cause)}`,
+      stage: 'produce',
+    });
+    return count;
+  }
+
+  /**
+   * Processes `messages` (offset order) in one transaction. Throws TransactionFailed or a planning
+   * error. `fetchedAt`: when each record was fetched, for the `queue_wait` stage.
+   */
+  async run(
+    topic: string,
+    messages: KafkaMessage[],
+    fetchedAt: Pick<WeakMap<KafkaMessage, number>, 'get'>,
+  ): Promise<void> {
+    if (this.closed || !this.producer)
+      throw new TransactionFailed(new Error('worker closed'), true);
+    const producer = this.producerStale ? await this.renewProducer() : this.producer;
+    const run = this.transact(producer, topic, messages, fetchedAt);
+    this.inFlight = run;
+    try {
+      await run;
+    } finally {
+      this.inFlight = undefined;
+    }
+  }
+
+  /**
+   * Replaces the producer after a transaction that was cleanly aborted (see producerStale). The
+   * new producer's InitProducerId bumps the epoch. That also fences any instance that took this
+   * partition over meanwhile, so the committed offset is read again right after it: if it moved,
+   * someone else processed records and this worker's dedup state and offset are stale, and the
+   * failure becomes ambiguous (the loop then does a full takeover with restore). If it did not
+   * move, nobody else committed, and the state is still exact: no restore needed.
+   */
+  private async renewProducer(): Promise<Producer> {
+    const old = this.producer;
+    this.producer = undefined;
+    await old?.disconnect().catch(() => undefined);
+    const producer = this.takeover.newProducer();
+    try {
+      const committed = await this.takeover.refence(producer);
+      if (committed !== this.offsets.committedNext)
+        throw new Error(`committed offset moved to ${committed} while this worker recovered`);
+    } catch (err) {
+      await producer.disconnect().catch(() => undefined);
+      throw new TransactionFailed(err, true);
+    }
+    if (this.closed) {
+      await producer.disconnect().catch(() => undefined);
+      throw new TransactionFailed(new Error('worker closed'), true);
+    }
+    this.producer = producer;
+    this.producerStale = false;
+    return producer;
+  }
+
+  private async transact(
+    producer: Producer,
+    topic: string,
+    messages: KafkaMessage[],
+    fetchedAt: Pick<WeakMap<KafkaMessage, number>, 'get'>,
+  ): Promise<void> {
+    const started = Date.now();
+    const plan = this.plan(topic, messages, started);
+    const last = messages[messages.length - 1];
+    if (!last) return;
+    const next = (BigInt(last.offset) + 1n).toString();
+    const topicMessages = topicMessagesOf(plan, this.deps.names);
+
+    let txn;
+    try {
+      txn = await producer.transaction();
+    } catch (err) {
+      throw new TransactionFailed(err, true);
+    }
+    let committing = false;
+    const phases: Phases = { began: Date.now() - started, sent: 0, offsets: 0, committed: 0 };
+    try {
+      for (const call of chunkTopicMessages(
+        topicMessages,
+        MAX_SEND_BYTES,
+        MAX_SEND_RECORDS_PER_TOPIC,
+        this.deps.limits.limitOf,
+      )) {
+        await txn.sendBatch({ topicMessages: call, acks: -1 });
+      }
+      phases.sent = Date.now() - started;
+      await txn.sendOffsets({
+        consumerGroupId: this.deps.settings.groupId,
+        topics: [{ topic, partitions: [{ partition: this.partition, offset: next }] }],
+      });
+      phases.offsets = Date.now() - started;
+      committing = true;
+      await txn.commit();
+      phases.committed = Date.now() - started;
+      if (phases.committed >= this.deps.settings.slowTransactionMs) {
+        this.log.warn({ records: messages.length, msSince: phases }, 'slow transaction');
+      }
+    } catch (err) {
+      this.producerStale = true;
+      let aborted = false;
+      if (!committing)
+        aborted = await txn.abort().then(
+          () => true,
+          () => false,
+        );
+      this.deps.metrics.transactions.inc({ result: 'abort' });
+      this.deps.tracing?.fail(plan.spans, err);
+      throw new TransactionFailed(
+        err,
+        !aborted,
+        aborted ? permanentRecordErrorType(err) : undefined,
+      );
+    }
+
+    // Only now is the batch's dedup state real: apply it (tombstoned keys first, then new ones).
+    for (const key of plan.expired) this.dedup.remove(key);
+    for (const [key, expiry] of plan.added) this.dedup.add(key, expiry);
+    for (const m of messages) this.attempts.delete(m.offset);
+    this.offsets.committedThrough(BigInt(next));
+    if (this.log.isLevelEnabled('debug'))
+      this.log.debug(
+        {
+          from: messages[0]?.offset,
+          through: last.offset,
+          outputs: messages.length - plan.dlq.length - plan.duplicates - plan.skipped,
+          dlq: plan.dlq.length,
+          duplicates: plan.duplicates,
+          skipped: plan.skipped,
+        },
+        'transaction committed',
+      );
+    this.deps.tracing?.end(plan.spans);
+    recordCommitted(this.deps.metrics, this.partition, this.dedup, plan, messages, {
+      started,
+      phases,
+      fetchedAt,
+    });
+    this.deps.onCommitted?.(this.partition);
+  }
+
+  /** Decides every record of the chunk (transaction-plan.ts). Throws only to retry. */
+  private plan(topic: string, messages: KafkaMessage[], now: number): Plan {
+    try {
+      return planTransaction(this.planner, this.dedup, this.attempts, {
+        topic,
+        partition: this.partition,
+        messages,
+        now,
+      });
+    } catch (err) {
+      if (err instanceof RecordFailure) throw this.noteFailure(err.offset, err.error, err.stage);
+      throw err;
+    }
+  }
+
+  /** Counts an unclassified failure against the record; transient ones do not count. */
+  private noteFailure(offset: string, err: unknown, stage: DlqStage): unknown {
+    if (err instanceof TransformerError && err.retriable) return err;
+    const prior = this.attempts.get(offset);
+    this.attempts.set(offset, {
+      count: (prior?.count ?? 0) + 1,
+      error: (err as Error)?.message ?? String(err),
+      stage,
+    });
+    return err;
+  }
+
+  /** Waits for an in-flight transaction, then disconnects the producer. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.inFlight?.catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    this.deps.metrics.dedupKeys.remove({ partition: this.partition });
+    this.deps.metrics.dedupBytes.remove({ partition: this.partition });
+  }
+}
