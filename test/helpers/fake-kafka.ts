@@ -1,0 +1,221 @@
+// An in-memory stand-in for the broker side of the transformer's exactly-once loop, for unit tests
+// that inject faults a real broker cannot be made to produce on demand: a failed send, a failed
+// or ambiguous commit (applied, answer lost), a fencing error, a commit held open while the group
+// rebalances. Transactions are atomic here: records and offsets of a transaction become visible
+// together at its commit, or never. A newer producer of a transactional.id fences the older ones
+// at its first transaction (InitProducerId), as the broker does.
+import type { Admin, Kafka, Message, Producer } from 'kafkajs';
+import type { DedupPartition } from '../../services/transformer/src/dedup-store.js';
+
+export interface CommittedRecord {
+  topic: string;
+  partition: number | undefined;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/** Where a fault hits a transaction, in the order kafkajs goes: begin, sends, offsets, commit. */
+export type FaultPoint = 'transaction' | 'sendBatch' | 'sendOffsets' | 'commit' | 'abort';
+
+interface Fault {
+  at: FaultPoint;
+  error: Error;
+  /** For a commit: it is applied, and only the answer is lost. */
+  applied: boolean;
+}
+
+/** A Kafka protocol error as kafkajs surfaces it (`type` names the error code). */
+export const protocolError = (type: string): Error =>
+  Object.assign(new Error(`broker answered ${type}`), { type });
+
+const text = (v: Buffer | string | null | undefined): string | null =>
+  v === null || v === undefined ? null : v.toString();
+
+function headerText(headers: Message['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {}))
+    out[k] = String(Array.isArray(v) ? v[0] : (v as Buffer | string));
+  return out;
+}
+
+export class FakeCluster {
+  /** Records of committed transactions, in commit order. */
+  readonly records: CommittedRecord[] = [];
+  /** The group's committed offset (next to read) per ghl.raw partition. */
+  readonly offsets = new Map<number, bigint>();
+  readonly producers: FakeProducer[] = [];
+  readonly commits: number[] = [];
+  private readonly epochs = new Map<string, number>();
+  private readonly faults: Fault[] = [];
+  private gate: Promise<void> | undefined;
+
+  /** The next time a transaction reaches `at`, it fails with `error`. */
+  failNext(at: FaultPoint, error: Error = new Error(`injected ${at} failure`), applied = false) {
+    this.faults.push({ at, error, applied });
+  }
+
+  /** Holds every commit until the returned function is called. */
+  holdCommits(): () => void {
+    let open!: () => void;
+    this.gate = new Promise((resolve) => (open = resolve));
+    return () => {
+      this.gate = undefined;
+      open();
+    };
+  }
+
+  /** `topic`'s committed records. */
+  on(topic: string): CommittedRecord[] {
+    return this.records.filter((r) => r.topic === topic);
+  }
+
+  /** Another instance commits offset `next` for `partition` (it took the partition meanwhile). */
+  commitElsewhere(partition: number, next: bigint): void {
+    this.offsets.set(partition, next);
+  }
+
+  kafka(): Pick<Kafka, 'producer'> & Kafka {
+    const producer = (opts?: { transactionalId?: string }) => {
+      const p = new FakeProducer(this, opts?.transactionalId ?? '');
+      this.producers.push(p);
+      return p as unknown as Producer;
+    };
+    return { producer } as unknown as Kafka;
+  }
+
+  admin(groupId: string, topic: string): Pick<Admin, 'fetchOffsets'> & Admin {
+    const fetchOffsets = async (req: { groupId: string; topics: string[] }) => {
+      if (req.groupId !== groupId || req.topics[0] !== topic) return [];
+      return [
+        {
+          topic,
+          partitions: [...this.offsets].map(([partition, offset]) => ({
+            partition,
+            offset: String(offset),
+            metadata: null,
+          })),
+        },
+      ];
+    };
+    return { fetchOffsets } as unknown as Admin;
+  }
+
+  /** A changelog reader over the committed records of `topic` (ChangelogReader.restore). */
+  reader(topic: string) {
+    return {
+      restore: async (partition: number, marker: string, into: DedupPartition) => {
+        let count = 0;
+        for (const r of this.on(topic)) {
+          if (r.partition !== partition) continue;
+          if (r.key === marker) return count;
+          if (r.key === null || r.key.startsWith('__marker__:')) continue;
+          into.restore(r.key, r.value);
+          count++;
+        }
+        throw new Error(`marker ${marker} not found`);
+      },
+    };
+  }
+
+  /** InitProducerId: a new epoch for `id`; older producers of it are fenced from now on. */
+  initProducer(id: string): number {
+    const epoch = (this.epochs.get(id) ?? 0) + 1;
+    this.epochs.set(id, epoch);
+    return epoch;
+  }
+
+  isCurrent(id: string, epoch: number): boolean {
+    return this.epochs.get(id) === epoch;
+  }
+
+  async reach(at: FaultPoint): Promise<Fault | undefined> {
+    if (at === 'commit' && this.gate) await this.gate;
+    const i = this.faults.findIndex((f) => f.at === at);
+    return i < 0 ? undefined : this.faults.splice(i, 1)[0];
+  }
+}
+
+export class FakeProducer {
+  connected = false;
+  private epoch: number | undefined;
+
+  constructor(
+    private readonly cluster: FakeCluster,
+    readonly transactionalId: string,
+  ) {}
+
+  async connect(): Promise<void> {
+    this.connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    this.connected = false;
+  }
+
+  private checkEpoch(): void {
+    if (this.epoch === undefined || !this.cluster.isCurrent(this.transactionalId, this.epoch))
+      throw protocolError('PRODUCER_FENCED');
+  }
+
+  async transaction() {
+    const fault = await this.cluster.reach('transaction');
+    if (fault) throw fault.error;
+    // kafkajs sends InitProducerId with the first transaction of a producer.
+    this.epoch ??= this.cluster.initProducer(this.transactionalId);
+    this.checkEpoch();
+    const cluster = this.cluster;
+    const pending: CommittedRecord[] = [];
+    const offsets = new Map<number, bigint>();
+    let done = false;
+    const step = async (at: FaultPoint) => {
+      if (done) throw new Error('transaction already ended');
+      const f = await cluster.reach(at);
+      if (f) throw f.error;
+      this.checkEpoch();
+    };
+    const add = (topic: string, messages: Message[]) => {
+      for (const m of messages)
+        pending.push({
+          topic,
+          partition: m.partition,
+          key: text(m.key),
+          value: m.value === null || m.value === undefined ? null : Buffer.from(m.value),
+          headers: headerText(m.headers),
+        });
+    };
+    return {
+      send: async ({ topic, messages }: { topic: string; messages: Message[] }) => {
+        await step('sendBatch');
+        add(topic, messages);
+      },
+      sendBatch: async (req: { topicMessages: { topic: string; messages: Message[] }[] }) => {
+        await step('sendBatch');
+        for (const t of req.topicMessages) add(t.topic, t.messages);
+      },
+      sendOffsets: async (req: {
+        topics: { partitions: { partition: number; offset: string }[] }[];
+      }) => {
+        await step('sendOffsets');
+        for (const t of req.topics)
+          for (const p of t.partitions) offsets.set(p.partition, BigInt(p.offset));
+      },
+      commit: async () => {
+        if (done) throw new Error('transaction already ended');
+        const f = await cluster.reach('commit');
+        if (f && !f.applied) throw f.error;
+        this.checkEpoch();
+        done = true;
+        cluster.records.push(...pending);
+        for (const [p, o] of offsets) cluster.offsets.set(p, o);
+        cluster.commits.push(pending.length);
+        if (f) throw f.error;
+      },
+      abort: async () => {
+        done = true;
+        const f = await cluster.reach('abort');
+        if (f) throw f.error;
+      },
+    };
+  }
+}
