@@ -84,7 +84,8 @@ export function createTransformerMetrics(
      * producer, to fetched here), `queue_wait` (fetched to its transaction starting: the
      * partition's transactions in flight before it, and the pause between two), `prepare`
      * (transform, encode, InitProducerId/begin), `send` (outputs, DLQ and changelog records
-     * acknowledged), `offsets` (AddOffsetsToTxn + TxnOffsetCommit) and `commit` (EndTxn).
+     * acknowledged), `offsets` (how much longer AddOffsetsToTxn + TxnOffsetCommit took than the sends
+     * they run alongside; usually 0) and `commit` (EndTxn).
      * `npm run bench:e2e` prints them side by side with the end-to-end latency.
      */
     recordStage: new Histogram({

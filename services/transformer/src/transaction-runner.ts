@@ -4,6 +4,7 @@ import type { Logger } from '../../common/src/logger.js';
 import { DedupPartition } from './dedup-store.js';
 import { permanentRecordErrorType } from './kafka-errors.js';
 import type { PartitionOffsets } from './partition-offsets.js';
+import { sendOffsetsRetrying } from './offsets-retry.js';
 import { chunkTopicMessages } from './send-chunks.js';
 import { Takeover } from './takeover.js';
 import { recordCommitted, type Phases } from './transaction-metrics.js';
@@ -174,19 +175,28 @@ export class TransactionRunner {
     let committing = false;
     const phases: Phases = { began: Date.now() - started, sent: 0, offsets: 0, committed: 0 };
     try {
-      for (const call of chunkTopicMessages(
-        topicMessages,
-        MAX_SEND_BYTES,
-        MAX_SEND_RECORDS_PER_TOPIC,
-        this.deps.limits.limitOf,
-      )) {
-        await txn.sendBatch({ topicMessages: call, acks: -1 });
-      }
-      phases.sent = Date.now() - started;
-      await txn.sendOffsets({
+      // The offsets do not depend on the outputs: AddOffsetsToTxn and TxnOffsetCommit go to the
+      // coordinators while the produce requests (and their AddPartitionsToTxn) are in flight, one
+      // chain of round trips instead of two in a row. Both must succeed before the commit; if
+      // either fails, the transaction aborts with whatever the other wrote.
+      const sends = (async () => {
+        for (const call of chunkTopicMessages(
+          topicMessages,
+          MAX_SEND_BYTES,
+          MAX_SEND_RECORDS_PER_TOPIC,
+          this.deps.limits.limitOf,
+        )) {
+          await txn.sendBatch({ topicMessages: call, acks: -1 });
+        }
+        phases.sent = Date.now() - started;
+      })();
+      const offsets = sendOffsetsRetrying(txn, {
         consumerGroupId: this.deps.settings.groupId,
         topics: [{ topic, partitions: [{ partition: this.partition, offset: next }] }],
       });
+      const [sent, added] = await Promise.allSettled([sends, offsets]);
+      if (sent.status === 'rejected') throw sent.reason;
+      if (added.status === 'rejected') throw added.reason;
       phases.offsets = Date.now() - started;
       committing = true;
       await txn.commit();
