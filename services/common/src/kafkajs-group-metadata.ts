@@ -119,6 +119,29 @@ function skipTaggedFields(decoder: KDecoder): void {
   }
 }
 
+/**
+ * A flexible response's compact array of topics, each `name` and a compact array of partitions
+ * read by `readPartition`, every element followed by its tagged fields.
+ */
+function readTopics<P>(
+  decoder: KDecoder,
+  readPartition: (d: KDecoder) => P,
+): { topic: string; partitions: P[] }[] {
+  return (
+    decoder.readUVarIntArray((dt) => {
+      const topic = dt.readUVarIntString() ?? '';
+      const partitions =
+        dt.readUVarIntArray((dp) => {
+          const partition = readPartition(dp);
+          skipTaggedFields(dp);
+          return partition;
+        }) ?? [];
+      skipTaggedFields(dt);
+      return { topic, partitions };
+    }) ?? []
+  );
+}
+
 /** The first partition error of a decoded response, as kafkajs' error object; undefined if none. */
 function firstPartitionError(
   p: KafkajsProtocol,
@@ -173,18 +196,10 @@ function txnOffsetCommitV3(p: KafkajsProtocol) {
           const d = new p.Decoder(raw);
           skipTaggedFields(d); // response header v1
           const throttleTime = d.readInt32();
-          const topics =
-            d.readUVarIntArray((dt) => {
-              const topic = dt.readUVarIntString() ?? '';
-              const partitions =
-                dt.readUVarIntArray((dp) => {
-                  const partition = { partition: dp.readInt32(), errorCode: dp.readInt16() };
-                  skipTaggedFields(dp);
-                  return partition;
-                }) ?? [];
-              skipTaggedFields(dt);
-              return { topic, partitions };
-            }) ?? [];
+          const topics = readTopics(d, (dp) => ({
+            partition: dp.readInt32(),
+            errorCode: dp.readInt16(),
+          }));
           return { throttleTime, topics };
         },
         parse: async (data: unknown) => {
@@ -278,22 +293,13 @@ function offsetFetchV7(
         const d = new p.Decoder(raw);
         skipTaggedFields(d);
         const throttleTime = d.readInt32();
-        const topics =
-          d.readUVarIntArray((dt) => {
-            const topic = dt.readUVarIntString() ?? '';
-            const partitions =
-              dt.readUVarIntArray((dp) => {
-                const partition = dp.readInt32();
-                const offset = dp.readInt64().toString();
-                dp.readInt32(); // committed leader epoch
-                dp.readUVarIntString(); // metadata
-                const errorCode = dp.readInt16();
-                skipTaggedFields(dp);
-                return { partition, offset, errorCode };
-              }) ?? [];
-            skipTaggedFields(dt);
-            return { topic, partitions };
-          }) ?? [];
+        const topics = readTopics(d, (dp) => {
+          const partition = dp.readInt32();
+          const offset = dp.readInt64().toString();
+          dp.readInt32(); // committed leader epoch
+          dp.readUVarIntString(); // metadata
+          return { partition, offset, errorCode: dp.readInt16() };
+        });
         const errorCode = d.readInt16();
         skipTaggedFields(d);
         return { throttleTime, topics, errorCode };
