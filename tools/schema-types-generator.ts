@@ -1,6 +1,6 @@
 // Generates TypeScript from the declarations (docs/style.md: the schemas are the source of truth,
 // the types follow). A build tool, not part of the build or the image: `npm run schemas:types`
-// writes services/transformer/src/generated/neuronx-events.ts from schemas/*.avsc and
+// writes services/transformer/src/avro/generated/neuronx-events.ts from schemas/*.avsc and
 // services/common/src/generated/topics.ts from infra/topics.json (topic roles, domains, key
 // fields); the unit test test/unit/tools/schema-types-generator.test.ts regenerates both in memory
 // and fails when a committed file drifts. The types are derived from the avsc Types built with the
@@ -19,7 +19,7 @@ import {
 } from '../services/common/src/schema-registry.js';
 import { topicFile, type Domain, type TopicFile } from '../services/common/src/topics.js';
 
-export const GENERATED_TYPES_PATH = 'services/transformer/src/generated/neuronx-events.ts';
+export const GENERATED_TYPES_PATH = 'services/transformer/src/avro/generated/neuronx-events.ts';
 export const GENERATED_TOPICS_PATH = 'services/common/src/generated/topics.ts';
 
 /** Domain schemas by domain; any name, so that a domain just added to infra/topics.json fits. */

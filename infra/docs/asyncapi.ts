@@ -29,7 +29,7 @@ import {
 } from '../../services/common/src/topics.js';
 import { SIGNATURE_SCHEMES } from '../../services/ingress/src/signature.js';
 import { transformerConfigSchema } from '../../services/transformer/src/config.js';
-import { EVENT_MAPPINGS } from '../../services/transformer/src/event-mapping.js';
+import { EVENT_MAPPINGS } from '../../services/transformer/src/mapping/event-mapping.js';
 
 /** Where the document is written, relative to the project root. */
 export const ASYNCAPI_FILE = 'docs/asyncapi.yaml';

@@ -2,7 +2,7 @@
 // produce copy of ghl.raw (acks=all, offsets committed after every batch), run as a child process
 // in the same arrangement as the transformer. Env: KAFKA_BROKERS, INPUT, OUTPUT, GROUP, CONCURRENCY.
 import { createKafka, parseBrokers } from '../../services/common/src/kafka-client.js';
-import { chunkTopicMessages } from '../../services/transformer/src/send-chunks.js';
+import { chunkTopicMessages } from '../../services/transformer/src/eos/send-chunks.js';
 
 const env = (name: string): string => {
   const value = process.env[name];

@@ -5,7 +5,7 @@
 // together at its commit, or never. A newer producer of a transactional.id fences the older ones
 // at its first transaction (InitProducerId), as the broker does.
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import type { DedupPartition } from '../../services/transformer/src/dedup-store.js';
+import type { DedupPartition } from '../../services/transformer/src/eos/dedup-store.js';
 
 export interface CommittedRecord {
   topic: string;

@@ -7,11 +7,11 @@ import { createLogger } from '../../services/common/src/logger.js';
 import { RAW_HEADERS } from '../../services/common/src/record-headers.js';
 import { DOMAIN_KEYS, topicNames, type Domain } from '../../services/common/src/topics.js';
 import { createTransformerMetrics } from '../../services/transformer/src/metrics.js';
-import { createCatalog, loadSchemas } from '../../services/transformer/src/schema-catalog.js';
-import { singleRecordBatchBytes } from '../../services/transformer/src/send-chunks.js';
-import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../../services/transformer/src/topic-limits.js';
-import { transform } from '../../services/transformer/src/transform.js';
-import type { WorkerDeps, WorkerSettings } from '../../services/transformer/src/worker-deps.js';
+import { createCatalog, loadSchemas } from '../../services/transformer/src/avro/schema-catalog.js';
+import { singleRecordBatchBytes } from '../../services/transformer/src/eos/send-chunks.js';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../../services/transformer/src/eos/topic-limits.js';
+import { transform } from '../../services/transformer/src/mapping/transform.js';
+import type { WorkerDeps, WorkerSettings } from '../../services/transformer/src/eos/worker-deps.js';
 import { SEED_FIXTURES } from '../fixtures/index.js';
 import type { FakeCluster } from './fake-kafka.js';
 

@@ -2,7 +2,7 @@
 // (loading and checking them), registration under `<topic>-value` with BACKWARD compatibility
 // (the transformer at start, `ghl-pipeline schemas register`, `npm start`), the BACKWARD check of
 // `schemas check`, and the Confluent client that decodes values by schema id (`tail`). The
-// transformer's encoder on top of the registered ids is services/transformer/src/schema-catalog.ts.
+// transformer's encoder on top of the registered ids is services/transformer/src/avro/schema-catalog.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';

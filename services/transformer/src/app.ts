@@ -6,17 +6,17 @@ import { createLogger, type Logger } from '../../common/src/logger.js';
 import { startMetricsServer, type MetricsServer } from '../../common/src/metrics-server.js';
 import { DOMAIN_KEYS, topicNames } from '../../common/src/topics.js';
 import type { Tracing } from '../../common/src/tracing.js';
-import { ChangelogReader } from './changelog-reader.js';
+import { ChangelogReader } from './eos/changelog-reader.js';
 import type { TransformerConfig } from './config.js';
-import { EosLoop } from './eos-loop.js';
+import { EosLoop } from './eos/eos-loop.js';
 import { createTransformerMetrics, type TransformerMetrics } from './metrics.js';
-import { RecordTracing } from './record-tracing.js';
-import { registerSchemas } from './schema-catalog.js';
+import { RecordTracing } from './eos/record-tracing.js';
+import { registerSchemas } from './avro/schema-catalog.js';
 import { TenantStore } from './tenant-store.js';
-import { TopicLimits } from './topic-limits.js';
-import type { Encoder } from './transaction-plan.js';
-import { transform as defaultTransform } from './transform.js';
-import type { Decision, RawRecord, TransformContext } from './transform-types.js';
+import { TopicLimits } from './eos/topic-limits.js';
+import type { Encoder } from './eos/transaction-plan.js';
+import { transform as defaultTransform } from './mapping/transform.js';
+import type { Decision, RawRecord, TransformContext } from './mapping/transform-types.js';
 
 export interface TransformerDeps {
   logger?: Logger;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopicsAndWait } from '../../../services/common/src/topic-apply.js';
 import { OUTPUT_HEADERS, RAW_HEADERS } from '../../../services/common/src/record-headers.js';
 import type { Transformer } from '../../../services/transformer/src/app.js';
-import { EVENTS_NAMESPACE } from '../../../services/transformer/src/schema-catalog.js';
+import { EVENTS_NAMESPACE } from '../../../services/transformer/src/avro/schema-catalog.js';
 import { GHL_FIXTURES, SEED_FIXTURES, type MappedFixture } from '../../fixtures/index.js';
 import { cli, cliEnv, jsonLines } from '../../helpers/cli.js';
 import { freshTopics, sleep, testKafka, type FreshTopics } from '../../helpers/integration.js';

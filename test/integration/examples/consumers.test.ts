@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../../services/common/src/project-root.js';
 import type { Transformer } from '../../../services/transformer/src/app.js';
-import { EVENTS_NAMESPACE } from '../../../services/transformer/src/schema-catalog.js';
+import { EVENTS_NAMESPACE } from '../../../services/transformer/src/avro/schema-catalog.js';
 import { signHmac } from '../../../services/ingress/src/hmac-signature.js';
 import { MAPPED_FIXTURES, type MappedFixture } from '../../fixtures/index.js';
 import {

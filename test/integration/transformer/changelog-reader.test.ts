@@ -4,8 +4,8 @@
 import type { Consumer, ConsumerRunConfig, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../services/common/src/logger.js';
-import { ChangelogReader } from '../../../services/transformer/src/changelog-reader.js';
-import { DedupPartition, encodeExpiry } from '../../../services/transformer/src/dedup-store.js';
+import { ChangelogReader } from '../../../services/transformer/src/eos/changelog-reader.js';
+import { DedupPartition, encodeExpiry } from '../../../services/transformer/src/eos/dedup-store.js';
 import { freshTopics, sleep, testKafka, type FreshTopics } from '../../helpers/integration.js';
 
 describe('ChangelogReader', () => {

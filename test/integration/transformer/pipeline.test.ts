@@ -10,7 +10,7 @@ import {
   RAW_HEADERS,
 } from '../../../services/common/src/record-headers.js';
 import type { Transformer } from '../../../services/transformer/src/app.js';
-import { EVENTS_NAMESPACE } from '../../../services/transformer/src/schema-catalog.js';
+import { EVENTS_NAMESPACE } from '../../../services/transformer/src/avro/schema-catalog.js';
 import { MAPPED_FIXTURES, POISON_FIXTURES } from '../../fixtures/index.js';
 import { freshTopics, testKafka, type FreshTopics } from '../../helpers/integration.js';
 import { produceAll, rawMessage } from '../../helpers/raw-events.js';

@@ -10,8 +10,8 @@ import {
   registerSchemas,
   subjectOf,
   type AvroRecordSchema,
-} from '../../../services/transformer/src/schema-catalog.js';
-import { transform } from '../../../services/transformer/src/transform.js';
+} from '../../../services/transformer/src/avro/schema-catalog.js';
+import { transform } from '../../../services/transformer/src/mapping/transform.js';
 import { MAPPED_FIXTURES, rawRecordOf } from '../../fixtures/index.js';
 import { stackEnv, uniquePrefix } from '../../helpers/integration.js';
 

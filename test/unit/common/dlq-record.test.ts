@@ -7,7 +7,7 @@ import {
   isDlqHeader,
   parseDlqHeaders,
 } from '../../../services/common/src/dlq-record.js';
-import { dlqMessage } from '../../../services/transformer/src/record-builders.js';
+import { dlqMessage } from '../../../services/transformer/src/eos/record-builders.js';
 
 describe('DLQ record format', () => {
   const failure = {

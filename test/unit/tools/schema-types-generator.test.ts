@@ -5,7 +5,7 @@ import { projectRoot } from '../../../services/common/src/project-root.js';
 import {
   loadSchemas,
   type AvroRecordSchema,
-} from '../../../services/transformer/src/schema-catalog.js';
+} from '../../../services/transformer/src/avro/schema-catalog.js';
 import { topicFile, type TopicFile } from '../../../services/common/src/topics.js';
 import {
   GENERATED_TOPICS_PATH,

@@ -4,7 +4,7 @@ import {
   dedupKey,
   encodeExpiry,
   MARKER_PREFIX,
-} from '../../../services/transformer/src/dedup-store.js';
+} from '../../../services/transformer/src/eos/dedup-store.js';
 
 describe('DedupPartition', () => {
   it('knows committed keys until they expire', () => {

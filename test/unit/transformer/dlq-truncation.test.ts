@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DLQ_HEADERS, RAW_HEADERS } from '../../../services/common/src/record-headers.js';
-import { truncateDlqMessage } from '../../../services/transformer/src/dlq-truncation.js';
-import { singleRecordBatchBytes } from '../../../services/transformer/src/send-chunks.js';
+import { truncateDlqMessage } from '../../../services/transformer/src/eos/dlq-truncation.js';
+import { singleRecordBatchBytes } from '../../../services/transformer/src/eos/send-chunks.js';
 
 const dlqHeaders = {
   [DLQ_HEADERS.reason]: 'output_rejected',

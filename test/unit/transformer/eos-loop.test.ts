@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../services/common/src/logger.js';
-import { EosLoop } from '../../../services/transformer/src/eos-loop.js';
-import { PartitionWorker } from '../../../services/transformer/src/partition-worker.js';
+import { EosLoop } from '../../../services/transformer/src/eos/eos-loop.js';
+import { PartitionWorker } from '../../../services/transformer/src/eos/partition-worker.js';
 import { FakeConsumer } from '../../helpers/fake-consumer.js';
 import { FakeCluster } from '../../helpers/fake-kafka.js';
 import { fakeWorkerDeps, names, outputIds, rawRecords } from '../../helpers/fake-worker-deps.js';

@@ -7,8 +7,8 @@ import {
   EVENT_MAPPINGS,
   GHL_ALIASES,
   mappingFor,
-} from '../../../services/transformer/src/event-mapping.js';
-import { PAYLOAD_RECORD_DOMAINS } from '../../../services/transformer/src/generated/neuronx-events.js';
+} from '../../../services/transformer/src/mapping/event-mapping.js';
+import { PAYLOAD_RECORD_DOMAINS } from '../../../services/transformer/src/avro/generated/neuronx-events.js';
 
 // The seed specification's per-category tables, copied by hand (reproduced in docs/ghl-webhooks.md).
 const PER_CATEGORY_TABLES: Record<string, string> = {

@@ -5,7 +5,7 @@ import {
   normalise,
   parseTimestamp,
   type NormalisedEvent,
-} from '../../../services/transformer/src/normalise.js';
+} from '../../../services/transformer/src/mapping/normalise.js';
 import { rawRecordOf } from '../../fixtures/index.js';
 
 const RECORD_TIME = Date.parse('2024-06-01T00:00:00Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sendOffsetsRetrying } from '../../../services/transformer/src/offsets-retry.js';
+import { sendOffsetsRetrying } from '../../../services/transformer/src/eos/offsets-retry.js';
 
 const offsets = {
   consumerGroupId: 'g',

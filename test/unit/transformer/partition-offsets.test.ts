@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PartitionOffsets } from '../../../services/transformer/src/partition-offsets.js';
+import { PartitionOffsets } from '../../../services/transformer/src/eos/partition-offsets.js';
 
 describe('PartitionOffsets', () => {
   it('starts a new worker at the committed offset, or where kafkajs fetched when none is', () => {

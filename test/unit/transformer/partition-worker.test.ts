@@ -1,13 +1,13 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it, vi } from 'vitest';
 import { DLQ_HEADERS } from '../../../services/common/src/record-headers.js';
-import { isFencingError } from '../../../services/transformer/src/kafka-errors.js';
+import { isFencingError } from '../../../services/transformer/src/eos/kafka-errors.js';
 import {
   PartitionWorker,
   type FetchedBatch,
-} from '../../../services/transformer/src/partition-worker.js';
-import { TransactionFailed } from '../../../services/transformer/src/transaction-runner.js';
-import type { WorkerSettings } from '../../../services/transformer/src/worker-deps.js';
+} from '../../../services/transformer/src/eos/partition-worker.js';
+import { TransactionFailed } from '../../../services/transformer/src/eos/transaction-runner.js';
+import type { WorkerSettings } from '../../../services/transformer/src/eos/worker-deps.js';
 import { FakeCluster, protocolError } from '../../helpers/fake-kafka.js';
 import { fakeWorkerDeps, names, outputIds, rawRecords } from '../../helpers/fake-worker-deps.js';
 

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   EVENT_MAPPINGS,
   type CanonicalType,
-} from '../../../services/transformer/src/event-mapping.js';
+} from '../../../services/transformer/src/mapping/event-mapping.js';
 import {
   buildPayload,
   encodeValue,
   PAYLOAD_BUILDERS,
   PayloadError,
   PayloadReader,
-} from '../../../services/transformer/src/payload-builders.js';
+} from '../../../services/transformer/src/mapping/payload-builders.js';
 
 const build = (canonicalType: CanonicalType, data: Record<string, unknown>) =>
   buildPayload(EVENT_MAPPINGS[canonicalType], data);

@@ -5,7 +5,7 @@ import {
   headerStrings,
   outputMessage,
   rawHeader,
-} from '../../../services/transformer/src/record-builders.js';
+} from '../../../services/transformer/src/eos/record-builders.js';
 
 const asText = (v: unknown) => (Buffer.isBuffer(v) ? v.toString() : v);
 

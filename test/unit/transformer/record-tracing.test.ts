@@ -6,7 +6,7 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { KafkaMessage } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTracing, type Tracing } from '../../../services/common/src/tracing.js';
-import { RecordTracing } from '../../../services/transformer/src/record-tracing.js';
+import { RecordTracing } from '../../../services/transformer/src/eos/record-tracing.js';
 
 const TP = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 

@@ -4,7 +4,7 @@ import avro from 'avsc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransformerError } from '../../../services/common/src/errors.js';
 import { DOMAIN_KEYS, topicNames, type Domain } from '../../../services/common/src/topics.js';
-import { EVENT_MAPPINGS } from '../../../services/transformer/src/event-mapping.js';
+import { EVENT_MAPPINGS } from '../../../services/transformer/src/mapping/event-mapping.js';
 import {
   avroTypeOf,
   createCatalog,
@@ -12,8 +12,8 @@ import {
   registerSchemas,
   subjectOf,
   type AvroRecordSchema,
-} from '../../../services/transformer/src/schema-catalog.js';
-import { transform } from '../../../services/transformer/src/transform.js';
+} from '../../../services/transformer/src/avro/schema-catalog.js';
+import { transform } from '../../../services/transformer/src/mapping/transform.js';
 import { MAPPED_FIXTURES, rawRecordOf } from '../../fixtures/index.js';
 
 const IDS: Record<Domain, number> = {

@@ -7,7 +7,7 @@ import {
   RECORD_BATCH_OVERHEAD,
   recordBytes,
   singleRecordBatchBytes,
-} from '../../../services/transformer/src/send-chunks.js';
+} from '../../../services/transformer/src/eos/send-chunks.js';
 
 const msg = (bytes: number): Message => ({ key: 'k', value: Buffer.alloc(bytes) });
 const count = (calls: ReturnType<typeof chunkTopicMessages>) =>

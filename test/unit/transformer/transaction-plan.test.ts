@@ -10,18 +10,21 @@ import {
   REPLAY_HEADERS,
 } from '../../../services/common/src/record-headers.js';
 import { DOMAIN_KEYS, topicNames, type Domain } from '../../../services/common/src/topics.js';
-import { DedupPartition } from '../../../services/transformer/src/dedup-store.js';
-import { createCatalog, loadSchemas } from '../../../services/transformer/src/schema-catalog.js';
-import { singleRecordBatchBytes } from '../../../services/transformer/src/send-chunks.js';
-import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../../../services/transformer/src/topic-limits.js';
+import { DedupPartition } from '../../../services/transformer/src/eos/dedup-store.js';
+import {
+  createCatalog,
+  loadSchemas,
+} from '../../../services/transformer/src/avro/schema-catalog.js';
+import { singleRecordBatchBytes } from '../../../services/transformer/src/eos/send-chunks.js';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../../../services/transformer/src/eos/topic-limits.js';
 import {
   planTransaction,
   RecordFailure,
   topicMessagesOf,
   type PlannerDeps,
   type RecordAttempts,
-} from '../../../services/transformer/src/transaction-plan.js';
-import { transform } from '../../../services/transformer/src/transform.js';
+} from '../../../services/transformer/src/eos/transaction-plan.js';
+import { transform } from '../../../services/transformer/src/mapping/transform.js';
 import { MAPPED_FIXTURES, POISON_FIXTURES, SEED_FIXTURES } from '../../fixtures/index.js';
 
 const names = topicNames('');

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DLQ_REASONS } from '../../../services/common/src/errors.js';
-import { CANONICAL_TYPES, GHL_ALIASES } from '../../../services/transformer/src/event-mapping.js';
-import { transform } from '../../../services/transformer/src/transform.js';
+import {
+  CANONICAL_TYPES,
+  GHL_ALIASES,
+} from '../../../services/transformer/src/mapping/event-mapping.js';
+import { transform } from '../../../services/transformer/src/mapping/transform.js';
 import type {
   Decision,
   TransformContext,
-} from '../../../services/transformer/src/transform-types.js';
+} from '../../../services/transformer/src/mapping/transform-types.js';
 import {
   GHL_FIXTURES,
   MAPPED_FIXTURES,

@@ -2,8 +2,8 @@ import type { Consumer, ConsumerRunConfig, EachBatchPayload } from 'kafkajs';
 import {
   superviseConsumer,
   type ConsumerSupervisor,
-} from '../../common/src/consumer-supervisor.js';
-import type { Logger } from '../../common/src/logger.js';
+} from '../../../common/src/consumer-supervisor.js';
+import type { Logger } from '../../../common/src/logger.js';
 import { isFencingError, isGroupMembershipError } from './kafka-errors.js';
 import { PartitionWorker } from './partition-worker.js';
 import { TransactionFailed } from './transaction-runner.js';

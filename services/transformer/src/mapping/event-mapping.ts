@@ -7,8 +7,11 @@
 // downstream teams; test/unit/transformer/event-mapping.test.ts pins it to the seed's tables and
 // to that README. A row's domain is its record's (the schema that defines the record), and the
 // Kafka key of each domain topic is declared with the topic in infra/topics.json.
-import type { Domain } from '../../common/src/topics.js';
-import { PAYLOAD_RECORD_DOMAINS, type PayloadRecordName } from './generated/neuronx-events.js';
+import type { Domain } from '../../../common/src/topics.js';
+import {
+  PAYLOAD_RECORD_DOMAINS,
+  type PayloadRecordName,
+} from '../avro/generated/neuronx-events.js';
 
 interface MappingRow {
   /** NeuronX type: the envelope `type` and the CloudEvents ce_type. */

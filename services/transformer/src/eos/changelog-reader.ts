@@ -4,8 +4,8 @@ import {
   superviseConsumer,
   supervisedRetry,
   type ConsumerSupervisor,
-} from '../../common/src/consumer-supervisor.js';
-import type { Logger } from '../../common/src/logger.js';
+} from '../../../common/src/consumer-supervisor.js';
+import type { Logger } from '../../../common/src/logger.js';
 import { MARKER_PREFIX, type DedupPartition } from './dedup-store.js';
 
 interface PendingRestore {

@@ -1,5 +1,5 @@
 import type { IHeaders, Message } from 'kafkajs';
-import { DLQ_HEADERS, RAW_HEADERS } from '../../common/src/record-headers.js';
+import { DLQ_HEADERS, RAW_HEADERS } from '../../../common/src/record-headers.js';
 import { singleRecordBatchBytes } from './send-chunks.js';
 
 /** Headers of the original record a truncated DLQ record keeps besides the dlq-* ones. */

@@ -1,13 +1,13 @@
 import { SpanKind, type Span } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
-import { headerOf, RAW_HEADERS } from '../../common/src/record-headers.js';
+import { headerOf, RAW_HEADERS } from '../../../common/src/record-headers.js';
 import {
   failSpan,
   MESSAGING,
   MESSAGING_SYSTEM_KAFKA,
   traceparentOf,
   type Tracing,
-} from '../../common/src/tracing.js';
+} from '../../../common/src/tracing.js';
 
 /** Not in RAW_HEADERS: the ingress stores traceparent only, other writers may add this. */
 const TRACESTATE = 'tracestate';

@@ -3,7 +3,7 @@
 // the registry. Loading, checking and registering schemas/*.avsc (the contract with downstream
 // teams) is shared with the CLI and `npm start`: services/common/src/schema-registry.ts.
 import type avro from 'avsc';
-import { TransformerError } from '../../common/src/errors.js';
+import { TransformerError } from '../../../common/src/errors.js';
 import {
   avroTypeOf,
   loadSchemas,
@@ -12,8 +12,8 @@ import {
   subjectOf,
   type DomainSchemas,
   type RegisterSchemasOptions,
-} from '../../common/src/schema-registry.js';
-import { DOMAIN_KEYS, type Domain, type TopicNames } from '../../common/src/topics.js';
+} from '../../../common/src/schema-registry.js';
+import { DOMAIN_KEYS, type Domain, type TopicNames } from '../../../common/src/topics.js';
 
 export {
   AVRO_TYPE_OPTIONS,
@@ -25,7 +25,7 @@ export {
   type AvroRecordSchema,
   type DomainSchemas,
   type RegisterSchemasOptions,
-} from '../../common/src/schema-registry.js';
+} from '../../../common/src/schema-registry.js';
 
 export interface SchemaCatalog {
   /** Registry schema id per domain (the int32 after the magic byte). */

@@ -1,6 +1,6 @@
 import type { KafkaMessage, Producer } from 'kafkajs';
-import { TransformerError } from '../../common/src/errors.js';
-import type { Logger } from '../../common/src/logger.js';
+import { TransformerError } from '../../../common/src/errors.js';
+import type { Logger } from '../../../common/src/logger.js';
 import { DedupPartition } from './dedup-store.js';
 import { permanentRecordErrorType } from './kafka-errors.js';
 import type { PartitionOffsets } from './partition-offsets.js';
@@ -16,7 +16,7 @@ import {
   type PlannerDeps,
   type RecordAttempts,
 } from './transaction-plan.js';
-import type { DlqStage } from './transform-types.js';
+import type { DlqStage } from '../mapping/transform-types.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 /** Per sendBatch call; a topic's part of it is also kept under its max.message.bytes (send-chunks.ts). */

@@ -3,10 +3,10 @@
 // transaction and applies its dedup changes only after the commit.
 import type { Span } from '@opentelemetry/api';
 import type { KafkaMessage, Message } from 'kafkajs';
-import { dlqReasonOf, TransformerError } from '../../common/src/errors.js';
-import type { Logger } from '../../common/src/logger.js';
-import { REPLAY_HEADERS } from '../../common/src/record-headers.js';
-import type { Domain, TopicNames } from '../../common/src/topics.js';
+import { dlqReasonOf, TransformerError } from '../../../common/src/errors.js';
+import type { Logger } from '../../../common/src/logger.js';
+import { REPLAY_HEADERS } from '../../../common/src/record-headers.js';
+import type { Domain, TopicNames } from '../../../common/src/topics.js';
 import { dedupKey, encodeExpiry } from './dedup-store.js';
 import { truncateDlqMessage } from './dlq-truncation.js';
 import {
@@ -21,7 +21,12 @@ import {
 import { DLQ_REASON_ATTRIBUTE, type RecordTracing } from './record-tracing.js';
 import { singleRecordBatchBytes } from './send-chunks.js';
 import type { TopicLimits } from './topic-limits.js';
-import type { Decision, DlqStage, RawRecord, TransformContext } from './transform-types.js';
+import type {
+  Decision,
+  DlqStage,
+  RawRecord,
+  TransformContext,
+} from '../mapping/transform-types.js';
 
 /** The last-resort DLQ record (after the DLQ rejected the whole one) stays this small. */
 const LAST_RESORT_DLQ_BYTES = 16 * 1024;

@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
-import { dlqReasonOf } from '../../common/src/errors.js';
+import { dlqReasonOf } from '../../../common/src/errors.js';
 import type { DedupPartition } from './dedup-store.js';
-import type { TransformerMetrics } from './metrics.js';
+import type { TransformerMetrics } from '../metrics.js';
 import type { Plan } from './transaction-plan.js';
 
 /** When each phase of a transaction ended, in ms since it started. */

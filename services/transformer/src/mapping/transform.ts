@@ -3,10 +3,10 @@
 // never throws because of what a record contains: every bad input becomes a DLQ (or skip)
 // decision with a reason code, so one bad record never stops a partition. Messages name fields
 // and types but never values, which may be personal data.
-import { dlqReasonOf, type DlqErrorCode } from '../../common/src/errors.js';
-import { deriveEventId } from '../../common/src/event-id.js';
-import { decodeBody } from '../../common/src/raw-record.js';
-import type { DomainEventValues } from './generated/neuronx-events.js';
+import { dlqReasonOf, type DlqErrorCode } from '../../../common/src/errors.js';
+import { deriveEventId } from '../../../common/src/event-id.js';
+import { decodeBody } from '../../../common/src/raw-record.js';
+import type { DomainEventValues } from '../avro/generated/neuronx-events.js';
 import { eventIdOf, isJsonObject, kindOf, normalise, type NormaliseResult } from './normalise.js';
 import { buildPayload, PayloadError, type BuiltPayload } from './payload-builders.js';
 import type { Decision, DlqStage, RawRecord, TransformContext } from './transform-types.js';

@@ -1,9 +1,9 @@
 // The contract between the exactly-once loop (eos-loop.ts, which owns Kafka, transactions, dedup
 // and the DLQ) and the pure per-record transformation (transform.ts: parse, normalise, map,
 // tenant lookup, payload building). The transformation never talks to Kafka or the registry.
-import type { DlqStage } from '../../common/src/dlq-record.js';
-import type { DlqReason, TRANSFORMER_ERRORS } from '../../common/src/errors.js';
-import type { Domain } from '../../common/src/topics.js';
+import type { DlqStage } from '../../../common/src/dlq-record.js';
+import type { DlqReason, TRANSFORMER_ERRORS } from '../../../common/src/errors.js';
+import type { Domain } from '../../../common/src/topics.js';
 
 /** One ghl.raw record as the loop hands it over. */
 export interface RawRecord {

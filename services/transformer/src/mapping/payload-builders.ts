@@ -15,15 +15,15 @@
 // - Numbers (value, duration) take numbers and numeric strings; timestamps take ISO strings and
 //   epoch numbers; otherwise null + the raw value in `attributes`.
 // - String lists (tags, attachments) keep strings and JSON-encode other entries.
-import { TransformerError } from '../../common/src/errors.js';
-import { keyOf } from '../../common/src/topics.js';
+import { TransformerError } from '../../../common/src/errors.js';
+import { keyOf } from '../../../common/src/topics.js';
 import type { EventMapping } from './event-mapping.js';
 import {
   EVENTS_NAMESPACE,
   type FieldChange,
   type PayloadRecordName,
   type PayloadRecords,
-} from './generated/neuronx-events.js';
+} from '../avro/generated/neuronx-events.js';
 import { setOwn, type InputFormat, type JsonObject } from './normalise.js';
 import { parseTimestamp } from './timestamps.js';
 

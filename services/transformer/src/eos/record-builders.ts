@@ -1,11 +1,11 @@
 import type { IHeaders, Message } from 'kafkajs';
-import { dlqHeaders, type DlqFailure } from '../../common/src/dlq-record.js';
+import { dlqHeaders, type DlqFailure } from '../../../common/src/dlq-record.js';
 import {
   headerStrings,
   OUTPUT_HEADERS,
   RAW_HEADERS,
   rawHeader,
-} from '../../common/src/record-headers.js';
+} from '../../../common/src/record-headers.js';
 
 export interface OutputRecordInput {
   key: string;

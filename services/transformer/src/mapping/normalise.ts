@@ -3,7 +3,7 @@
 // shared with the ingress and the CLI; this module adds what only the transformer needs.
 // GHL appointment events nest the entity under `appointment`; they are flattened here so the
 // payload builders see one shape per event type whatever the format.
-import { deriveEventId } from '../../common/src/event-id.js';
+import { deriveEventId } from '../../../common/src/event-id.js';
 import {
   companyOf,
   eventTypeOf,
@@ -12,8 +12,8 @@ import {
   locationOf,
   recordEventId,
   type JsonObject,
-} from '../../common/src/raw-record.js';
-import { RAW_HEADERS } from '../../common/src/record-headers.js';
+} from '../../../common/src/raw-record.js';
+import { RAW_HEADERS } from '../../../common/src/record-headers.js';
 import { GHL_NESTED_ENTITY, mappingFor, type EventMapping } from './event-mapping.js';
 import { parseTimestamp } from './timestamps.js';
 import type { RawRecord } from './transform-types.js';

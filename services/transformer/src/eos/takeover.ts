@@ -1,10 +1,10 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import type { Logger } from '../../common/src/logger.js';
-import { Murmur2Partitioner } from '../../common/src/partitioner.js';
-import type { TopicNames } from '../../common/src/topics.js';
+import type { Logger } from '../../../common/src/logger.js';
+import { Murmur2Partitioner } from '../../../common/src/partitioner.js';
+import type { TopicNames } from '../../../common/src/topics.js';
 import { ChangelogReader } from './changelog-reader.js';
 import { DedupPartition } from './dedup-store.js';
-import type { TransformerMetrics } from './metrics.js';
+import type { TransformerMetrics } from '../metrics.js';
 
 export interface TakeoverDeps {
   kafka: Pick<Kafka, 'producer'>;

@@ -1,12 +1,12 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { Logger } from '../../common/src/logger.js';
-import type { TopicNames } from '../../common/src/topics.js';
+import type { Logger } from '../../../common/src/logger.js';
+import type { TopicNames } from '../../../common/src/topics.js';
 import type { ChangelogReader } from './changelog-reader.js';
-import type { TransformerMetrics } from './metrics.js';
+import type { TransformerMetrics } from '../metrics.js';
 import type { RecordTracing } from './record-tracing.js';
 import type { TopicLimits } from './topic-limits.js';
 import type { Encoder } from './transaction-plan.js';
-import type { Decision, RawRecord, TransformContext } from './transform-types.js';
+import type { Decision, RawRecord, TransformContext } from '../mapping/transform-types.js';
 
 export interface WorkerSettings {
   groupId: string;

@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { Logger } from '../../common/src/logger.js';
+import type { Logger } from '../../../common/src/logger.js';
 import { isSizeError } from './kafka-errors.js';
 import { PartitionOffsets } from './partition-offsets.js';
 import { TransactionFailed, TransactionRunner } from './transaction-runner.js';
