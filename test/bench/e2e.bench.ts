@@ -239,12 +239,12 @@ async function runPhase(
     log(
       `${mode}: sending ${total} webhooks at ${config.BENCH_RATE}/s: ${config.BENCH_WARMUP_S}s warm-up, then ${config.BENCH_DURATION_S}s measured`,
     );
+    /** Histograms and CPU when measuring starts (after the warm-up). */
     let before: {
       histograms: Awaited<ReturnType<typeof scrape>>;
       broker?: number;
       worker?: number;
-    };
-    before = { histograms: undefined };
+    } = { histograms: undefined };
     for (let i = 0; i < total; i++) {
       if (i === warmupCount) {
         before = {

@@ -1,19 +1,14 @@
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import type { Logger } from '../../../common/src/logger.js';
 import { Murmur2Partitioner } from '../../../common/src/partitioner.js';
-import type { TopicNames } from '../../../common/src/topics.js';
 import { ChangelogReader } from './changelog-reader.js';
 import { DedupPartition } from './dedup-store.js';
-import type { TransformerMetrics } from '../metrics.js';
+import type { WorkerDeps, WorkerSettings } from './worker-deps.js';
 
-export interface TakeoverDeps {
-  kafka: Pick<Kafka, 'producer'>;
-  admin: Pick<Admin, 'fetchOffsets'>;
-  names: TopicNames;
-  reader: Pick<ChangelogReader, 'restore'>;
-  metrics: TransformerMetrics;
-  settings: { groupId: string; transactionTimeoutMs: number; restoreTimeoutMs: number };
-}
+/** The part of a worker's dependencies (worker-deps.ts) a takeover uses. */
+export type TakeoverDeps = Pick<WorkerDeps, 'kafka' | 'admin' | 'names' | 'reader' | 'metrics'> & {
+  settings: Pick<WorkerSettings, 'groupId' | 'transactionTimeoutMs' | 'restoreTimeoutMs'>;
+};
 
 /** What a takeover leaves the new owner: the restored dedup state and the committed offset. */
 export interface TakenOver {
