@@ -12,9 +12,12 @@
 // Prints one JSON object on stdout:
 //   {"records":N,"perTopic":{"<topic>":N},"ids":{"<id>":N},"idsByTopic":{"<topic>":{"<id>":N}},
 //    "dlqReasons":{"<reason>":N},"hanging":["<topic>/<partition>"],
-//    "locations":{"<id>":"<partition>:<offset>"}}
+//    "locations":{"<id>":"<partition>:<offset>"},
+//    "copies":{"<id>":["<topic>/<partition>:<offset>", ...]}}
 // `locations` holds, for every ID read from the --locate-topic topic, where it was first read
 // (empty without the option): a missing output can then be traced back to its input record.
+// `copies` holds, for up to 100 IDs read more than once in one topic, where each of their first 10
+// records in that topic is: a duplicate can then be traced to its transactions.
 // Exit codes: 0 done, 2 bad arguments or setup failure (unknown topic, broker unreachable),
 // 3 the read did not reach the captured end offsets within --timeout-ms.
 
@@ -280,6 +283,9 @@ public final class Verifier {
     return out;
   }
 
+  static final int MAX_COPIES_IDS = 100;
+  static final int MAX_COPIES_PER_ID = 10;
+
   static final class Counts {
     long records;
     final Map<String, Long> perTopic = new LinkedHashMap<>();
@@ -287,6 +293,9 @@ public final class Verifier {
     final Map<String, Map<String, Long>> idsByTopic = new TreeMap<>();
     final Map<String, Long> dlqReasons = new TreeMap<>();
     final Map<String, String> locations = new HashMap<>();
+    /** Where each ID was first read per topic; only kept to name the copies of a duplicate. */
+    final Map<String, String> firstRead = new HashMap<>();
+    final Map<String, List<String>> copies = new LinkedHashMap<>();
 
     void add(ConsumerRecord<byte[], byte[]> r, Options o) {
       records++;
@@ -294,6 +303,17 @@ public final class Verifier {
       String id = idOf(r, o.idHeaders);
       if (r.topic().equals(o.locateTopic))
         locations.putIfAbsent(id, r.partition() + ":" + r.offset());
+      String at = r.topic() + "/" + r.partition() + ":" + r.offset();
+      String first = firstRead.putIfAbsent(r.topic() + '\u0000' + id, at);
+      if (first != null) {
+        List<String> seen = copies.get(id);
+        if (seen == null && copies.size() < MAX_COPIES_IDS) {
+          seen = new ArrayList<>();
+          seen.add(first);
+          copies.put(id, seen);
+        }
+        if (seen != null && seen.size() < MAX_COPIES_PER_ID) seen.add(at);
+      }
       ids.merge(id, 1L, Long::sum);
       idsByTopic.computeIfAbsent(r.topic(), t -> new HashMap<>()).merge(id, 1L, Long::sum);
       Header reason = r.headers().lastHeader(o.reasonHeader);
@@ -332,6 +352,19 @@ public final class Verifier {
         string(b, e.getKey());
         b.append(':');
         string(b, e.getValue());
+      }
+      b.append("},\"copies\":{");
+      first = true;
+      for (Map.Entry<String, List<String>> e : copies.entrySet()) {
+        if (!first) b.append(',');
+        first = false;
+        string(b, e.getKey());
+        b.append(":[");
+        for (int i = 0; i < e.getValue().size(); i++) {
+          if (i > 0) b.append(',');
+          string(b, e.getValue().get(i));
+        }
+        b.append(']');
       }
       return b.append("}}").toString();
     }

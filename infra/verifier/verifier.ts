@@ -42,6 +42,11 @@ export interface VerifyReport {
   hanging: string[];
   /** ID -> `partition:offset` of its first record in `locateTopic`; empty without that option. */
   locations: Record<string, string>;
+  /**
+   * For up to 100 IDs read more than once in one topic: `topic/partition:offset` of each of their
+   * first 10 records in that topic (redeliveries in an input topic count too).
+   */
+  copies: Record<string, string[]>;
 }
 
 /** Header names tried in order for a record's ID: the CloudEvents id of outputs, then the raw/DLQ event-id. */
@@ -230,6 +235,16 @@ export function parseReport(stdout: string): VerifyReport {
     }
     return out;
   };
+  const lists = (v: unknown): Record<string, string[]> => {
+    const out = Object.create(null) as Record<string, string[]>;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad('copies');
+    for (const [k, l] of Object.entries(v)) {
+      if (!Array.isArray(l) || l.some((s) => typeof s !== 'string'))
+        bad(`copies[${JSON.stringify(k)}]`);
+      out[k] = [...(l as string[])];
+    }
+    return out;
+  };
   const byTopic = r.idsByTopic;
   if (typeof byTopic !== 'object' || byTopic === null) bad('idsByTopic');
   const idsByTopic = Object.create(null) as Record<string, Record<string, number>>;
@@ -243,6 +258,7 @@ export function parseReport(stdout: string): VerifyReport {
     dlqReasons: counts(r.dlqReasons, 'dlqReasons'),
     hanging: [...(r.hanging as string[])],
     locations: strings(r.locations),
+    copies: lists(r.copies),
   };
 }
 

@@ -341,6 +341,7 @@ export async function runScenario(
       row.missing.length || row.unexpected.length
         ? `missing ${row.missing.length}${locate(row.missing, report.locations)}, unexpected ${row.unexpected.length}`
         : '',
+      row.duplicated.length ? `duplicated ${copiesOf(row.duplicated, report)}` : '',
       Object.keys(row.dlqReasons).length > 0 ? `dlq reasons ${JSON.stringify(row.dlqReasons)}` : '',
       row.hanging.length > 0 ? `hanging transactions ${row.hanging.join(' ')}` : '',
       `transformers alive at the end: ${transformersAlive.join(', ')}; stopped: ${stopped.join(', ')}`,
@@ -450,6 +451,16 @@ function locate(ids: string[], locations: Record<string, string>): string {
   if (ids.length === 0) return '';
   const shown = ids.slice(0, 20).map((id) => `${id} at ${locations[id] ?? '?'}`);
   return ` (${shown.join(', ')}${ids.length > 20 ? ', …' : ''})`;
+}
+
+/** `id: topic/partition:offset …` per duplicated ID (up to 20): its copies, and its first ghl.raw record. */
+function copiesOf(ids: string[], report: VerifyReport): string {
+  const shown = ids.slice(0, 20).map((id) => {
+    const at = report.copies[id] ?? [];
+    const raw = report.locations[id];
+    return `${id}: ${at.join(' ')} (first in ghl.raw at ${raw ?? '?'})`;
+  });
+  return `${shown.join('; ')}${ids.length > 20 ? '; …' : ''}`;
 }
 
 const fmtS = (s: number | null | undefined) =>

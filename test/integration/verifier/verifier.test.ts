@@ -17,6 +17,7 @@ describe('exactly-once verifier (Java client, read_committed)', () => {
   const dlq = `${prefix}dlq`;
   const open = `${prefix}open`;
   const waiting = `${prefix}wait`;
+  const twice = `${prefix}twice`;
   const producers: Producer[] = [];
 
   const transactional = async (): Promise<Producer> => {
@@ -44,11 +45,12 @@ describe('exactly-once verifier (Java client, read_committed)', () => {
       { topic: dlq, numPartitions: 1 },
       { topic: open, numPartitions: 2 },
       { topic: waiting, numPartitions: 1 },
+      { topic: twice, numPartitions: 2 },
     ]);
   });
   afterAll(async () => {
     await Promise.all(producers.map((p) => p.disconnect().catch(() => undefined)));
-    await admin.deleteTopics({ topics: [out, dlq, open, waiting] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [out, dlq, open, waiting, twice] }).catch(() => undefined);
     await admin.disconnect();
   });
 
@@ -133,6 +135,7 @@ describe('exactly-once verifier (Java client, read_committed)', () => {
     for (const id of odd) expect(report.ids[id]).toBe(1);
 
     expect(report.locations).toEqual({});
+    expect(report.copies).toEqual({});
 
     // Re-reading is a snapshot, not a consumer group: the same counts again. Located: where each
     // ID of the DLQ topic was read (the aborted p4 was never read, so it has no location).
@@ -148,6 +151,27 @@ describe('exactly-once verifier (Java client, read_committed)', () => {
     expect(offsets.map((at) => Number(at?.[1]))).toEqual(
       [0, 1, 2].map((i) => Number(offsets[0]?.[1]) + i),
     );
+  });
+
+  it('names where each copy of an ID read more than once in one topic is', async () => {
+    const p = await transactional();
+    const txn = await p.transaction();
+    await txn.send({
+      topic: twice,
+      messages: [event('dup', 0), event('once', 0), event('dup', 1), event('dup', 0)],
+    });
+    // Once here and once in the other topic is not a copy within a topic.
+    await txn.send({
+      topic: dlq,
+      messages: [{ key: 'once', value: 'x', headers: { 'event-id': 'once' } }],
+    });
+    await txn.commit();
+    const report = await verifyCommitted({ brokers: stackEnv().brokers, topics: [twice, dlq] });
+    expect(Object.keys(report.copies)).toEqual(['dup']);
+    expect([...(report.copies['dup'] ?? [])].sort()).toEqual(
+      [`${twice}/0:0`, `${twice}/0:2`, `${twice}/1:0`].sort(),
+    );
+    expect(exactlyOnce(report, ['dup', 'once']).duplicated).toEqual({ dup: 3, once: 2 });
   });
 
   it('reports a transaction left open as hanging, and counts past it once it is aborted', async () => {

@@ -17,6 +17,7 @@ const report = (ids: Record<string, number>): VerifyReport => ({
   dlqReasons: {},
   hanging: [],
   locations: {},
+  copies: {},
 });
 
 describe('verifierArgs', () => {
@@ -86,7 +87,8 @@ describe('parseReport', () => {
     '{"records":6,"perTopic":{"p.out":5,"p.dlq":1},' +
     '"ids":{"a\\"b":1,"c\\\\d":1,"e\\nf\\u0001":1,"ünï ✓ 𝄞":1,"__proto__":1,"constructor":1},' +
     '"idsByTopic":{"p.dlq":{"constructor":1},"p.out":{"a\\"b":1,"c\\\\d":1,"e\\nf\\u0001":1,"ünï ✓ 𝄞":1,"__proto__":1}},' +
-    '"dlqReasons":{"invalid-json":1},"hanging":["p.out/2"],"locations":{"__proto__":"0:17"}}';
+    '"dlqReasons":{"invalid-json":1},"hanging":["p.out/2"],"locations":{"__proto__":"0:17"},' +
+    '"copies":{"__proto__":["p.out/1:4","p.out/2:9"]}}';
 
   it('reads every field, with escaped and prototype-named IDs as plain keys', () => {
     const r = parseReport(`${json}\n`);
@@ -101,6 +103,7 @@ describe('parseReport', () => {
     expect({ ...r.dlqReasons }).toEqual({ 'invalid-json': 1 });
     expect(r.hanging).toEqual(['p.out/2']);
     expect(r.locations['__proto__']).toBe('0:17');
+    expect(r.copies['__proto__']).toEqual(['p.out/1:4', 'p.out/2:9']);
   });
 
   it('takes the last JSON line when something else was printed first', () => {
@@ -116,6 +119,8 @@ describe('parseReport', () => {
     );
     expect(() => parseReport(json.replace('"ids":{', '"ids":{"x":"1",'))).toThrow(/ids/);
     expect(() => parseReport(json.replace('"0:17"', '17'))).toThrow(/locations/);
+    expect(() => parseReport(json.replace('"p.out/2:9"', '9'))).toThrow(/copies/);
+    expect(() => parseReport(json.replace(/,"copies":.*}$/, '}'))).toThrow(/copies/);
   });
 });
 
@@ -138,7 +143,7 @@ describe('exactlyOnce', () => {
 
   it('does not mistake inherited object members for counted IDs', () => {
     const r = parseReport(
-      '{"records":1,"perTopic":{},"ids":{"__proto__":2},"idsByTopic":{},"dlqReasons":{},"hanging":[],"locations":{}}',
+      '{"records":1,"perTopic":{},"ids":{"__proto__":2},"idsByTopic":{},"dlqReasons":{},"hanging":[],"locations":{},"copies":{}}',
     );
     const result = exactlyOnce(r, ['constructor', 'toString', '__proto__']);
     expect(result.missing).toEqual(['constructor', 'toString']);
