@@ -3,7 +3,9 @@
 // or ambiguous commit (applied, answer lost), a fencing error, a commit held open while the group
 // rebalances. Transactions are atomic here: records and offsets of a transaction become visible
 // together at its commit, or never. A newer producer of a transactional.id fences the older ones
-// at its first transaction (InitProducerId), as the broker does.
+// at its first transaction (InitProducerId), as the broker does. One broker fault is modelled on
+// purpose: an abort whose markers Kafka skipped (skipNextAbortMarkers), whose records stay open
+// until the next commit or abort of the same transactional.id on the same partition decides them.
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import type { DedupPartition } from '../../services/transformer/src/eos/dedup-store.js';
 
@@ -15,7 +17,10 @@ export interface CommittedRecord {
   headers: Record<string, string>;
 }
 
-/** Where a fault hits a transaction, in the order kafkajs goes: begin, sends, offsets, commit. */
+/**
+ * Where a fault hits a transaction, in the order kafkajs goes: begin, sends, offsets, commit.
+ * 'sendBatch' faults hit sends carrying at least one value (not an abort sweep's tombstones).
+ */
 export type FaultPoint = 'transaction' | 'sendBatch' | 'sendOffsets' | 'commit' | 'abort';
 
 interface Fault {
@@ -28,6 +33,9 @@ interface Fault {
 /** A Kafka protocol error as kafkajs surfaces it (`type` names the error code). */
 export const protocolError = (type: string): Error =>
   Object.assign(new Error(`broker answered ${type}`), { type });
+
+const slotOf = (r: CommittedRecord): string =>
+  `${r.topic}/${r.partition === undefined ? `key:${r.key}` : r.partition}`;
 
 const text = (v: Buffer | string | null | undefined): string | null =>
   v === null || v === undefined ? null : v.toString();
@@ -49,6 +57,48 @@ export class FakeCluster {
   private readonly epochs = new Map<string, number>();
   private readonly faults: Fault[] = [];
   private gate: Promise<void> | undefined;
+  private skipAbortMarkers = false;
+  /** Records of aborted transactions whose markers were skipped, per transactional.id and slot. */
+  private readonly open = new Map<string, CommittedRecord[]>();
+
+  /**
+   * The next abort ends its transaction without writing markers, as Kafka's transaction
+   * coordinator does for partitions whose leader it cannot find (it takes them for deleted): its
+   * records stay open on their partitions, and the next commit or abort of the same
+   * transactional.id touching a partition decides them there. A keyed record's partition is its
+   * key here (same key, same partition).
+   */
+  skipNextAbortMarkers(): void {
+    this.skipAbortMarkers = true;
+  }
+
+  /** Records left open by a skipped abort and not decided yet. */
+  get openRecords(): CommittedRecord[] {
+    return [...this.open.values()].flat();
+  }
+
+  /**
+   * A transaction of `id` ends: on every slot it touched, records left open there are decided as
+   * it is (committed ones join `records` before its own), unless its markers are skipped.
+   */
+  endTransaction(id: string, pending: CommittedRecord[], committed: boolean): void {
+    const touched = new Set(pending.map(slotOf));
+    if (!committed && this.skipAbortMarkers) {
+      this.skipAbortMarkers = false;
+      for (const r of pending) {
+        const at = `${id}\u0000${slotOf(r)}`;
+        this.open.set(at, [...(this.open.get(at) ?? []), r]);
+      }
+      return;
+    }
+    for (const slot of touched) {
+      const at = `${id}\u0000${slot}`;
+      const left = this.open.get(at);
+      this.open.delete(at);
+      if (committed && left) this.records.push(...left);
+    }
+    if (committed) this.records.push(...pending);
+  }
 
   /** The next time a transaction reaches `at`, it fails with `error`. */
   failNext(at: FaultPoint, error: Error = new Error(`injected ${at} failure`), applied = false) {
@@ -190,7 +240,11 @@ export class FakeProducer {
         add(topic, messages);
       },
       sendBatch: async (req: { topicMessages: { topic: string; messages: Message[] }[] }) => {
-        await step('sendBatch');
+        // Injected send faults hit sends that carry data, not an abort sweep's tombstones.
+        const data = req.topicMessages.some((t) => t.messages.some((m) => m.value != null));
+        if (data) await step('sendBatch');
+        else if (done) throw new Error('transaction already ended');
+        else this.checkEpoch();
         for (const t of req.topicMessages) add(t.topic, t.messages);
       },
       sendOffsets: async (req: {
@@ -206,7 +260,7 @@ export class FakeProducer {
         if (f && !f.applied) throw f.error;
         this.checkEpoch();
         done = true;
-        cluster.records.push(...pending);
+        cluster.endTransaction(this.transactionalId, pending, true);
         for (const [p, o] of offsets) cluster.offsets.set(p, o);
         cluster.commits.push(pending.length);
         if (f) throw f.error;
@@ -214,6 +268,9 @@ export class FakeProducer {
       abort: async () => {
         done = true;
         const f = await cluster.reach('abort');
+        // A failed abort still ends the transaction: the coordinator aborts it when the producer
+        // is fenced or its timeout passes.
+        cluster.endTransaction(this.transactionalId, pending, false);
         if (f) throw f.error;
       },
     };

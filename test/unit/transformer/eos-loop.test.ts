@@ -98,6 +98,23 @@ describe('EosLoop', () => {
     expect(await restores(deps)).toBe(2);
   });
 
+  it('a failed abort whose markers Kafka skipped: the next worker sweeps before it commits', async () => {
+    const { cluster, deps, consumer } = await setup();
+    await consumer.deliver(P, rawRecords(0, 2));
+    await committedAt(cluster, 2);
+    cluster.failNext('sendOffsets', new Error('coordinator not available'));
+    cluster.failNext('abort', new Error('answer lost'));
+    cluster.skipNextAbortMarkers();
+    await consumer.deliver(P, rawRecords(2, 3));
+    await vi.waitFor(() => expect(consumer.seeks).toEqual([{ partition: P, offset: '2' }]));
+    await resumed(consumer);
+    await consumer.deliver(P, rawRecords(2, 3));
+    await committedAt(cluster, 5);
+    expect(outputIds(cluster)).toEqual(ids(0, 5));
+    expect(cluster.openRecords).toEqual([]);
+    expect(await restores(deps)).toBe(2);
+  });
+
   it('fenced by another owner: backs off, takes over again, and commits', async () => {
     const { cluster, deps, consumer } = await setup();
     await consumer.deliver(P, rawRecords(0, 2));

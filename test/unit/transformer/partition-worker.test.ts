@@ -162,6 +162,49 @@ describe('PartitionWorker: faults', () => {
     expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
   });
 
+  it('an abort whose markers Kafka skipped is swept before the retry commits: each output once', async () => {
+    const { cluster, worker, onFailure, failures } = setup();
+    await worker.init();
+    // The outputs and changelog entries are written, the offsets fail, the abort loses its markers.
+    cluster.failNext('sendOffsets', protocolError('COORDINATOR_NOT_AVAILABLE'));
+    cluster.skipNextAbortMarkers();
+    worker.accept(batch(rawRecords(0, 5)), onFailure);
+    const err = (await failureOf(failures)) as TransactionFailed;
+    expect(err.ambiguous).toBe(false);
+    expect(err.sweep?.empty).toBe(false);
+    expect(cluster.openRecords.length).toBeGreaterThan(0);
+
+    worker.rewound(worker.rewindTarget());
+    worker.accept(batch(rawRecords(0, 5)), onFailure);
+    await committedAt(cluster, 5);
+    expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
+    expect(cluster.openRecords).toEqual([]);
+    expect(worker.pendingSweep).toBeUndefined();
+  });
+
+  it('a failed abort with skipped markers: the replacement worker sweeps before its marker commits', async () => {
+    const { cluster, worker, onFailure, failures } = setup();
+    await worker.init();
+    cluster.failNext('sendOffsets', protocolError('COORDINATOR_NOT_AVAILABLE'));
+    cluster.failNext('abort', protocolError('NOT_COORDINATOR'));
+    cluster.skipNextAbortMarkers();
+    worker.accept(batch(rawRecords(0, 5)), onFailure);
+    const err = (await failureOf(failures)) as TransactionFailed;
+    expect(err.ambiguous).toBe(true);
+    const left = worker.pendingSweep;
+    await worker.close();
+
+    // Without the sweep, the takeover's marker commit would make the open changelog entries
+    // committed: the retry would skip all five as duplicates while their outputs stay open.
+    const next = setup({}, cluster);
+    await next.worker.init(left);
+    expect(next.worker.rewindTarget()).toBeUndefined();
+    next.worker.accept(batch(rawRecords(0, 5)), next.onFailure);
+    await committedAt(cluster, 5);
+    expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
+    expect(cluster.openRecords).toEqual([]);
+  });
+
   it('a renewal that finds the committed offset moved makes the failure ambiguous', async () => {
     const { cluster, worker, onFailure, failures } = setup();
     await worker.init();

@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../../common/src/logger.js';
+import type { AbortSweep } from './abort-sweep.js';
 import { isSizeError } from './kafka-errors.js';
 import { PartitionOffsets } from './partition-offsets.js';
 import { TransactionFailed, TransactionRunner } from './transaction-runner.js';
@@ -57,15 +58,21 @@ export class PartitionWorker {
    * Takes the partition over: a fresh producer's first transaction sends InitProducerId, which
    * bumps the epoch and aborts (or waits out) the previous owner's open transaction; the marker
    * committed in it tells the changelog reader where complete state ends; then the committed
-   * offset is read, which after the fence can no longer move under us.
+   * offset is read, which after the fence can no longer move under us. `sweep`: what a replaced
+   * worker of this partition left to sweep (abort-sweep.ts), swept right after the fence.
    */
-  async init(): Promise<void> {
+  async init(sweep?: AbortSweep): Promise<void> {
     this.takingOver = true;
     try {
-      await this.transactions.takeOver();
+      await this.transactions.takeOver(sweep);
     } finally {
       this.takingOver = false;
     }
+  }
+
+  /** Where aborted transactions wrote that no sweep ended yet (a replacement worker sweeps it). */
+  get pendingSweep(): AbortSweep | undefined {
+    return this.transactions.pendingSweep;
   }
 
   /** True from the start of a takeover until its restore is complete (readiness reports it). */

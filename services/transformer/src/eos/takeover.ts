@@ -52,11 +52,17 @@ export class Takeover {
    * InitProducerId, which bumps the epoch and aborts (or waits out) the previous owner's open
    * transaction; the marker committed in it tells the changelog reader where complete state ends;
    * then the committed offset is read, which after the fence can no longer move under us.
+   * `beforeMarker` runs right after the fence, before anything commits (the abort sweep).
    */
-  async run(producer: Producer): Promise<TakenOver> {
+  async run(
+    producer: Producer,
+    beforeMarker?: (producer: Producer) => Promise<void>,
+  ): Promise<TakenOver> {
     const started = Date.now();
     const { names, settings, reader, metrics } = this.deps;
     await producer.connect();
+    // Its first transaction() sends InitProducerId: whatever it does happens after the fence.
+    if (beforeMarker) await beforeMarker(producer);
     const marker = ChangelogReader.newMarker();
     const txn = await producer.transaction();
     try {
