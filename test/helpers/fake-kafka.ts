@@ -4,9 +4,11 @@
 // rebalances. Transactions are atomic here: records and offsets of a transaction become visible
 // together at its commit, or never. A newer producer of a transactional.id fences the older ones
 // at its first transaction (InitProducerId), as the broker does. One broker fault is modelled on
-// purpose: an abort whose markers Kafka skipped (skipNextAbortMarkers), whose records stay open
-// until the next commit or abort of the same transactional.id on the same partition decides them.
+// purpose: a commit or abort whose markers Kafka skipped (skipNextMarkers), whose records stay
+// open until the next commit or abort of the same transactional.id on the same partition decides
+// them. Keyed records land on murmur2(key) % PARTITIONS, as kafkajs' partitioner puts them.
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
+import { murmur2 } from '../../services/common/src/partitioner.js';
 import type { DedupPartition } from '../../services/transformer/src/eos/dedup-store.js';
 
 export interface CommittedRecord {
@@ -34,8 +36,18 @@ interface Fault {
 export const protocolError = (type: string): Error =>
   Object.assign(new Error(`broker answered ${type}`), { type });
 
+/** Partitions of every topic of the fake cluster. */
+export const PARTITIONS = 3;
+
+/** The partition a record lands on: its own, else murmur2 of its key, as kafkajs' partitioner. */
 const slotOf = (r: CommittedRecord): string =>
-  `${r.topic}/${r.partition === undefined ? `key:${r.key}` : r.partition}`;
+  `${r.topic}/${
+    r.partition !== undefined
+      ? r.partition
+      : r.key === null
+        ? 'any'
+        : (murmur2(Buffer.from(r.key)) & 0x7fffffff) % PARTITIONS
+  }`;
 
 const text = (v: Buffer | string | null | undefined): string | null =>
   v === null || v === undefined ? null : v.toString();
@@ -57,47 +69,60 @@ export class FakeCluster {
   private readonly epochs = new Map<string, number>();
   private readonly faults: Fault[] = [];
   private gate: Promise<void> | undefined;
-  private skipAbortMarkers = false;
-  /** Records of aborted transactions whose markers were skipped, per transactional.id and slot. */
+  private skipMarkers: 'commit' | 'abort' | undefined;
+  /** Records of transactions whose markers were skipped, per transactional.id and partition. */
   private readonly open = new Map<string, CommittedRecord[]>();
+  /** Offsets of commits whose markers were skipped, per transactional.id: pending, not applied. */
+  private readonly openOffsets = new Map<string, Map<number, bigint>>();
 
   /**
-   * The next abort ends its transaction without writing markers, as Kafka's transaction
-   * coordinator does for partitions whose leader it cannot find (it takes them for deleted): its
-   * records stay open on their partitions, and the next commit or abort of the same
-   * transactional.id touching a partition decides them there. A keyed record's partition is its
-   * key here (same key, same partition).
+   * The next commit (or abort) ends its transaction without writing markers, as Kafka's
+   * transaction coordinator does for partitions whose leader it cannot find (it takes them for
+   * deleted): a skipped commit still answers OK. Its records stay open on their partitions and
+   * its offsets pending; the next commit or abort of the same transactional.id touching a
+   * partition decides what is open there, and the next one carrying offsets decides the offsets.
    */
-  skipNextAbortMarkers(): void {
-    this.skipAbortMarkers = true;
+  skipNextMarkers(of: 'commit' | 'abort'): void {
+    this.skipMarkers = of;
   }
 
-  /** Records left open by a skipped abort and not decided yet. */
+  /** Records left open by skipped markers and not decided yet. */
   get openRecords(): CommittedRecord[] {
     return [...this.open.values()].flat();
   }
 
-  /**
-   * A transaction of `id` ends: on every slot it touched, records left open there are decided as
-   * it is (committed ones join `records` before its own), unless its markers are skipped.
-   */
-  endTransaction(id: string, pending: CommittedRecord[], committed: boolean): void {
-    const touched = new Set(pending.map(slotOf));
-    if (!committed && this.skipAbortMarkers) {
-      this.skipAbortMarkers = false;
+  /** A transaction of `id` ends: decides what is open on the partitions it touched, as it ends. */
+  endTransaction(
+    id: string,
+    pending: CommittedRecord[],
+    offsets: Map<number, bigint>,
+    committed: boolean,
+  ): void {
+    if (this.skipMarkers === (committed ? 'commit' : 'abort')) {
+      this.skipMarkers = undefined;
       for (const r of pending) {
         const at = `${id}\u0000${slotOf(r)}`;
         this.open.set(at, [...(this.open.get(at) ?? []), r]);
       }
+      if (committed && offsets.size > 0)
+        this.openOffsets.set(id, new Map([...(this.openOffsets.get(id) ?? []), ...offsets]));
       return;
     }
-    for (const slot of touched) {
+    for (const slot of new Set(pending.map(slotOf))) {
       const at = `${id}\u0000${slot}`;
       const left = this.open.get(at);
       this.open.delete(at);
       if (committed && left) this.records.push(...left);
     }
-    if (committed) this.records.push(...pending);
+    if (offsets.size > 0) {
+      const left = this.openOffsets.get(id);
+      this.openOffsets.delete(id);
+      if (committed) for (const [p, o] of [...(left ?? []), ...offsets]) this.offsets.set(p, o);
+    }
+    if (committed) {
+      this.records.push(...pending);
+      this.commits.push(pending.length);
+    }
   }
 
   /** The next time a transaction reaches `at`, it fails with `error`. */
@@ -134,7 +159,10 @@ export class FakeCluster {
     return { producer } as unknown as Kafka;
   }
 
-  admin(groupId: string, topic: string): Pick<Admin, 'fetchOffsets'> & Admin {
+  admin(
+    groupId: string,
+    topic: string,
+  ): Pick<Admin, 'fetchOffsets' | 'fetchTopicMetadata'> & Admin {
     const fetchOffsets = async (req: { groupId: string; topics: string[] }) => {
       if (req.groupId !== groupId || req.topics[0] !== topic) return [];
       return [
@@ -148,7 +176,13 @@ export class FakeCluster {
         },
       ];
     };
-    return { fetchOffsets } as unknown as Admin;
+    const fetchTopicMetadata = async (req: { topics: string[] }) => ({
+      topics: req.topics.map((name) => ({
+        name,
+        partitions: Array.from({ length: PARTITIONS }, (_, partitionId) => ({ partitionId })),
+      })),
+    });
+    return { fetchOffsets, fetchTopicMetadata } as unknown as Admin;
   }
 
   /** A changelog reader over the committed records of `topic` (ChangelogReader.restore). */
@@ -260,9 +294,7 @@ export class FakeProducer {
         if (f && !f.applied) throw f.error;
         this.checkEpoch();
         done = true;
-        cluster.endTransaction(this.transactionalId, pending, true);
-        for (const [p, o] of offsets) cluster.offsets.set(p, o);
-        cluster.commits.push(pending.length);
+        cluster.endTransaction(this.transactionalId, pending, offsets, true);
         if (f) throw f.error;
       },
       abort: async () => {
@@ -270,7 +302,7 @@ export class FakeProducer {
         const f = await cluster.reach('abort');
         // A failed abort still ends the transaction: the coordinator aborts it when the producer
         // is fenced or its timeout passes.
-        cluster.endTransaction(this.transactionalId, pending, false);
+        cluster.endTransaction(this.transactionalId, pending, offsets, false);
         if (f) throw f.error;
       },
     };

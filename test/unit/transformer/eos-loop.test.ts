@@ -98,13 +98,13 @@ describe('EosLoop', () => {
     expect(await restores(deps)).toBe(2);
   });
 
-  it('a failed abort whose markers Kafka skipped: the next worker sweeps before it commits', async () => {
+  it('a failed abort whose markers Kafka skipped: the next takeover sweeps before it commits', async () => {
     const { cluster, deps, consumer } = await setup();
     await consumer.deliver(P, rawRecords(0, 2));
     await committedAt(cluster, 2);
     cluster.failNext('sendOffsets', new Error('coordinator not available'));
     cluster.failNext('abort', new Error('answer lost'));
-    cluster.skipNextAbortMarkers();
+    cluster.skipNextMarkers('abort');
     await consumer.deliver(P, rawRecords(2, 3));
     await vi.waitFor(() => expect(consumer.seeks).toEqual([{ partition: P, offset: '2' }]));
     await resumed(consumer);

@@ -162,16 +162,14 @@ describe('PartitionWorker: faults', () => {
     expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
   });
 
-  it('an abort whose markers Kafka skipped is swept before the retry commits: each output once', async () => {
+  it('an abort whose markers Kafka skipped: the renewal sweeps it, the retry commits each output once', async () => {
     const { cluster, worker, onFailure, failures } = setup();
     await worker.init();
     // The outputs and changelog entries are written, the offsets fail, the abort loses its markers.
     cluster.failNext('sendOffsets', protocolError('COORDINATOR_NOT_AVAILABLE'));
-    cluster.skipNextAbortMarkers();
+    cluster.skipNextMarkers('abort');
     worker.accept(batch(rawRecords(0, 5)), onFailure);
-    const err = (await failureOf(failures)) as TransactionFailed;
-    expect(err.ambiguous).toBe(false);
-    expect(err.sweep?.empty).toBe(false);
+    expect(((await failureOf(failures)) as TransactionFailed).ambiguous).toBe(false);
     expect(cluster.openRecords.length).toBeGreaterThan(0);
 
     worker.rewound(worker.rewindTarget());
@@ -179,25 +177,52 @@ describe('PartitionWorker: faults', () => {
     await committedAt(cluster, 5);
     expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
     expect(cluster.openRecords).toEqual([]);
-    expect(worker.pendingSweep).toBeUndefined();
   });
 
-  it('a failed abort with skipped markers: the replacement worker sweeps before its marker commits', async () => {
+  it('a commit whose markers Kafka skipped: the renewal after the next failure aborts it everywhere and the takeover processes it again, once', async () => {
+    const { cluster, worker, onFailure, failures } = setup();
+    await worker.init();
+    // Answered OK, but nothing of it (outputs, changelog, offsets) took effect.
+    cluster.skipNextMarkers('commit');
+    worker.accept(batch(rawRecords(0, 3)), onFailure);
+    await vi.waitFor(() => expect(worker.rewindTarget()).toBe(3n));
+    expect(outputIds(cluster)).toEqual([]);
+    // The next transaction fails before it writes anything, so its abort decides nothing.
+    cluster.failNext('sendBatch', protocolError('NOT_LEADER_OR_FOLLOWER'));
+    worker.accept(batch(rawRecords(3, 2)), onFailure);
+    expect(((await failureOf(failures)) as TransactionFailed).ambiguous).toBe(false);
+
+    // The renewal's sweep aborts what is open; the committed offset never moved to 3: ambiguous.
+    worker.rewound(worker.rewindTarget());
+    failures.length = 0;
+    worker.accept(batch(rawRecords(3, 2)), onFailure);
+    const err = (await failureOf(failures)) as TransactionFailed;
+    expect(err.ambiguous).toBe(true);
+    expect(cluster.openRecords).toEqual([]);
+    await worker.close();
+
+    // Without the sweep, the next commit would also have made the first transaction visible.
+    const next = setup({}, cluster);
+    await next.worker.init();
+    next.worker.accept(batch(rawRecords(0, 5)), next.onFailure);
+    await committedAt(cluster, 5);
+    expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
+  });
+
+  it('a failed abort with skipped markers: the next takeover sweeps before its marker commits', async () => {
     const { cluster, worker, onFailure, failures } = setup();
     await worker.init();
     cluster.failNext('sendOffsets', protocolError('COORDINATOR_NOT_AVAILABLE'));
     cluster.failNext('abort', protocolError('NOT_COORDINATOR'));
-    cluster.skipNextAbortMarkers();
+    cluster.skipNextMarkers('abort');
     worker.accept(batch(rawRecords(0, 5)), onFailure);
-    const err = (await failureOf(failures)) as TransactionFailed;
-    expect(err.ambiguous).toBe(true);
-    const left = worker.pendingSweep;
+    expect(((await failureOf(failures)) as TransactionFailed).ambiguous).toBe(true);
     await worker.close();
 
     // Without the sweep, the takeover's marker commit would make the open changelog entries
     // committed: the retry would skip all five as duplicates while their outputs stay open.
     const next = setup({}, cluster);
-    await next.worker.init(left);
+    await next.worker.init();
     expect(next.worker.rewindTarget()).toBeUndefined();
     next.worker.accept(batch(rawRecords(0, 5)), next.onFailure);
     await committedAt(cluster, 5);

@@ -1,93 +1,48 @@
-import type { Message, Producer, TopicMessages } from 'kafkajs';
-import { chunkTopicMessages } from './send-chunks.js';
+import type { Producer, TopicMessages } from 'kafkajs';
 
-/**
- * Where an aborted transaction wrote: one tombstone per topic and explicit partition or key of
- * its records, so that a transaction sending them lands on exactly the partitions it did (keyed
- * records go through the same partitioner). Built up over several aborted transactions until a
- * sweep succeeds.
- *
- * Why: Kafka can end a transaction without writing its markers to some of its partitions. Its
- * transaction coordinator skips a partition whose leader it cannot find, taking it for a deleted
- * topic (TransactionMarkerChannelManager logs "Couldn't find leader endpoint for partitions …
- * these partitions are likely deleted already and hence can be skipped"). That happens when the
- * only broker fences itself after a long pause (a 10 s SIGSTOP past broker.session.timeout.ms),
- * for the ~100 ms its partitions have no leader. The aborted transaction's records then stay open
- * on those partitions, and the next marker of the same producer id there decides them: the next
- * commit of this partition's transactional.id would make the aborted outputs visible next to
- * their retry (a duplicate, seen in the broker-sigstop fault scenario). An aborted transaction
- * swept with this set before the next commit ends those records aborted.
- */
-export class AbortSweep {
-  private readonly byTopic = new Map<string, Map<string, Message>>();
-
-  /** Adds the partitions `topicMessages` (an aborted transaction's sends) may have written to. */
-  add(topicMessages: readonly { topic: string; messages: readonly Message[] }[]): void {
-    for (const { topic, messages } of topicMessages) {
-      let slots = this.byTopic.get(topic);
-      if (!slots) this.byTopic.set(topic, (slots = new Map<string, Message>()));
-      for (const m of messages) {
-        const slot =
-          m.partition !== undefined && m.partition !== null
-            ? `p${m.partition}`
-            : `k${m.key === null || m.key === undefined ? '' : Buffer.from(m.key).toString('latin1')}`;
-        if (!slots.has(slot))
-          slots.set(slot, { key: m.key ?? null, value: null, partition: m.partition });
-      }
-    }
-  }
-
-  get empty(): boolean {
-    return this.byTopic.size === 0;
-  }
-
-  /** Distinct (topic, partition or key) slots held. */
-  get size(): number {
-    let n = 0;
-    for (const slots of this.byTopic.values()) n += slots.size;
-    return n;
-  }
-
-  /** The tombstones, per topic, that the sweep transaction sends. */
-  topicMessages(): TopicMessages[] {
-    return [...this.byTopic].map(([topic, slots]) => ({ topic, messages: [...slots.values()] }));
-  }
-
-  /** Merges `other` into this one. */
-  merge(other: AbortSweep | undefined): this {
-    if (other)
-      for (const [topic, slots] of other.byTopic) {
-        let mine = this.byTopic.get(topic);
-        if (!mine) this.byTopic.set(topic, (mine = new Map<string, Message>()));
-        for (const [slot, m] of slots) if (!mine.has(slot)) mine.set(slot, m);
-      }
-    return this;
-  }
+/** Partitions to sweep: every partition of a topic, or only the listed ones. */
+export interface SweepTarget {
+  topic: string;
+  partitions: readonly number[];
 }
 
 /**
- * Sends `sweep`'s tombstones in one transaction of `producer` (fenced already: a fresh
- * InitProducerId of the same transactional.id, so the same producer id) and aborts it: its abort
- * markers end whatever an earlier aborted transaction left open on those partitions. The
- * tombstones are aborted too: no read_committed consumer sees them. Throws what kafkajs throws;
- * the caller keeps the sweep for the next attempt.
+ * Ends as aborted whatever this transactional.id left open on `targets`: one transaction of
+ * `producer` (fresh: its first transaction() sends InitProducerId, the fence) sends a record with
+ * no key and no value to each partition and is aborted. Its abort markers decide every record of
+ * the producer id still open there. Throws what kafkajs throws (the caller treats the partition's
+ * state as unknown and tries again).
+ *
+ * Why: Kafka can end a transaction without writing its markers to some partitions. Its transaction
+ * coordinator skips a partition whose leader it cannot find, taking it for a deleted topic
+ * (TransactionMarkerChannelManager logs "Couldn't find leader endpoint for partitions … these
+ * partitions are likely deleted already and hence can be skipped"). That happens when the only
+ * broker fences itself after a long pause (a 10 s SIGSTOP past broker.session.timeout.ms), for
+ * the ~100 ms its partitions have no leader, and it hits commits and aborts alike. The records
+ * stay open, and the next marker of the same producer id on each partition decides them: the next
+ * commit made an aborted transaction's output visible beside its retry, and made a "committed"
+ * transaction whose offset commit never took effect visible beside its reprocessing (duplicates
+ * seen in the broker-sigstop fault scenario). Swept at every takeover and producer renewal, before
+ * anything commits and before the state is read, such a transaction is aborted everywhere at once:
+ * its outputs, changelog entries and (never materialised) offsets agree, and it is processed again.
  */
-export async function sweepAborted(
+export async function sweepOpenTransactions(
   producer: Pick<Producer, 'transaction'>,
-  sweep: AbortSweep,
-  limitOf: (topic: string) => number,
-  maxSendBytes: number,
-  maxRecordsPerTopic: number,
+  targets: readonly SweepTarget[],
 ): Promise<void> {
+  const topicMessages: TopicMessages[] = targets
+    .filter((t) => t.partitions.length > 0)
+    .map(({ topic, partitions }) => ({
+      topic,
+      messages: partitions.map((partition) => ({ key: null, value: null, partition })),
+    }));
   const txn = await producer.transaction();
+  if (topicMessages.length === 0) {
+    await txn.abort();
+    return;
+  }
   try {
-    for (const call of chunkTopicMessages(
-      sweep.topicMessages(),
-      maxSendBytes,
-      maxRecordsPerTopic,
-      limitOf,
-    ))
-      await txn.sendBatch({ topicMessages: call, acks: -1 });
+    await txn.sendBatch({ topicMessages, acks: -1 });
   } catch (err) {
     await txn.abort().catch(() => undefined);
     throw err;

@@ -4,7 +4,6 @@ import {
   type ConsumerSupervisor,
 } from '../../../common/src/consumer-supervisor.js';
 import type { Logger } from '../../../common/src/logger.js';
-import type { AbortSweep } from './abort-sweep.js';
 import { isFencingError, isGroupMembershipError } from './kafka-errors.js';
 import { PartitionWorker } from './partition-worker.js';
 import { TransactionFailed } from './transaction-runner.js';
@@ -35,8 +34,6 @@ export interface LoopSettings {
 export class EosLoop {
   private readonly workers = new Map<number, PartitionWorker>();
   private readonly failures = new Map<number, number>();
-  /** What replaced workers left to sweep, for the partition's next worker (abort-sweep.ts). */
-  private readonly sweeps = new Map<number, AbortSweep>();
   private readonly resumeTimers = new Map<number, NodeJS.Timeout>();
   private generation = 0;
   private assigned = new Set<number>();
@@ -184,26 +181,17 @@ export class EosLoop {
       );
       this.workers.delete(partition);
       await existing.close();
-      this.keepSweep(partition, existing.pendingSweep);
     }
     const worker = new PartitionWorker(partition, this.workerDeps);
     this.workers.set(partition, worker);
-    const sweep = this.sweeps.get(partition);
-    this.sweeps.delete(partition);
     try {
-      await worker.init(sweep);
+      await worker.init();
     } catch (err) {
       this.workers.delete(partition);
       await worker.close();
-      this.keepSweep(partition, worker.pendingSweep);
       throw err;
     }
     return worker;
-  }
-
-  /** Keeps what a closed worker left to sweep for the partition's next worker. */
-  private keepSweep(partition: number, sweep: AbortSweep | undefined): void {
-    if (sweep && !sweep.empty) this.sweeps.set(partition, sweep.merge(this.sweeps.get(partition)));
   }
 
   /**
@@ -245,7 +233,6 @@ export class EosLoop {
       // takeover, which re-reads the changelog and the committed offset.
       this.workers.delete(partition);
       await worker.close();
-      this.keepSweep(partition, worker.pendingSweep);
     }
     // Fenced: another producer took this partition's transactional.id. Either this instance lost
     // the partition and will hear so at its next heartbeat (the rebalance then revokes it here), or

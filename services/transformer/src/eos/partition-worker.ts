@@ -1,6 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../../common/src/logger.js';
-import type { AbortSweep } from './abort-sweep.js';
 import { isSizeError } from './kafka-errors.js';
 import { PartitionOffsets } from './partition-offsets.js';
 import { TransactionFailed, TransactionRunner } from './transaction-runner.js';
@@ -58,21 +57,15 @@ export class PartitionWorker {
    * Takes the partition over: a fresh producer's first transaction sends InitProducerId, which
    * bumps the epoch and aborts (or waits out) the previous owner's open transaction; the marker
    * committed in it tells the changelog reader where complete state ends; then the committed
-   * offset is read, which after the fence can no longer move under us. `sweep`: what a replaced
-   * worker of this partition left to sweep (abort-sweep.ts), swept right after the fence.
+   * offset is read, which after the fence can no longer move under us.
    */
-  async init(sweep?: AbortSweep): Promise<void> {
+  async init(): Promise<void> {
     this.takingOver = true;
     try {
-      await this.transactions.takeOver(sweep);
+      await this.transactions.takeOver();
     } finally {
       this.takingOver = false;
     }
-  }
-
-  /** Where aborted transactions wrote that no sweep ended yet (a replacement worker sweeps it). */
-  get pendingSweep(): AbortSweep | undefined {
-    return this.transactions.pendingSweep;
   }
 
   /** True from the start of a takeover until its restore is complete (readiness reports it). */

@@ -1,6 +1,8 @@
 import type { Producer } from 'kafkajs';
 import type { Logger } from '../../../common/src/logger.js';
 import { Murmur2Partitioner } from '../../../common/src/partitioner.js';
+import { DOMAIN_KEYS } from '../../../common/src/topics.js';
+import { sweepOpenTransactions, type SweepTarget } from './abort-sweep.js';
 import { ChangelogReader } from './changelog-reader.js';
 import { DedupPartition } from './dedup-store.js';
 import type { WorkerDeps, WorkerSettings } from './worker-deps.js';
@@ -51,18 +53,14 @@ export class Takeover {
    * Takes the partition over with `producer` (fresh, not connected): its first transaction sends
    * InitProducerId, which bumps the epoch and aborts (or waits out) the previous owner's open
    * transaction; the marker committed in it tells the changelog reader where complete state ends;
-   * then the committed offset is read, which after the fence can no longer move under us.
-   * `beforeMarker` runs right after the fence, before anything commits (the abort sweep).
+   * then the committed offset is read, which after the fence can no longer move under us. The
+   * fence's transaction is the abort sweep (abort-sweep.ts).
    */
-  async run(
-    producer: Producer,
-    beforeMarker?: (producer: Producer) => Promise<void>,
-  ): Promise<TakenOver> {
+  async run(producer: Producer): Promise<TakenOver> {
     const started = Date.now();
     const { names, settings, reader, metrics } = this.deps;
     await producer.connect();
-    // Its first transaction() sends InitProducerId: whatever it does happens after the fence.
-    if (beforeMarker) await beforeMarker(producer);
+    await this.fenceAndSweep(producer);
     const marker = ChangelogReader.newMarker();
     const txn = await producer.transaction();
     try {
@@ -94,14 +92,38 @@ export class Takeover {
   }
 
   /**
-   * Fences again with a fresh `producer` (not connected) and returns the committed offset read
-   * right after: the caller keeps its state only if that offset did not move.
+   * Fences again with a fresh `producer` (not connected), sweeps (abort-sweep.ts) and returns the
+   * committed offset read right after: the caller keeps its state only if that offset did not
+   * move. A transaction the caller saw commit whose markers Kafka skipped is aborted by the sweep,
+   * and its offset never took effect: the offset read shows it, and the caller does a full takeover.
    */
   async refence(producer: Producer): Promise<bigint> {
     await producer.connect();
-    // kafkajs sends InitProducerId with the first transaction(); an empty one sends nothing else.
-    await (await producer.transaction()).abort();
+    await this.fenceAndSweep(producer);
     return this.fetchCommitted();
+  }
+
+  /**
+   * The fence (kafkajs sends InitProducerId with a producer's first transaction()), which is
+   * also the abort sweep (abort-sweep.ts): a transaction over every partition this
+   * transactional.id writes, aborted, so that nothing of it is left open there.
+   */
+  private async fenceAndSweep(producer: Producer): Promise<void> {
+    await sweepOpenTransactions(producer, await this.sweepTargets());
+  }
+
+  /** Every partition of the output topics and the DLQ, and this partition's changelog partition. */
+  private async sweepTargets(): Promise<SweepTarget[]> {
+    const { names, admin } = this.deps;
+    const topics = [...DOMAIN_KEYS.map((d) => names[d]), names.dlq];
+    const metadata = await admin.fetchTopicMetadata({ topics });
+    return [
+      ...metadata.topics.map((t) => ({
+        topic: t.name,
+        partitions: t.partitions.map((p) => p.partitionId),
+      })),
+      { topic: names.dedup, partitions: [this.partition] },
+    ];
   }
 
   /** The group's committed offset for the partition (-1n: none). */

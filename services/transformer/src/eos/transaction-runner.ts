@@ -1,7 +1,6 @@
 import type { KafkaMessage, Producer } from 'kafkajs';
 import { TransformerError } from '../../../common/src/errors.js';
 import type { Logger } from '../../../common/src/logger.js';
-import { AbortSweep, sweepAborted } from './abort-sweep.js';
 import { DedupPartition } from './dedup-store.js';
 import { permanentRecordErrorType } from './kafka-errors.js';
 import type { PartitionOffsets } from './partition-offsets.js';
@@ -29,15 +28,13 @@ const MAX_SEND_RECORDS_PER_TOPIC = 500;
  * A transaction that did not commit (TRF_ERR_TRANSACTION_FAILED, retriable). `ambiguous`: it may
  * have committed; the worker must re-init. `rejectedAs`: it was aborted because the broker rejected
  * a record for good (a Kafka error type such as MESSAGE_TOO_LARGE); the worker isolates that record
- * instead of retrying the chunk. `sweep`: where aborted transactions of this partition wrote and
- * no sweep ended them yet (abort-sweep.ts); whoever produces for the partition next sweeps first.
+ * instead of retrying the chunk.
  */
 export class TransactionFailed extends TransformerError {
   constructor(
     cause: unknown,
     readonly ambiguous: boolean,
     readonly rejectedAs?: string,
-    readonly sweep?: AbortSweep,
   ) {
     super(
       'TRF_ERR_TRANSACTION_FAILED',
@@ -64,8 +61,6 @@ export class TransactionRunner {
    * A fresh producer (InitProducerId: new epoch, sequences from 0) is the only safe way on.
    */
   private producerStale = false;
-  /** Partitions aborted transactions wrote to, to sweep before the next commit (abort-sweep.ts). */
-  private sweep: AbortSweep | undefined;
   private readonly attempts = new Map<string, RecordAttempts>();
   private inFlight: Promise<unknown> | undefined;
   private closed = false;
@@ -83,43 +78,12 @@ export class TransactionRunner {
     this.planner = { names, encoder, context, transform, limits, settings, tracing, log };
   }
 
-  /**
-   * Fence, marker, restore and committed offset (takeover.ts) with a fresh producer. `sweep`: what
-   * a replaced worker of this partition left to sweep; it is swept right after the fence, before
-   * the marker commits. Throws TransactionFailed carrying the sweep when that fails.
-   */
-  async takeOver(sweep?: AbortSweep): Promise<void> {
-    this.sweep = sweep;
+  /** Fence, marker, restore and committed offset (takeover.ts) with a fresh producer. */
+  async takeOver(): Promise<void> {
     this.producer = this.takeover.newProducer();
-    const { dedup, committed } = await this.takeover.run(this.producer, (producer) =>
-      this.sweepPending(producer),
-    );
+    const { dedup, committed } = await this.takeover.run(this.producer);
     this.dedup = dedup;
     this.offsets.tookOver(committed);
-  }
-
-  /** What aborted transactions left to sweep (see TransactionFailed.sweep). */
-  get pendingSweep(): AbortSweep | undefined {
-    return this.sweep;
-  }
-
-  /** Sweeps what aborted transactions left (abort-sweep.ts) with a freshly fenced `producer`. */
-  private async sweepPending(producer: Producer): Promise<void> {
-    const sweep = this.sweep;
-    if (!sweep || sweep.empty) return;
-    try {
-      await sweepAborted(
-        producer,
-        sweep,
-        this.deps.limits.limitOf,
-        MAX_SEND_BYTES,
-        MAX_SEND_RECORDS_PER_TOPIC,
-      );
-    } catch (err) {
-      throw new TransactionFailed(err, true, undefined, sweep);
-    }
-    this.sweep = undefined;
-    this.log.info({ slots: sweep.size }, 'partitions of aborted transactions swept');
   }
 
   fetchCommitted(): Promise<bigint> {
@@ -148,7 +112,7 @@ export class TransactionRunner {
     fetchedAt: Pick<WeakMap<KafkaMessage, number>, 'get'>,
   ): Promise<void> {
     if (this.closed || !this.producer)
-      throw new TransactionFailed(new Error('worker closed'), true, undefined, this.sweep);
+      throw new TransactionFailed(new Error('worker closed'), true);
     const producer = this.producerStale ? await this.renewProducer() : this.producer;
     const run = this.transact(producer, topic, messages, fetchedAt);
     this.inFlight = run;
@@ -165,8 +129,9 @@ export class TransactionRunner {
    * partition over meanwhile, so the committed offset is read again right after it: if it moved,
    * someone else processed records and this worker's dedup state and offset are stale, and the
    * failure becomes ambiguous (the loop then does a full takeover with restore). If it did not
-   * move, nobody else committed, and the state is still exact: no restore needed. Then what the
-   * aborted transactions wrote is swept (abort-sweep.ts) before this producer commits anything.
+   * move, nobody else committed, and the state is still exact: no restore needed. The renewal
+   * also sweeps (abort-sweep.ts): what the failed transaction wrote ends aborted even where Kafka
+   * skipped its markers, and a committed one whose markers Kafka skipped shows as a moved offset.
    */
   private async renewProducer(): Promise<Producer> {
     const old = this.producer;
@@ -177,12 +142,9 @@ export class TransactionRunner {
       const committed = await this.takeover.refence(producer);
       if (committed !== this.offsets.committedNext)
         throw new Error(`committed offset moved to ${committed} while this worker recovered`);
-      await this.sweepPending(producer);
     } catch (err) {
       await producer.disconnect().catch(() => undefined);
-      throw err instanceof TransactionFailed
-        ? err
-        : new TransactionFailed(err, true, undefined, this.sweep);
+      throw new TransactionFailed(err, true);
     }
     if (this.closed) {
       await producer.disconnect().catch(() => undefined);
@@ -210,7 +172,7 @@ export class TransactionRunner {
     try {
       txn = await producer.transaction();
     } catch (err) {
-      throw new TransactionFailed(err, true, undefined, this.sweep);
+      throw new TransactionFailed(err, true);
     }
     let committing = false;
     const phases: Phases = { began: Date.now() - started, sent: 0, offsets: 0, committed: 0 };
@@ -247,22 +209,17 @@ export class TransactionRunner {
     } catch (err) {
       this.producerStale = true;
       let aborted = false;
-      if (!committing) {
+      if (!committing)
         aborted = await txn.abort().then(
           () => true,
           () => false,
         );
-        // Never committed, whether or not the abort answered: wherever its records reached, they
-        // must end aborted, which Kafka does not always see to (abort-sweep.ts).
-        (this.sweep ??= new AbortSweep()).add(topicMessages);
-      }
       this.deps.metrics.transactions.inc({ result: 'abort' });
       this.deps.tracing?.fail(plan.spans, err);
       throw new TransactionFailed(
         err,
         !aborted,
         aborted ? permanentRecordErrorType(err) : undefined,
-        this.sweep,
       );
     }
 

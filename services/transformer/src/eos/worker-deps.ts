@@ -28,7 +28,7 @@ export interface WorkerSettings {
 /** What a partition worker is built with (the loop adds `onCommitted`). */
 export interface WorkerDeps {
   kafka: Pick<Kafka, 'producer'>;
-  admin: Pick<Admin, 'fetchOffsets'>;
+  admin: Pick<Admin, 'fetchOffsets' | 'fetchTopicMetadata'>;
   names: TopicNames;
   reader: Pick<ChangelogReader, 'restore'>;
   encoder: Encoder;
