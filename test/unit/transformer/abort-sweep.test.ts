@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { sweepOpenTransactions } from '../../../services/transformer/src/eos/abort-sweep.js';
+import {
+  SWEEP_KEY,
+  sweepOpenTransactions,
+} from '../../../services/transformer/src/eos/abort-sweep.js';
 
 const recorder = (fail?: Error) => {
   const calls: unknown[] = [];
@@ -17,7 +20,7 @@ const recorder = (fail?: Error) => {
 };
 
 describe('sweepOpenTransactions', () => {
-  it('sends one empty record to each target partition in one transaction and aborts it', async () => {
+  it('sends one keyed record without a value to each target partition in one transaction and aborts it', async () => {
     const { calls, producer } = recorder();
     await sweepOpenTransactions(producer, [
       { topic: 'out', partitions: [0, 1, 2] },
@@ -30,9 +33,9 @@ describe('sweepOpenTransactions', () => {
         topicMessages: [
           {
             topic: 'out',
-            messages: [0, 1, 2].map((partition) => ({ key: null, value: null, partition })),
+            messages: [0, 1, 2].map((partition) => ({ key: SWEEP_KEY, value: null, partition })),
           },
-          { topic: 'dedup', messages: [{ key: null, value: null, partition: 1 }] },
+          { topic: 'dedup', messages: [{ key: SWEEP_KEY, value: null, partition: 1 }] },
         ],
       },
       'abort',

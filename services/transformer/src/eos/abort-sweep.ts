@@ -1,4 +1,11 @@
 import type { Producer, TopicMessages } from 'kafkajs';
+import { MARKER_PREFIX } from './dedup-store.js';
+
+/**
+ * The key of a sweep's records. Compacted topics (the changelog) refuse records without a key
+ * (INVALID_RECORD); the changelog restore skips marker keys, and the records are aborted anyway.
+ */
+export const SWEEP_KEY = `${MARKER_PREFIX}sweep`;
 
 /** Partitions to sweep: every partition of a topic, or only the listed ones. */
 export interface SweepTarget {
@@ -9,7 +16,7 @@ export interface SweepTarget {
 /**
  * Ends as aborted whatever this transactional.id left open on `targets`: one transaction of
  * `producer` (fresh: its first transaction() sends InitProducerId, the fence) sends a record with
- * no key and no value to each partition and is aborted. Its abort markers decide every record of
+ * key SWEEP_KEY and no value to each partition and is aborted. Its abort markers decide every record of
  * the producer id still open there. Throws what kafkajs throws (the caller treats the partition's
  * state as unknown and tries again).
  *
@@ -34,7 +41,7 @@ export async function sweepOpenTransactions(
     .filter((t) => t.partitions.length > 0)
     .map(({ topic, partitions }) => ({
       topic,
-      messages: partitions.map((partition) => ({ key: null, value: null, partition })),
+      messages: partitions.map((partition) => ({ key: SWEEP_KEY, value: null, partition })),
     }));
   const txn = await producer.transaction();
   if (topicMessages.length === 0) {
