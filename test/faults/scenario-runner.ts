@@ -4,6 +4,8 @@
 // see. While it runs, /readyz of every service and the transformers' `processed` counters are
 // sampled, which gives the readiness during the outage and the recovery time.
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { verifyCommitted, type VerifyReport } from '../../infra/verifier/verifier.js';
 import { createKafka } from '../../services/common/src/kafka-client.js';
@@ -342,6 +344,7 @@ export async function runScenario(
         ? `missing ${row.missing.length}${locate(row.missing, report.locations)}, unexpected ${row.unexpected.length}`
         : '',
       row.duplicated.length ? `duplicated ${copiesOf(row.duplicated, report)}` : '',
+      skippedMarkers(stack, prefix),
       Object.keys(row.dlqReasons).length > 0 ? `dlq reasons ${JSON.stringify(row.dlqReasons)}` : '',
       row.hanging.length > 0 ? `hanging transactions ${row.hanging.join(' ')}` : '',
       `transformers alive at the end: ${transformersAlive.join(', ')}; stopped: ${stopped.join(', ')}`,
@@ -451,6 +454,22 @@ function locate(ids: string[], locations: Record<string, string>): string {
   if (ids.length === 0) return '';
   const shown = ids.slice(0, 20).map((id) => `${id} at ${locations[id] ?? '?'}`);
   return ` (${shown.join(', ')}${ids.length > 20 ? ', …' : ''})`;
+}
+
+/**
+ * How many of the scenario's transactions had markers skipped by Kafka, from the brokers' logs
+ * (the transaction coordinator logs each at INFO; the transformer's abort sweep deals with them).
+ */
+function skippedMarkers(stack: FaultStack, prefix: string): string {
+  const dirs = stack.nodes?.map((n) => n.options.dir) ?? [stack.kafkaDir];
+  let count = 0;
+  for (const dir of dirs) {
+    const file = join(dir, 'kafka.log');
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n'))
+      if (line.includes("Couldn't find leader endpoint") && line.includes(prefix)) count++;
+  }
+  return count > 0 ? `Kafka skipped the markers of ${count} transaction(s) (swept)` : '';
 }
 
 /** `id: topic/partition:offset …` per duplicated ID (up to 20): its copies, and its first ghl.raw record. */
