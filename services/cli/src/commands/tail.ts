@@ -58,8 +58,12 @@ async function tail(ctx: CliContext, topicArg: string, opts: TailOptions): Promi
     topic,
     ranges: reading,
     signal: ctx.interruptSignal(),
+    // Partitions are read concurrently: a record decoded while another partition reached the
+    // limit is not printed (the limit was exceeded by up to a partition's worth under load).
     onRecord: async (partition, message) => {
+      if (printed >= limit) return false;
       const view = await recordView(topic, partition, message, registry);
+      if (printed >= limit) return false;
       ctx.io.stdout.write(`${ctx.json ? JSON.stringify(view) : JSON.stringify(view, null, 2)}\n`);
       printed++;
       return printed < limit;
