@@ -86,6 +86,11 @@ export function topicNames(prefix = ''): TopicNames {
   return Object.freeze(names);
 }
 
+/** The domain (output) topics' names, in DOMAIN_KEYS order: what the transformer's outputs go to. */
+export function domainTopicNames(names: TopicNames): string[] {
+  return DOMAIN_KEYS.map((d) => names[d]);
+}
+
 /** Full topic specs with sizing applied; one partition count for all keeps raw == changelog. */
 export function topicSpecs(prefix = '', sizing: TopicSizing = {}): TopicSpec[] {
   const { defaults, topics } = topicFile();

@@ -4,7 +4,7 @@ import { supervisedRetry } from '../../common/src/consumer-supervisor.js';
 import { createKafka, parseBrokers } from '../../common/src/kafka-client.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
 import { startMetricsServer, type MetricsServer } from '../../common/src/metrics-server.js';
-import { DOMAIN_KEYS, topicNames } from '../../common/src/topics.js';
+import { domainTopicNames, topicNames } from '../../common/src/topics.js';
 import type { Tracing } from '../../common/src/tracing.js';
 import { ChangelogReader } from './eos/changelog-reader.js';
 import type { TransformerConfig } from './config.js';
@@ -92,11 +92,7 @@ export function createTransformer(
       (await registerSchemas(config.SCHEMA_REGISTRY_URL, names, { logger, deadline }));
     admin = kafka.admin();
     await admin.connect();
-    const limits = new TopicLimits(admin, [
-      ...DOMAIN_KEYS.map((d) => names[d]),
-      names.dlq,
-      names.dedup,
-    ]);
+    const limits = new TopicLimits(admin, [...domainTopicNames(names), names.dlq, names.dedup]);
     await limits.refresh();
     await tenants.follow(kafka, names.tenants, groupId, Math.max(1000, deadline - Date.now()));
     reader = new ChangelogReader(kafka, names.dedup, groupId, logger);

@@ -7,7 +7,7 @@ import { MARKER_PREFIX } from './dedup-store.js';
  */
 export const SWEEP_KEY = `${MARKER_PREFIX}sweep`;
 
-/** Partitions to sweep: every partition of a topic, or only the listed ones. */
+/** The partitions of a topic to sweep. */
 export interface SweepTarget {
   topic: string;
   partitions: readonly number[];
@@ -16,8 +16,8 @@ export interface SweepTarget {
 /**
  * Ends as aborted whatever this transactional.id left open on `targets`: one transaction of
  * `producer` (fresh: its first transaction() sends InitProducerId, the fence) sends a record with
- * key SWEEP_KEY and no value to each partition and is aborted. Its abort markers decide every record of
- * the producer id still open there. Throws what kafkajs throws (the caller treats the partition's
+ * key SWEEP_KEY and no value to each partition and is aborted. Its abort markers decide every
+ * record of the producer id still open there. Throws what kafkajs throws (the caller treats the partition's
  * state as unknown and tries again).
  *
  * Why: Kafka can end a transaction without writing its markers to some partitions. Its transaction

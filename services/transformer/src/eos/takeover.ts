@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
 import type { Logger } from '../../../common/src/logger.js';
 import { Murmur2Partitioner } from '../../../common/src/partitioner.js';
-import { DOMAIN_KEYS } from '../../../common/src/topics.js';
+import { domainTopicNames } from '../../../common/src/topics.js';
 import { sweepOpenTransactions, type SweepTarget } from './abort-sweep.js';
 import { ChangelogReader } from './changelog-reader.js';
 import { DedupPartition } from './dedup-store.js';
@@ -52,9 +52,9 @@ export class Takeover {
   /**
    * Takes the partition over with `producer` (fresh, not connected): its first transaction sends
    * InitProducerId, which bumps the epoch and aborts (or waits out) the previous owner's open
-   * transaction; the marker committed in it tells the changelog reader where complete state ends;
-   * then the committed offset is read, which after the fence can no longer move under us. The
-   * fence's transaction is the abort sweep (abort-sweep.ts).
+   * transaction, and is the abort sweep (abort-sweep.ts); the marker committed in the next one
+   * tells the changelog reader where complete state ends; then the committed offset is read,
+   * which after the fence can no longer move under us.
    */
   async run(producer: Producer): Promise<TakenOver> {
     const started = Date.now();
@@ -115,7 +115,7 @@ export class Takeover {
   /** Every partition of the output topics and the DLQ, and this partition's changelog partition. */
   private async sweepTargets(): Promise<SweepTarget[]> {
     const { names, admin } = this.deps;
-    const topics = [...DOMAIN_KEYS.map((d) => names[d]), names.dlq];
+    const topics = [...domainTopicNames(names), names.dlq];
     const metadata = await admin.fetchTopicMetadata({ topics });
     return [
       ...metadata.topics.map((t) => ({
