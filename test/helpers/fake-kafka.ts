@@ -4,10 +4,14 @@
 // rebalances. Transactions are atomic here: records and offsets of a transaction become visible
 // together at its commit, or never. A newer producer of a transactional.id fences the older ones
 // at its first transaction (InitProducerId), as the broker does. One broker fault is modelled on
-// purpose: a commit or abort whose markers Kafka skipped (skipNextMarkers), whose records stay
-// open until the next commit or abort of the same transactional.id on the same partition decides
-// them. Keyed records land on murmur2(key) % PARTITIONS, as kafkajs' partitioner puts them.
+// purpose: a commit or abort whose markers Kafka skipped (skipNextMarkers), on all its partitions
+// or some, whose records stay open until the next commit or abort of the same transactional.id on
+// the same partition decides them. The coordinator's last decision per transactional.id is there
+// for DescribeTransactions. Keyed records land on murmur2(key) % PARTITIONS, as kafkajs'
+// partitioner puts them.
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
+import type { TransactionDescription } from '../../services/common/src/kafkajs-describe-transactions.js';
+import { ADD_PARTITION_ONLY } from '../../services/common/src/kafkajs-send-messages.js';
 import { murmur2 } from '../../services/common/src/partitioner.js';
 import type { DedupPartition } from '../../services/transformer/src/eos/dedup-store.js';
 
@@ -69,7 +73,9 @@ export class FakeCluster {
   private readonly epochs = new Map<string, number>();
   private readonly faults: Fault[] = [];
   private gate: Promise<void> | undefined;
-  private skipMarkers: 'commit' | 'abort' | undefined;
+  private skipMarkers: { of: 'commit' | 'abort'; topics?: string[]; offsets: boolean } | undefined;
+  /** The coordinator's state per transactional.id (DescribeTransactions). */
+  private readonly states = new Map<string, TransactionDescription['state']>();
   /** Records of transactions whose markers were skipped, per transactional.id and partition. */
   private readonly open = new Map<string, CommittedRecord[]>();
   /** Offsets of commits whose markers were skipped, per transactional.id: pending, not applied. */
@@ -81,9 +87,27 @@ export class FakeCluster {
    * deleted): a skipped commit still answers OK. Its records stay open on their partitions and
    * its offsets pending; the next commit or abort of the same transactional.id touching a
    * partition decides what is open there, and the next one carrying offsets decides the offsets.
+   * `where` narrows the skip to some topics' partitions and says whether the offsets' marker is
+   * skipped too (default: every partition and the offsets).
    */
-  skipNextMarkers(of: 'commit' | 'abort'): void {
-    this.skipMarkers = of;
+  skipNextMarkers(
+    of: 'commit' | 'abort',
+    where: { topics?: string[]; offsets?: boolean } = {},
+  ): void {
+    this.skipMarkers = { of, topics: where.topics, offsets: where.offsets ?? true };
+  }
+
+  /** DescribeTransactions: the coordinator's state of `id`, undefined when it has none. */
+  describe(id: string): TransactionDescription | undefined {
+    const state = this.states.get(id);
+    return (
+      state && { state, producerId: '1', producerEpoch: this.epochs.get(id) ?? 0, partitions: [] }
+    );
+  }
+
+  /** A transaction of `id` wrote its first record or offsets. */
+  began(id: string): void {
+    this.states.set(id, 'Ongoing');
   }
 
   /** Records left open by skipped markers and not decided yet. */
@@ -91,38 +115,47 @@ export class FakeCluster {
     return [...this.open.values()].flat();
   }
 
-  /** A transaction of `id` ends: decides what is open on the partitions it touched, as it ends. */
+  /**
+   * A transaction of `id` ends: decides what is open on the partitions it touched (those of its
+   * records and `touched`, partitions added without a record), as it ends.
+   */
   endTransaction(
     id: string,
     pending: CommittedRecord[],
     offsets: Map<number, bigint>,
     committed: boolean,
+    touched: ReadonlySet<string> = new Set(),
   ): void {
-    if (this.skipMarkers === (committed ? 'commit' : 'abort')) {
-      this.skipMarkers = undefined;
-      for (const r of pending) {
-        const at = `${id}\u0000${slotOf(r)}`;
-        this.open.set(at, [...(this.open.get(at) ?? []), r]);
-      }
-      if (committed && offsets.size > 0)
-        this.openOffsets.set(id, new Map([...(this.openOffsets.get(id) ?? []), ...offsets]));
-      return;
-    }
-    for (const slot of new Set(pending.map(slotOf))) {
+    this.states.set(id, committed ? 'CompleteCommit' : 'CompleteAbort');
+    const skip =
+      this.skipMarkers?.of === (committed ? 'commit' : 'abort') ? this.skipMarkers : undefined;
+    if (skip) this.skipMarkers = undefined;
+    const skipped = (slot: string) =>
+      skip !== undefined &&
+      (!skip.topics || skip.topics.includes(slot.slice(0, slot.lastIndexOf('/'))));
+    for (const slot of new Set([...pending.map(slotOf), ...touched])) {
       const at = `${id}\u0000${slot}`;
+      if (skipped(slot)) {
+        const here = pending.filter((r) => slotOf(r) === slot);
+        this.open.set(at, [...(this.open.get(at) ?? []), ...here]);
+        continue;
+      }
       const left = this.open.get(at);
       this.open.delete(at);
       if (committed && left) this.records.push(...left);
     }
+    if (committed) this.records.push(...pending.filter((r) => !skipped(slotOf(r))));
     if (offsets.size > 0) {
-      const left = this.openOffsets.get(id);
-      this.openOffsets.delete(id);
-      if (committed) for (const [p, o] of [...(left ?? []), ...offsets]) this.offsets.set(p, o);
+      if (skip?.offsets) {
+        if (committed)
+          this.openOffsets.set(id, new Map([...(this.openOffsets.get(id) ?? []), ...offsets]));
+      } else {
+        const left = this.openOffsets.get(id);
+        this.openOffsets.delete(id);
+        if (committed) for (const [p, o] of [...(left ?? []), ...offsets]) this.offsets.set(p, o);
+      }
     }
-    if (committed) {
-      this.records.push(...pending);
-      this.commits.push(pending.length);
-    }
+    if (committed) this.commits.push(pending.length);
   }
 
   /** The next time a transaction reaches `at`, it fails with `error`. */
@@ -183,6 +216,11 @@ export class FakeCluster {
       })),
     });
     return { fetchOffsets, fetchTopicMetadata } as unknown as Admin;
+  }
+
+  /** The coordinator's descriptions (WorkerDeps.transactions). */
+  transactions(): { describe(id: string): Promise<TransactionDescription | undefined> } {
+    return { describe: async (id) => this.describe(id) };
   }
 
   /** A changelog reader over the committed records of `topic` (ChangelogReader.restore). */
@@ -249,7 +287,9 @@ export class FakeProducer {
     this.epoch ??= this.cluster.initProducer(this.transactionalId);
     this.checkEpoch();
     const cluster = this.cluster;
+    const id = this.transactionalId;
     const pending: CommittedRecord[] = [];
+    const touched = new Set<string>();
     const offsets = new Map<number, bigint>();
     let done = false;
     const step = async (at: FaultPoint) => {
@@ -259,14 +299,18 @@ export class FakeProducer {
       this.checkEpoch();
     };
     const add = (topic: string, messages: Message[]) => {
+      cluster.began(id);
       for (const m of messages)
-        pending.push({
-          topic,
-          partition: m.partition,
-          key: text(m.key),
-          value: m.value === null || m.value === undefined ? null : Buffer.from(m.value),
-          headers: headerText(m.headers),
-        });
+        if ((m as unknown as Record<symbol, unknown>)[ADD_PARTITION_ONLY])
+          touched.add(`${topic}/${m.partition}`);
+        else
+          pending.push({
+            topic,
+            partition: m.partition,
+            key: text(m.key),
+            value: m.value === null || m.value === undefined ? null : Buffer.from(m.value),
+            headers: headerText(m.headers),
+          });
     };
     return {
       send: async ({ topic, messages }: { topic: string; messages: Message[] }) => {
@@ -274,7 +318,7 @@ export class FakeProducer {
         add(topic, messages);
       },
       sendBatch: async (req: { topicMessages: { topic: string; messages: Message[] }[] }) => {
-        // Injected send faults hit sends that carry data, not an abort sweep's tombstones.
+        // Injected send faults hit sends that carry data, not a sweep's added partitions.
         const data = req.topicMessages.some((t) => t.messages.some((m) => m.value != null));
         if (data) await step('sendBatch');
         else if (done) throw new Error('transaction already ended');
@@ -285,6 +329,7 @@ export class FakeProducer {
         topics: { partitions: { partition: number; offset: string }[] }[];
       }) => {
         await step('sendOffsets');
+        cluster.began(id);
         for (const t of req.topics)
           for (const p of t.partitions) offsets.set(p.partition, BigInt(p.offset));
       },
@@ -294,7 +339,7 @@ export class FakeProducer {
         if (f && !f.applied) throw f.error;
         this.checkEpoch();
         done = true;
-        cluster.endTransaction(this.transactionalId, pending, offsets, true);
+        cluster.endTransaction(id, pending, offsets, true, touched);
         if (f) throw f.error;
       },
       abort: async () => {
@@ -302,7 +347,7 @@ export class FakeProducer {
         const f = await cluster.reach('abort');
         // A failed abort still ends the transaction: the coordinator aborts it when the producer
         // is fenced or its timeout passes.
-        cluster.endTransaction(this.transactionalId, pending, offsets, false);
+        cluster.endTransaction(id, pending, offsets, false, touched);
         if (f) throw f.error;
       },
     };

@@ -29,6 +29,7 @@ export function fakeWorkerDeps(
   return {
     kafka: cluster.kafka(),
     admin: cluster.admin(GROUP, names.raw),
+    transactions: cluster.transactions(),
     names,
     reader: cluster.reader(names.dedup),
     encoder: catalog,

@@ -149,12 +149,45 @@ function loadInternals(require: NodeRequire): Internals {
 
 const partitionKey = (topic: string, partition: number) => `${partition}\u0000${topic}`;
 
+/**
+ * A message with this property set (and `partition` and `value: null`) is not produced: its
+ * partition is only added to the transaction (AddPartitionsToTxn), so that the transaction's end
+ * writes a commit or abort marker there and nothing else. Transactional producers only.
+ */
+export const ADD_PARTITION_ONLY = Symbol.for('ghl-pipeline.kafkajs.add-partition-only');
+
+/** The partitions of `topicMessages`' ADD_PARTITION_ONLY messages; the rest of the messages. */
+function splitMarkerOnly(topicMessages: TopicMessages[]): [TopicData[], TopicMessages[]] {
+  const only: TopicData[] = [];
+  const rest: TopicMessages[] = [];
+  for (const { topic, messages } of topicMessages) {
+    const flagged = messages.filter((m) => (m as Record<symbol, unknown>)[ADD_PARTITION_ONLY]);
+    const partitions = [...new Set(flagged.map((m) => m.partition ?? -1))];
+    if (partitions.includes(-1)) throw new Error('an ADD_PARTITION_ONLY message needs a partition');
+    if (partitions.length > 0)
+      only.push({
+        topic,
+        partitions: partitions.map((partition) => ({ partition, messages: [] })),
+      });
+    if (flagged.length < messages.length)
+      rest.push({ topic, messages: messages.filter((m) => !flagged.includes(m)) });
+  }
+  return [only, rest];
+}
+
 /** Builds the replacement factory on top of kafkajs' internals (see the module comment). */
 export function createSendMessages(internals: Internals): SendFactory {
   const { groupMessagesPerPartition, responseSerializer, createErrorFromCode, staleMetadata } =
     internals;
   return ({ logger, cluster, partitioner, eosManager, retrier }) =>
-    async ({ acks, timeout, compression, topicMessages }) => {
+    async ({ acks, timeout, compression, topicMessages: requested }) => {
+      const [markerOnly, topicMessages] = splitMarkerOnly(requested);
+      if (markerOnly.length > 0) {
+        if (!eosManager.isTransactional())
+          throw new Error('ADD_PARTITION_ONLY messages need a transactional producer');
+        await retrier(() => eosManager.addPartitionsToTransaction(markerOnly));
+        if (topicMessages.length === 0) return [];
+      }
       /** Per topic, its records by partition: decided once, so a retry never moves a record. */
       const grouped = new Map<string, Record<string, Message[]>>();
       /** Partitions whose leader acknowledged them, with the broker's answer (acks = 0: none). */

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Admin, Kafka } from 'kafkajs';
 import { supervisedRetry } from '../../common/src/consumer-supervisor.js';
 import { createKafka, parseBrokers } from '../../common/src/kafka-client.js';
+import { describeTransaction } from '../../common/src/kafkajs-describe-transactions.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
 import { startMetricsServer, type MetricsServer } from '../../common/src/metrics-server.js';
 import { domainTopicNames, topicNames } from '../../common/src/topics.js';
@@ -17,6 +18,9 @@ import { TopicLimits } from './eos/topic-limits.js';
 import type { Encoder } from './eos/transaction-plan.js';
 import { transform as defaultTransform } from './mapping/transform.js';
 import type { Decision, RawRecord, TransformContext } from './mapping/transform-types.js';
+
+/** How long a takeover waits for the transaction coordinator's description (ms). */
+const DESCRIBE_TRANSACTION_TIMEOUT_MS = 30_000;
 
 export interface TransformerDeps {
   logger?: Logger;
@@ -112,6 +116,9 @@ export function createTransformer(
       {
         kafka,
         admin,
+        transactions: {
+          describe: (id) => describeTransaction(kafka, id, DESCRIBE_TRANSACTION_TIMEOUT_MS),
+        },
         names,
         reader,
         encoder,

@@ -1,6 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it, vi } from 'vitest';
 import { DLQ_HEADERS } from '../../../services/common/src/record-headers.js';
+import { domainTopicNames } from '../../../services/common/src/topics.js';
 import { isFencingError } from '../../../services/transformer/src/eos/kafka-errors.js';
 import {
   PartitionWorker,
@@ -224,6 +225,58 @@ describe('PartitionWorker: faults', () => {
     const next = setup({}, cluster);
     await next.worker.init();
     expect(next.worker.rewindTarget()).toBeUndefined();
+    next.worker.accept(batch(rawRecords(0, 5)), next.onFailure);
+    await committedAt(cluster, 5);
+    expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
+    expect(cluster.openRecords).toEqual([]);
+  });
+
+  it('a commit whose answer was lost and whose output markers Kafka skipped: the takeover sweep commits them, none lost', async () => {
+    const { cluster, worker, onFailure, failures } = setup();
+    await worker.init();
+    // The coordinator decided commit; the offsets and changelog took effect, the outputs did not
+    // (their markers skipped, as after a broker restart), and the producer never got the answer.
+    cluster.skipNextMarkers('commit', { topics: domainTopicNames(names), offsets: false });
+    cluster.failNext('commit', protocolError('REQUEST_TIMED_OUT'), true);
+    worker.accept(batch(rawRecords(0, 5)), onFailure);
+    expect(((await failureOf(failures)) as TransactionFailed).ambiguous).toBe(true);
+    expect(cluster.offsets.get(P)).toBe(5n);
+    expect(outputIds(cluster)).toEqual([]);
+    expect(cluster.openRecords.length).toBeGreaterThan(0);
+    await worker.close();
+
+    // An abort sweep here lost all five: their offset had taken effect, so nothing reprocesses them.
+    const next = setup({}, cluster);
+    await next.worker.init();
+    expect(cluster.openRecords).toEqual([]);
+    expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
+    next.worker.accept(batch(rawRecords(5, 2)), next.onFailure);
+    await committedAt(cluster, 7);
+    expect(outputIds(cluster)).toEqual([
+      'evt-0',
+      'evt-1',
+      'evt-2',
+      'evt-3',
+      'evt-4',
+      'evt-5',
+      'evt-6',
+    ]);
+  });
+
+  it('a commit whose answer was lost and whose markers Kafka skipped everywhere: committed by the sweep, its records deduplicated when read again', async () => {
+    const { cluster, worker, onFailure, failures } = setup();
+    await worker.init();
+    cluster.skipNextMarkers('commit');
+    cluster.failNext('commit', protocolError('REQUEST_TIMED_OUT'), true);
+    worker.accept(batch(rawRecords(0, 5)), onFailure);
+    expect(((await failureOf(failures)) as TransactionFailed).ambiguous).toBe(true);
+    await worker.close();
+
+    // The offsets stay pending (the sweep adds no offsets), so the new owner reads the five again;
+    // the changelog entries the sweep committed make them duplicates: no second output.
+    const next = setup({}, cluster);
+    await next.worker.init();
+    expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
     next.worker.accept(batch(rawRecords(0, 5)), next.onFailure);
     await committedAt(cluster, 5);
     expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);

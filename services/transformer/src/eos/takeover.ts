@@ -2,13 +2,21 @@ import type { Producer } from 'kafkajs';
 import type { Logger } from '../../../common/src/logger.js';
 import { Murmur2Partitioner } from '../../../common/src/partitioner.js';
 import { domainTopicNames } from '../../../common/src/topics.js';
-import { sweepOpenTransactions, type SweepTarget } from './abort-sweep.js';
+import {
+  sweepDecisionOf,
+  sweepOpenTransactions,
+  type SweepDecision,
+  type SweepTarget,
+} from './transaction-sweep.js';
 import { ChangelogReader } from './changelog-reader.js';
 import { DedupPartition } from './dedup-store.js';
 import type { WorkerDeps, WorkerSettings } from './worker-deps.js';
 
 /** The part of a worker's dependencies (worker-deps.ts) a takeover uses. */
-export type TakeoverDeps = Pick<WorkerDeps, 'kafka' | 'admin' | 'names' | 'reader' | 'metrics'> & {
+export type TakeoverDeps = Pick<
+  WorkerDeps,
+  'kafka' | 'admin' | 'transactions' | 'names' | 'reader' | 'metrics'
+> & {
   settings: Pick<WorkerSettings, 'groupId' | 'transactionTimeoutMs' | 'restoreTimeoutMs'>;
 };
 
@@ -52,7 +60,7 @@ export class Takeover {
   /**
    * Takes the partition over with `producer` (fresh, not connected): its first transaction sends
    * InitProducerId, which bumps the epoch and aborts (or waits out) the previous owner's open
-   * transaction, and is the abort sweep (abort-sweep.ts); the marker committed in the next one
+   * transaction, and is the sweep (transaction-sweep.ts); the marker committed in the next one
    * tells the changelog reader where complete state ends; then the committed offset is read,
    * which after the fence can no longer move under us.
    */
@@ -60,7 +68,7 @@ export class Takeover {
     const started = Date.now();
     const { names, settings, reader, metrics } = this.deps;
     await producer.connect();
-    await this.fenceAndSweep(producer);
+    const swept = await this.fenceAndSweep(producer);
     const marker = ChangelogReader.newMarker();
     const txn = await producer.transaction();
     try {
@@ -84,6 +92,7 @@ export class Takeover {
         restoredRecords: restored,
         dedupKeys: dedup.size,
         committed: String(committed),
+        swept,
         ms: Date.now() - started,
       },
       'partition taken over',
@@ -92,10 +101,11 @@ export class Takeover {
   }
 
   /**
-   * Fences again with a fresh `producer` (not connected), sweeps (abort-sweep.ts) and returns the
-   * committed offset read right after: the caller keeps its state only if that offset did not
-   * move. A transaction the caller saw commit whose markers Kafka skipped is aborted by the sweep,
-   * and its offset never took effect: the offset read shows it, and the caller does a full takeover.
+   * Fences again with a fresh `producer` (not connected), sweeps (transaction-sweep.ts) and
+   * returns the committed offset read right after: the caller keeps its state only if that offset
+   * did not move. After a cleanly aborted transaction the sweep aborts; a transaction the caller
+   * saw commit whose markers Kafka skipped, and that the abort cuts short, never had its offset
+   * take effect: the offset read shows it, and the caller does a full takeover.
    */
   async refence(producer: Producer): Promise<bigint> {
     await producer.connect();
@@ -104,12 +114,17 @@ export class Takeover {
   }
 
   /**
-   * The fence (kafkajs sends InitProducerId with a producer's first transaction()), which is
-   * also the abort sweep (abort-sweep.ts): a transaction over every partition this
-   * transactional.id writes, aborted, so that nothing of it is left open there.
+   * Asks the coordinator how this transactional.id's last transaction was decided
+   * (DescribeTransactions; InitProducerId overwrites that), then fences (kafkajs sends
+   * InitProducerId with a producer's first transaction()) in the sweep's transaction, which adds
+   * every partition this transactional.id writes and ends the same way (transaction-sweep.ts).
+   * Returns the decision.
    */
-  private async fenceAndSweep(producer: Producer): Promise<void> {
-    await sweepOpenTransactions(producer, await this.sweepTargets());
+  private async fenceAndSweep(producer: Producer): Promise<SweepDecision> {
+    const last = await this.deps.transactions.describe(this.transactionalId);
+    const decision = sweepDecisionOf(last);
+    await sweepOpenTransactions(producer, await this.sweepTargets(), decision);
+    return decision;
   }
 
   /** Every partition of the output topics and the DLQ, and this partition's changelog partition. */

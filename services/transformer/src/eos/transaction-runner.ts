@@ -130,7 +130,7 @@ export class TransactionRunner {
    * someone else processed records and this worker's dedup state and offset are stale, and the
    * failure becomes ambiguous (the loop then does a full takeover with restore). If it did not
    * move, nobody else committed, and the state is still exact: no restore needed. The renewal
-   * also sweeps (abort-sweep.ts): what the failed transaction wrote ends aborted even where Kafka
+   * also sweeps (transaction-sweep.ts): what the failed transaction wrote ends aborted even where Kafka
    * skipped its markers, and a committed one whose markers Kafka skipped shows as a moved offset.
    */
   private async renewProducer(): Promise<Producer> {

@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import type { TransactionDescription } from '../../../common/src/kafkajs-describe-transactions.js';
 import type { Logger } from '../../../common/src/logger.js';
 import type { TopicNames } from '../../../common/src/topics.js';
 import type { ChangelogReader } from './changelog-reader.js';
@@ -29,6 +30,10 @@ export interface WorkerSettings {
 export interface WorkerDeps {
   kafka: Pick<Kafka, 'producer'>;
   admin: Pick<Admin, 'fetchOffsets' | 'fetchTopicMetadata'>;
+  /** The transaction coordinator's view of a transactional.id (kafkajs-describe-transactions.ts). */
+  transactions: {
+    describe(transactionalId: string): Promise<TransactionDescription | undefined>;
+  };
   names: TopicNames;
   reader: Pick<ChangelogReader, 'restore'>;
   encoder: Encoder;
