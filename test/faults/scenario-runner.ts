@@ -264,6 +264,10 @@ export async function runScenario(
       locateTopic: names.raw,
     });
     log(`verifier: ${report.records} records read_committed`);
+    // Readiness "at the end" is the services' state after the count, not their answer to the
+    // topics being deleted under them below (a rebalance: the transformer says 503 meanwhile).
+    sampling = false;
+    await samplers;
     // Counted: the topics go, so a later node restart has fewer partitions to load and
     // replicate (restarts dominate the suites' run time). FAULTS_KEEP_TOPICS=1 keeps them.
     if (!faultConfig.FAULTS_KEEP_TOPICS && !spec.keepTopics)
@@ -458,7 +462,7 @@ function locate(ids: string[], locations: Record<string, string>): string {
 
 /**
  * How many of the scenario's transactions had markers skipped by Kafka, from the brokers' logs
- * (the transaction coordinator logs each at INFO; the transformer's abort sweep deals with them).
+ * (the transaction coordinator logs each at INFO; the transformer's sweep deals with them).
  */
 function skippedMarkers(stack: FaultStack, prefix: string): string {
   const dirs = stack.nodes?.map((n) => n.options.dir) ?? [stack.kafkaDir];

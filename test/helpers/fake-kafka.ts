@@ -25,7 +25,7 @@ export interface CommittedRecord {
 
 /**
  * Where a fault hits a transaction, in the order kafkajs goes: begin, sends, offsets, commit.
- * 'sendBatch' faults hit sends carrying at least one value (not an abort sweep's tombstones).
+ * 'sendBatch' faults hit sends carrying at least one value (not a sweep's added partitions).
  */
 export type FaultPoint = 'transaction' | 'sendBatch' | 'sendOffsets' | 'commit' | 'abort';
 

@@ -124,6 +124,7 @@ export class Takeover {
     const last = await this.deps.transactions.describe(this.transactionalId);
     const decision = sweepDecisionOf(last);
     await sweepOpenTransactions(producer, await this.sweepTargets(), decision);
+    this.log.info({ last: last?.state ?? 'none', swept: decision }, 'fenced and swept');
     return decision;
   }
 
