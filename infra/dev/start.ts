@@ -13,7 +13,7 @@ import { int, loadConfig, optionalStr } from '../../services/common/src/config.j
 import { createKafka } from '../../services/common/src/kafka-client.js';
 import { TRANSFORMER_NODE_FLAGS } from '../../services/common/src/node-flags.js';
 import { projectRoot } from '../../services/common/src/project-root.js';
-import { registerDomainSchemas } from '../../services/common/src/schema-registry.js';
+import { registerDomainSchemas } from '../../services/common/src/schema-registration.js';
 import { applyTopics } from '../../services/common/src/topic-apply.js';
 import { topicNames, topicSpecs } from '../../services/common/src/topics.js';
 import { startService, waitHttpOk, type ServiceProcess } from './child-service.js';

@@ -10,22 +10,16 @@
 // topics are deleted at the end. The last line on stdout is the JSON result.
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'kafkajs';
-import { CliContext, cliConfigSchema } from '../../services/cli/src/context.js';
-import {
-  messageBytes,
-  partitionOf,
-  traceEvents,
-  type TraceResult,
-} from '../../services/cli/src/trace.js';
+import { OpsContext, opsConfigSchema } from '../../services/common/src/ops/context.js';
+import { traceEvents } from '../../services/common/src/ops/trace.js';
+import { messageBytes, partitionOf } from '../../services/common/src/ops/trace-reads.js';
+import type { TraceResult } from '../../services/common/src/ops/trace-types.js';
 import { int, loadConfig } from '../../services/common/src/config.js';
 import { createKafka } from '../../services/common/src/kafka-client.js';
 import { recordFacts } from '../../services/common/src/raw-record.js';
 import { RAW_HEADERS, OUTPUT_HEADERS } from '../../services/common/src/record-headers.js';
-import {
-  avroTypeOf,
-  loadSchemas,
-  registerDomainSchemas,
-} from '../../services/common/src/schema-registry.js';
+import { registerDomainSchemas } from '../../services/common/src/schema-registration.js';
+import { avroTypeOf, loadSchemas } from '../../services/common/src/schema-registry.js';
 import { applyTopics } from '../../services/common/src/topic-apply.js';
 import { readTopicRange } from '../../services/common/src/topic-reader.js';
 import { topicNames, topicSpecs } from '../../services/common/src/topics.js';
@@ -45,8 +39,8 @@ const kafka = createKafka({ brokers: stack.brokers.split(','), clientId: 'bench-
 const admin = kafka.admin();
 await admin.connect();
 const io = { stdout: { write: () => undefined }, stderr: { write: (t: string) => log(t.trim()) } };
-const ctx = new CliContext(
-  loadConfig(cliConfigSchema, {
+const ctx = new OpsContext(
+  loadConfig(opsConfigSchema, {
     KAFKA_BROKERS: stack.brokers,
     SCHEMA_REGISTRY_URL: stack.registryUrl,
     TOPIC_PREFIX: prefix,

@@ -5,7 +5,7 @@
 // checks the assignment: if another member joined meanwhile, this member does not own every
 // partition and nothing is committed.
 import type { Kafka } from 'kafkajs';
-import { CommandFailed } from './cli-errors.js';
+import { CommandFailed } from '../../common/src/ops/errors.js';
 
 export async function commitGroupOffsets(
   kafka: Kafka,

@@ -15,8 +15,9 @@ import { registerTail } from './commands/tail.js';
 import { registerTenants } from './commands/tenants.js';
 import { registerTopics } from './commands/topics.js';
 import { registerTrace } from './commands/trace.js';
-import { CliContext, cliConfigSchema, type Runner } from './context.js';
-import { processIo, type CliIo } from './io.js';
+import { OpsContext, opsConfigSchema } from '../../common/src/ops/context.js';
+import { processIo, type OpsIo } from '../../common/src/ops/io.js';
+import type { Runner } from './runner.js';
 
 /**
  * Builds the `ghl-pipeline` program. Exit codes: 0 ok, 1 failure, 2 usage. User mistakes and
@@ -24,7 +25,7 @@ import { processIo, type CliIo } from './io.js';
  */
 export function buildProgram(
   env: NodeJS.ProcessEnv = process.env,
-  io: CliIo = processIo(),
+  io: OpsIo = processIo(),
 ): {
   program: Command;
   exitCode: () => number;
@@ -52,10 +53,10 @@ export function buildProgram(
     .exitOverride();
 
   const run: Runner = async (body) => {
-    let ctx: CliContext | undefined;
+    let ctx: OpsContext | undefined;
     try {
-      ctx = new CliContext(
-        loadConfig(cliConfigSchema, env),
+      ctx = new OpsContext(
+        loadConfig(opsConfigSchema, env),
         Boolean(program.opts<{ json?: boolean }>().json),
         io,
       );
@@ -88,7 +89,7 @@ const packageVersion = (): string =>
 export async function runCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
-  io: CliIo = processIo(),
+  io: OpsIo = processIo(),
 ): Promise<number> {
   const { program, exitCode } = buildProgram(env, io);
   try {
@@ -107,7 +108,7 @@ export async function runCli(
 export function reportError(
   err: unknown,
   env: NodeJS.ProcessEnv,
-  io: Pick<CliIo, 'stderr'> = processIo(),
+  io: Pick<OpsIo, 'stderr'> = processIo(),
 ): number {
   // UsageError, CommandFailed and Interrupted: the exit code of their entry in CLI_ERRORS.
   if (err instanceof CliError) {

@@ -1,4 +1,12 @@
-import type { NodeRequire } from './node-require.js';
+import type {
+  Internals,
+  KafkaError,
+  Message,
+  PartitionResult,
+  SendFactory,
+  TopicData,
+  TopicMessages,
+} from './kafkajs-send-messages-types.js';
 
 /**
  * A correct drop-in for kafkajs 2.2.4's producer send (src/producer/sendMessages.js), which can
@@ -39,113 +47,12 @@ import type { NodeRequire } from './node-require.js';
  * or a non-retriable error as is).
  *
  * Installed by services/common/src/kafkajs.ts before any kafkajs module loads (kafkajs' producer
- * captures the module at load). The internals it requires are part of the kafkajs 2.2.4 pin.
+ * captures the module at load), through installSendMessages (kafkajs-send-messages-install.ts).
+ * The internals it requires are part of the kafkajs 2.2.4 pin.
  */
-export const SEND_MESSAGES_MODULE = 'kafkajs/src/producer/sendMessages.js';
 
 /** The kafkajs error code LEADER_NOT_AVAILABLE (retriable, "stale metadata"). */
 const LEADER_NOT_AVAILABLE = 5;
-
-interface Message {
-  partition?: number;
-  [field: string]: unknown;
-}
-interface TopicMessages {
-  topic: string;
-  messages: Message[];
-}
-interface PartitionMetadata {
-  partitionId: number;
-  leader?: number | null;
-}
-interface TopicData {
-  topic: string;
-  partitions: { partition: number; messages: Message[] }[];
-}
-export interface PartitionResult {
-  topicName: string;
-  partition: number;
-  [field: string]: unknown;
-}
-interface Broker {
-  nodeId: number;
-  produce(request: Record<string, unknown>): Promise<unknown>;
-}
-interface KafkaError extends Error {
-  retriable?: boolean;
-  host?: string;
-  port?: number;
-}
-interface SendDeps {
-  logger: {
-    debug(message: string, extra?: object): void;
-    error(message: string, extra?: object): void;
-  };
-  cluster: {
-    refreshMetadataIfNecessary(): Promise<void>;
-    refreshMetadata(): Promise<void>;
-    addMultipleTargetTopics(topics: string[]): Promise<void>;
-    findTopicPartitionMetadata(topic: string): PartitionMetadata[];
-    findBroker(args: { nodeId: string }): Promise<Broker>;
-    isConnected(): boolean;
-    connect(): Promise<void>;
-    removeBroker(args: { host?: string; port?: number }): void;
-    targetTopics?: Set<string>;
-  };
-  partitioner: unknown;
-  eosManager: {
-    isTransactional(): boolean;
-    getTransactionalId(): string;
-    getProducerId(): unknown;
-    getProducerEpoch(): unknown;
-    acquireBrokerLock(broker: Broker): Promise<void>;
-    releaseBrokerLock(broker: Broker): Promise<void>;
-    addPartitionsToTransaction(topicData: TopicData[]): Promise<void>;
-    getSequence(topic: string, partition: number): number;
-    updateSequence(topic: string, partition: number, increment: number): void;
-  };
-  retrier: <T>(
-    fn: (bail: (e: Error) => void, retryCount: number, retryTime: number) => Promise<T>,
-  ) => Promise<T>;
-}
-interface SendArgs {
-  acks: number;
-  timeout?: number;
-  compression?: unknown;
-  topicMessages: TopicMessages[];
-}
-type SendFactory = (deps: SendDeps) => (args: SendArgs) => Promise<PartitionResult[]>;
-
-/** kafkajs internals the send path reuses unchanged (paths under kafkajs/src, pinned). */
-interface Internals {
-  groupMessagesPerPartition: (args: {
-    topic: string;
-    partitionMetadata: PartitionMetadata[];
-    messages: Message[];
-    partitioner: unknown;
-  }) => Record<string, Message[]>;
-  responseSerializer: (response: unknown) => PartitionResult[];
-  createErrorFromCode: (code: number) => KafkaError;
-  staleMetadata: (e: KafkaError) => boolean;
-  KafkaJSMetadataNotLoaded: new (message: string) => KafkaError;
-}
-
-function loadInternals(require: NodeRequire): Internals {
-  const error = require('kafkajs/src/protocol/error.js') as Pick<
-    Internals,
-    'createErrorFromCode' | 'staleMetadata'
-  >;
-  const errors = require('kafkajs/src/errors.js') as Pick<Internals, 'KafkaJSMetadataNotLoaded'>;
-  return {
-    groupMessagesPerPartition:
-      require('kafkajs/src/producer/groupMessagesPerPartition.js') as Internals['groupMessagesPerPartition'],
-    responseSerializer:
-      require('kafkajs/src/producer/responseSerializer.js') as Internals['responseSerializer'],
-    createErrorFromCode: error.createErrorFromCode,
-    staleMetadata: error.staleMetadata,
-    KafkaJSMetadataNotLoaded: errors.KafkaJSMetadataNotLoaded,
-  };
-}
 
 const partitionKey = (topic: string, partition: number) => `${partition}\u0000${topic}`;
 
@@ -328,23 +235,4 @@ export function createSendMessages(internals: Internals): SendFactory {
         return results;
       });
     };
-}
-
-/**
- * Replaces kafkajs' sendMessages module with {@link createSendMessages} in the require cache.
- * Must run before any kafkajs module loads (the producer captures it at load). Returns true when
- * the replacement is active (installed now or before), false if the original was already loaded.
- */
-export function installSendMessages(require: NodeRequire): boolean {
-  const path = require.resolve(SEND_MESSAGES_MODULE);
-  const loaded = require.cache[path];
-  if (loaded) return (loaded.exports as { perPartitionSends?: boolean }).perPartitionSends === true;
-  const replacement = Object.assign(createSendMessages(loadInternals(require)), {
-    perPartitionSends: true as const,
-  });
-  require(path); // creates the cache entry (with the original); replaced right away
-  const entry = require.cache[path];
-  if (!entry) return false;
-  entry.exports = replacement;
-  return true;
 }

@@ -23,7 +23,7 @@ import { installFastEncoder } from './kafkajs-fast-encoder.js';
 import { installTxnOffsetCommitV3 } from './kafkajs-group-metadata.js';
 import { installMemberReuse } from './kafkajs-member-reuse.js';
 import { installPositiveThrottleTimer } from './kafkajs-request-queue.js';
-import { installSendMessages } from './kafkajs-send-messages.js';
+import { installSendMessages } from './kafkajs-send-messages-install.js';
 
 const require = createRequire(import.meta.url);
 

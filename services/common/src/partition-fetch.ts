@@ -1,5 +1,6 @@
-// Bounded reads of partitions with plain Fetch requests: no consumer group, large fetches, and a
-// decoder that walks record batches without building an object per record.
+// Bounded reads of partitions with plain Fetch requests: no consumer group, large fetches, and
+// the record batch decoder of record-batch-decoder.ts, which walks batches without building an
+// object per record.
 //
 // Why not kafkajs' consumer: in `npm run bench:trace` it read the event's 166k-record ghl.raw
 // partition in 7.1 s, this path in 223-263 ms. A CPU profile put nearly all of the consumer's time
@@ -7,18 +8,8 @@
 // every record, and does offset/timestamp arithmetic with its Long class), and a bare kafkajs
 // `broker.fetch` decoded as slowly with 1 MiB or 32 MiB fetches. So this module sends kafkajs'
 // own Fetch request (same connection, authentication and version negotiation, through kafkajs'
-// cluster) and decodes the response itself:
-//
-// - record batches (magic 2) are walked by their headers; records are decoded into the
-//   KafkaMessage shape only when the caller wants them: every record, or with a `needle`, only
-//   records whose bytes contain it (a native `indexOf` over the fetched buffer finds them, and
-//   whole batches without it are skipped);
-// - read_committed is applied per batch by the Java client's rule (KIP-98; read-committed.ts,
-//   shared with kafkajs-aborted-filter.ts): the response's aborted transactions, sorted by first offset, are
-//   activated when a batch reaches their first offset; an ABORT control batch ends its producer's
-//   aborted transaction; a transactional data batch of an aborted producer is dropped. Control
-//   batches are never handed out;
-// - gzip batches are inflated; other codecs are refused, as kafkajs does without a codec.
+// cluster) and decodes the response itself; the record batches of each partition are walked by
+// record-batch-decoder.ts.
 //
 // kafkajs has no public API for any of this: the cluster comes from the Kafka object's private
 // factory and the Fetch definition from kafkajs' protocol modules (the pinned 2.2.4; a missing
@@ -26,16 +17,15 @@
 // before any kafkajs module loads.
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { gunzipSync } from 'node:zlib';
-import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import './kafkajs.js';
-import { AbortedTransactions } from './read-committed.js';
 import {
   acquireCluster,
   READ_COMMITTED,
   type BuiltRequest,
   type KBroker,
 } from './kafkajs-cluster.js';
+import { walkBatches } from './record-batch-decoder.js';
 
 const require = createRequire(import.meta.url);
 const apiKeys = require('kafkajs/src/protocol/requests/apiKeys') as { Fetch: number };
@@ -301,221 +291,4 @@ export async function fetchRanges(
     opts.signal?.removeEventListener('abort', onAbort);
     await release();
   }
-}
-
-// Record batch (magic 2) layout: offsets of the fields from the batch's start.
-const BATCH_LENGTH = 8;
-const MAGIC = 16;
-const ATTRIBUTES = 21;
-const LAST_OFFSET_DELTA = 23;
-const BASE_TIMESTAMP = 27;
-const MAX_TIMESTAMP = 35;
-const PRODUCER_ID = 43;
-const RECORD_COUNT = 57;
-const RECORDS = 61;
-const COMPRESSION_MASK = 0x07;
-const TIMESTAMP_LOG_APPEND = 0x08;
-const TRANSACTIONAL = 0x10;
-const CONTROL = 0x20;
-
-/**
- * Walks the record batches of one fetched partition from `position`, counting and handing out
- * records below `end`; returns the next position (past the last complete batch seen).
- */
-async function walkBatches(
-  fetched: FetchedPartition,
-  from: bigint,
-  end: bigint,
-  opts: FetchRangesOptions,
-  result: FetchRangesResult,
-  stop: (reason: FetchRangesResult['reason']) => void,
-  stoppedNow: () => unknown,
-): Promise<bigint> {
-  const buf = fetched.records!;
-  const { partition } = fetched;
-  let position = from;
-  const transactions = new AbortedTransactions(fetched.aborted);
-  let at = 0;
-  // The next place the needle occurs in `buf` (-1: nowhere further).
-  let hit = opts.needle ? buf.indexOf(opts.needle) : 0;
-  while (at + RECORDS <= buf.length && !stoppedNow()) {
-    const size = 12 + buf.readInt32BE(at + BATCH_LENGTH);
-    if (at + size > buf.length) break; // partial batch at the end of the response
-    const batchStart = at;
-    at += size;
-    const base = buf.readBigInt64BE(batchStart);
-    const last = base + BigInt(buf.readInt32BE(batchStart + LAST_OFFSET_DELTA));
-    if (buf.readInt8(batchStart + MAGIC) !== 2)
-      throw new Error(`${partition}@${base}: message format v0/v1 is not supported`);
-    const attributes = buf.readInt16BE(batchStart + ATTRIBUTES);
-    const producerId = buf.readBigInt64BE(batchStart + PRODUCER_ID);
-    transactions.reach(last);
-    if (last < position) continue; // before the fetch offset (the batch holding it starts earlier)
-    if (base >= end) {
-      position = end;
-      break;
-    }
-    result.bytes += size;
-    const nextPosition = last + 1n;
-    if (attributes & CONTROL) {
-      // Control record key: version int16, type int16 (0 = ABORT, 1 = COMMIT).
-      const records = batchRecords(buf, batchStart, size, attributes);
-      const first = records.length > 0 ? readRecord(records, 0) : undefined;
-      if (first?.key && first.key.length >= 4 && first.key.readInt16BE(2) === 0)
-        transactions.abortMarker(producerId);
-      position = nextPosition;
-      continue;
-    }
-    if (attributes & TRANSACTIONAL && transactions.isAborted(producerId)) {
-      position = nextPosition;
-      continue;
-    }
-    const whole = base >= position && last < end;
-    const compressed = (attributes & COMPRESSION_MASK) !== 0;
-    if (opts.needle && !compressed) {
-      while (hit !== -1 && hit < batchStart + RECORDS) hit = buf.indexOf(opts.needle, hit + 1);
-      if (whole && (hit === -1 || hit >= at)) {
-        // Nothing of the needle in this batch: count it without decoding.
-        result.records += buf.readInt32BE(batchStart + RECORD_COUNT);
-        position = nextPosition;
-        continue;
-      }
-    }
-    const records = batchRecords(buf, batchStart, size, attributes);
-    const recordsAt = compressed ? 0 : batchStart + RECORDS;
-    const baseTimestamp = Number(buf.readBigInt64BE(batchStart + BASE_TIMESTAMP));
-    const logAppendTime =
-      attributes & TIMESTAMP_LOG_APPEND
-        ? String(buf.readBigInt64BE(batchStart + MAX_TIMESTAMP))
-        : undefined;
-    let p = compressed ? 0 : recordsAt;
-    const stopAt = compressed ? records.length : at;
-    const source = compressed ? records : buf;
-    while (p < stopAt) {
-      const r = readRecordBounds(source, p);
-      const offset = base + BigInt(r.offsetDelta);
-      const recordEnd = r.bodyStart + r.length;
-      if (offset >= position && offset < end) {
-        result.records++;
-        let wanted = true;
-        if (opts.needle) {
-          if (compressed) wanted = source.subarray(p, recordEnd).includes(opts.needle);
-          else {
-            while (hit !== -1 && hit < p) hit = buf.indexOf(opts.needle, hit + 1);
-            wanted = hit !== -1 && hit + opts.needle.length <= recordEnd;
-          }
-        }
-        if (wanted) {
-          const message = decodeRecord(source, p, offset, baseTimestamp, logAppendTime);
-          if ((await opts.onRecord(partition, message)) === false) {
-            stop('stopped');
-            return offset + 1n;
-          }
-          if (stoppedNow()) return offset + 1n;
-        }
-      }
-      p = recordEnd;
-    }
-    position = nextPosition > end ? end : nextPosition;
-  }
-  return position;
-}
-
-/** The records section of a batch, inflated when compressed. */
-function batchRecords(buf: Buffer, batchStart: number, size: number, attributes: number): Buffer {
-  const raw = buf.subarray(batchStart + RECORDS, batchStart + size);
-  const codec = attributes & COMPRESSION_MASK;
-  if (codec === 0) return raw;
-  if (codec === 1) return gunzipSync(raw);
-  throw new Error(`record batch compression codec ${codec} is not supported (only gzip)`);
-}
-
-// Varints are read at `cursor`, which each read advances (no tuple per read: this runs several
-// times per record).
-let cursor = 0;
-
-/** The zigzag varint at `cursor` of `buf`. Values beyond 2^53 lose precision. */
-function varint(buf: Buffer): number {
-  let b = buf[cursor++]!;
-  let value = b & 0x7f;
-  let scale = 128;
-  while (b & 0x80) {
-    b = buf[cursor++]!;
-    value += (b & 0x7f) * scale;
-    scale *= 128;
-  }
-  // Zigzag: even -> n / 2, odd -> -(n + 1) / 2.
-  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
-}
-
-/** A record's length and offset delta: enough to skip it or place it. */
-function readRecordBounds(buf: Buffer, pos: number) {
-  cursor = pos;
-  const length = varint(buf);
-  const bodyStart = cursor;
-  cursor++; // attributes
-  varint(buf); // timestamp delta
-  const offsetDelta = varint(buf);
-  return { length, bodyStart, offsetDelta };
-}
-
-function readRecord(buf: Buffer, pos: number) {
-  return decodeRecord(buf, pos, 0n, 0, undefined);
-}
-
-// Records of a topic carry the same header names in the same order: the name read at each
-// position is kept, and reused while the bytes match (a string per header of every record was
-// the decoder's largest cost).
-const names: { bytes: Buffer; name: string }[] = [];
-
-function headerName(buf: Buffer, at: number, length: number, index: number): string {
-  const known = names[index];
-  if (known !== undefined && known.bytes.length === length) {
-    const bytes = known.bytes;
-    let k = 0;
-    while (k < length && bytes[k] === buf[at + k]) k++;
-    if (k === length) return known.name;
-  }
-  const name = buf.toString('utf8', at, at + length);
-  if (index < 32 && length <= 64)
-    names[index] = { bytes: Buffer.from(buf.subarray(at, at + length)), name };
-  return name;
-}
-
-/** Decodes one record into kafkajs' KafkaMessage shape (headers as kafkajs builds them). */
-function decodeRecord(
-  buf: Buffer,
-  pos: number,
-  offset: bigint,
-  baseTimestamp: number,
-  logAppendTime: string | undefined,
-): KafkaMessage {
-  cursor = pos;
-  varint(buf); // length
-  const attributes = buf[cursor++]!;
-  const timestampDelta = varint(buf);
-  varint(buf); // offset delta
-  let n = varint(buf);
-  const key = n < 0 ? null : buf.subarray(cursor, (cursor += n));
-  n = varint(buf);
-  const value = n < 0 ? null : buf.subarray(cursor, (cursor += n));
-  const headers: IHeaders = {};
-  let i = 0;
-  for (let count = varint(buf); count > 0; count--) {
-    n = varint(buf);
-    const name = headerName(buf, cursor, n, i++);
-    cursor += n;
-    n = varint(buf);
-    const v = n < 0 ? (null as unknown as Buffer) : buf.subarray(cursor, (cursor += n));
-    const prev = headers[name];
-    headers[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-  }
-  return {
-    key,
-    value,
-    headers,
-    attributes,
-    offset: offset.toString(),
-    timestamp: logAppendTime ?? String(baseTimestamp + timestampDelta),
-  };
 }

@@ -1,6 +1,7 @@
 /**
  * The read_committed rule for one fetched partition, shared by kafkajs' replaced filter
- * (kafkajs-aborted-filter.ts) and this project's own Fetch reader (partition-fetch.ts).
+ * (kafkajs-aborted-filter.ts) and this project's own Fetch reader (partition-fetch.ts, whose record
+ * batches record-batch-decoder.ts walks).
  *
  * KIP-98: a Fetch response (v4+) lists, per partition, one `(producer_id, first_offset)` per
  * aborted transaction overlapping the fetched range, in the order their abort markers were

@@ -1,16 +1,16 @@
 // Failures (DLQ groups, their records, preview, redrive of a group or of selected records) and
 // Replay: the writes the console can make, each a POST checked against cross-site requests
-// (security.ts), audited, and run through the CLI's own redrive and replay code
-// (services/cli/src/commands/dlq.ts, replay.ts) as a job with progress.
+// (security.ts), audited, and run through the redrive and replay code the CLI runs too
+// (services/common/src/ops/redrive.ts, replay.ts) as a job with progress.
 import type { FastifyInstance } from 'fastify';
 import { ConsoleError } from '../../common/src/errors.js';
 import { headerValues } from '../../common/src/record-headers.js';
-import { redriveMessage, redriveRecords } from '../../cli/src/commands/dlq.js';
-import type { CliContext } from '../../cli/src/context.js';
-import { collectDlq, type DlqRecord } from '../../cli/src/dlq-records.js';
-import { runReplay, type ReplayOptions } from '../../cli/src/commands/replay.js';
-import { partitionBounds } from '../../cli/src/topic-positions.js';
-import { parsePosition, parseTime } from '../../cli/src/specs.js';
+import type { OpsContext } from '../../common/src/ops/context.js';
+import { collectDlq, type DlqRecord } from '../../common/src/ops/dlq-records.js';
+import { redriveMessage, redriveRecords } from '../../common/src/ops/redrive.js';
+import { runReplay, type ReplayOptions } from '../../common/src/ops/replay.js';
+import { parsePosition, parseTime } from '../../common/src/ops/specs.js';
+import { partitionBounds } from '../../common/src/ops/topic-positions.js';
 import type { ConsoleRuntime } from './app.js';
 import {
   groupFailures,
@@ -65,7 +65,7 @@ const rateOf = (rate: unknown): number => {
 };
 
 /** What a redrive of `records` writes to ghl.raw, for the page (masked, no secret headers). */
-async function previewOf(ctx: CliContext, records: readonly DlqRecord[]) {
+async function previewOf(ctx: OpsContext, records: readonly DlqRecord[]) {
   const raw = await ctx.resolveTopic(ctx.names.raw);
   const partitions = (await partitionBounds(await ctx.admin(), raw)).size;
   return {
@@ -89,7 +89,7 @@ export function registerActions(app: FastifyInstance, rt: ConsoleRuntime): void 
   const running = new Set<string>();
 
   /** Starts the redrive job of `records`; `release` frees their reservation when it ends. */
-  const startRedrive = (ctx: CliContext, records: DlqRecord[], rate: number, release: () => void) =>
+  const startRedrive = (ctx: OpsContext, records: DlqRecord[], rate: number, release: () => void) =>
     rt.jobs.start('redrive', records.length, async (progress) => {
       try {
         return await redriveRecords(ctx, records, { dryRun: false, rate, progress });

@@ -1,6 +1,7 @@
 // The ops console: a Fastify app serving the page (services/console/public, no CDN) and its JSON
-// API over the CLI's own operations (trace, dlq redrive, replay, lag), so a redrive or a replay
-// from the page is exactly the one `ghl-pipeline` does. Security: services/console/src/security.ts.
+// API over the operations the CLI runs too (services/common/src/ops: trace, dlq redrive, replay,
+// lag), so a redrive or a replay from the page is exactly the one `ghl-pipeline` does. Security:
+// services/console/src/security.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, {
@@ -18,10 +19,10 @@ import {
 import { KafkaJSError } from '../../common/src/kafkajs.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
 import { projectRoot } from '../../common/src/project-root.js';
-import { CommandFailed, UsageError } from '../../cli/src/cli-errors.js';
-import { groupLag } from '../../cli/src/commands/lag.js';
-import { collectDlq } from '../../cli/src/dlq-records.js';
-import { CliContext } from '../../cli/src/context.js';
+import { OpsContext } from '../../common/src/ops/context.js';
+import { collectDlq } from '../../common/src/ops/dlq-records.js';
+import { CommandFailed, UsageError } from '../../common/src/ops/errors.js';
+import { groupLag } from '../../common/src/ops/group-lag.js';
 import { ServiceHealth } from './service-health.js';
 import { consoleOperators, type ConsoleConfig } from './config.js';
 import { registerActions } from './actions.js';
@@ -57,10 +58,10 @@ export interface ConsoleRuntime {
   config: ConsoleConfig;
   logger: Logger;
   jobs: Jobs;
-  /** A CLI context for one request or job, closed by `use`'s caller through `close()`. */
-  context(signal?: AbortSignal): CliContext;
+  /** An ops context for one request or job, closed by `use`'s caller through `close()`. */
+  context(signal?: AbortSignal): OpsContext;
   /** Runs `body` with a fresh context and closes it after. */
-  use<T>(body: (ctx: CliContext) => Promise<T>): Promise<T>;
+  use<T>(body: (ctx: OpsContext) => Promise<T>): Promise<T>;
   audit(req: FastifyRequest, action: AuditEntry['action'], what: Record<string, unknown>): void;
 }
 
@@ -95,7 +96,7 @@ export function buildConsole(
   const audits: AuditEntry[] = [];
   const stderr = { write: (text: string) => logger.warn({ cli: text.trim() }, 'cli warning') };
   const context = (signal?: AbortSignal) =>
-    new CliContext(config, true, {
+    new OpsContext(config, true, {
       stdout: { write: () => undefined },
       stderr,
       ...(signal ? { signal } : {}),

@@ -6,11 +6,11 @@ import {
   str,
   type Env,
 } from '../../common/src/config.js';
-import { cliConfigSchema } from '../../cli/src/context.js';
+import { opsConfigSchema } from '../../common/src/ops/context.js';
 
 /** Every setting of the console; names are a contract (README, .env.example). */
 export const consoleConfigSchema = {
-  ...cliConfigSchema,
+  ...opsConfigSchema,
   CONSOLE_HOST: str({ default: '127.0.0.1', describe: 'address to listen on (keep it loopback)' }),
   CONSOLE_PORT: int({ default: 3300, min: 0, max: 65535, describe: 'port to listen on' }),
   CONSOLE_TOKEN: optionalStr({

@@ -3,8 +3,9 @@
 // (?reveal=1, audited).
 import type { FastifyInstance } from 'fastify';
 import { ConsoleError } from '../../common/src/errors.js';
-import { collectList, parseTime } from '../../cli/src/specs.js';
-import { traceEvents, type TraceQuery, type TraceResult } from '../../cli/src/trace.js';
+import { collectList, parseTime } from '../../common/src/ops/specs.js';
+import { traceEvents } from '../../common/src/ops/trace.js';
+import type { TraceQuery, TraceResult } from '../../common/src/ops/trace-types.js';
 import type { ConsoleRuntime } from './app.js';
 import { displayBody, maskValue } from './masking.js';
 

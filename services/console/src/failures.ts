@@ -4,10 +4,10 @@
 // fails again leaves a new DLQ record, which is open.
 import { REPLAY_HEADERS, headerOf } from '../../common/src/record-headers.js';
 import { readTopicRange } from '../../common/src/topic-reader.js';
-import type { CliContext } from '../../cli/src/context.js';
-import { collectDlq, type DlqRecord } from '../../cli/src/dlq-records.js';
-import { parseRecordAddress } from '../../cli/src/specs.js';
-import { partitionBounds, resolvePosition } from '../../cli/src/topic-positions.js';
+import type { OpsContext } from '../../common/src/ops/context.js';
+import { collectDlq, type DlqRecord } from '../../common/src/ops/dlq-records.js';
+import { parseRecordAddress } from '../../common/src/ops/specs.js';
+import { partitionBounds, resolvePosition } from '../../common/src/ops/topic-positions.js';
 import { displayBody } from './masking.js';
 
 /** One group of open DLQ records. `eventType` null: records without one (e.g. invalid JSON). */
@@ -40,7 +40,7 @@ export interface GroupSelector {
  * ghl.raw partitions their dlq-source names, from the oldest record's time on.
  */
 export async function redrivenAddresses(
-  ctx: CliContext,
+  ctx: OpsContext,
   records: readonly DlqRecord[],
 ): Promise<Set<string>> {
   const done = new Set<string>();
@@ -76,7 +76,7 @@ export async function redrivenAddresses(
 }
 
 /** The open DLQ records since `since` (epoch millis), oldest first. */
-export async function openDlqRecords(ctx: CliContext, since: number): Promise<DlqRecord[]> {
+export async function openDlqRecords(ctx: OpsContext, since: number): Promise<DlqRecord[]> {
   const records = await collectDlq(ctx, { since });
   const redriven = await redrivenAddresses(ctx, records);
   return records.filter((r) => !redriven.has(r.entry.address));

@@ -1,7 +1,7 @@
 // Long work started from the page (a redrive, a replay) runs in the background as a job the page
 // polls for progress. Jobs live in memory: the console is one process for one operator team.
 import { randomUUID } from 'node:crypto';
-import type { Progress } from '../../cli/src/progress.js';
+import type { Progress } from '../../common/src/ops/progress.js';
 
 /** A job as /api/jobs/:id shows it. */
 export interface Job {

@@ -6,10 +6,10 @@
 import { ConsoleError, type ConsoleErrorCode } from '../../common/src/errors.js';
 import { recordAddress } from '../../common/src/record-headers.js';
 import { readTopicRange } from '../../common/src/topic-reader.js';
-import type { CliContext } from '../../cli/src/context.js';
-import { dlqEntry, type DlqRecord } from '../../cli/src/dlq-records.js';
-import { parseRecordAddress } from '../../cli/src/specs.js';
-import { partitionBounds } from '../../cli/src/topic-positions.js';
+import type { OpsContext } from '../../common/src/ops/context.js';
+import { dlqEntry, type DlqRecord } from '../../common/src/ops/dlq-records.js';
+import { parseRecordAddress } from '../../common/src/ops/specs.js';
+import { partitionBounds } from '../../common/src/ops/topic-positions.js';
 import { redrivenAddresses } from './failures.js';
 
 /** The most records one selection may name (and one group's record list shows). */
@@ -113,7 +113,7 @@ export function parseSelection(value: unknown, dlqTopic: string): SelectedAddres
  * not have, or that hold no readable record (a transaction marker, an aborted write).
  */
 export async function readSelection(
-  ctx: CliContext,
+  ctx: OpsContext,
   topic: string,
   selected: readonly SelectedAddress[],
 ): Promise<DlqRecord[]> {
@@ -179,7 +179,7 @@ export async function readSelection(
  * step, so two requests for the same record cannot both pass.
  */
 export async function reserveOpen(
-  ctx: CliContext,
+  ctx: OpsContext,
   records: readonly DlqRecord[],
   running: Set<string>,
 ): Promise<() => void> {

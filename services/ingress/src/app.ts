@@ -1,15 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import {
-  ATTR_CLIENT_ADDRESS,
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_HTTP_ROUTE,
-  ATTR_NETWORK_PROTOCOL_VERSION,
-  ATTR_URL_PATH,
-  ATTR_URL_SCHEME,
-  ATTR_USER_AGENT_ORIGINAL,
-} from '@opentelemetry/semantic-conventions';
+import type { Span } from '@opentelemetry/api';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { INGRESS_ERRORS, IngressError } from '../../common/src/errors.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
@@ -17,16 +7,14 @@ import { bodyFacts, rawRecordHeaders } from '../../common/src/raw-record.js';
 import { topicNames } from '../../common/src/topics.js';
 import {
   endSpanWhenSettled,
-  MESSAGING,
-  MESSAGING_SYSTEM_KAFKA,
   TRACING_OFF,
   traceparentOf as spanTraceparent,
   type Tracing,
 } from '../../common/src/tracing.js';
-import type { RecordSink } from './batching-producer.js';
 import { createSignatureChecker, type IngressConfig } from './config.js';
 import { IngressLogController } from './log-controller.js';
 import { createIngressMetrics, type IngressMetrics } from './metrics.js';
+import type { RecordSink } from './producer-types.js';
 import { UNSIGNED } from './signature.js';
 import {
   isIdentityEncoding,
@@ -34,6 +22,7 @@ import {
   traceparentOf,
   usableRequestId,
 } from './validation.js';
+import { createWebhookSpans } from './webhook-spans.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -109,64 +98,11 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
   const countResponse = (status: number, scheme: string) =>
     metrics.requests.inc({ status: String(status), scheme });
 
-  // Tracing (README, Configuration: Tracing): an HTTP server span per webhook, continuing the caller's
-  // traceparent or starting a trace, and a producer span for the wait for the Kafka ack, whose
-  // context is the traceparent stored with the record. Span names and attributes follow the
-  // semantic conventions: https://opentelemetry.io/docs/specs/semconv/http/http-spans/ and
-  // .../messaging/kafka/.
-  const serverSpanName = `POST ${webhookPath}`;
-  const startServerSpan = (request: FastifyRequest): Span => {
-    const { headers } = request;
-    const tracestate = headers.tracestate;
-    const parent = tracing.parentFrom(
-      traceparentOf(headers.traceparent),
-      typeof tracestate === 'string' ? tracestate : undefined,
-    );
-    const queryAt = request.url.indexOf('?');
-    return tracing.tracer.startSpan(
-      serverSpanName,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          [ATTR_HTTP_REQUEST_METHOD]: 'POST',
-          [ATTR_HTTP_ROUTE]: webhookPath,
-          [ATTR_URL_PATH]: queryAt < 0 ? request.url : request.url.slice(0, queryAt),
-          [ATTR_URL_SCHEME]: request.protocol,
-          [ATTR_NETWORK_PROTOCOL_VERSION]: request.raw.httpVersion,
-          [ATTR_CLIENT_ADDRESS]: request.ip,
-          ...(headers['user-agent'] ? { [ATTR_USER_AGENT_ORIGINAL]: headers['user-agent'] } : {}),
-        },
-      },
-      parent,
-    );
-  };
-  const startProduceSpan = (parent: Span, eventId: string, bytes: number): Span =>
-    tracing.tracer.startSpan(
-      `send ${topic}`,
-      {
-        kind: SpanKind.PRODUCER,
-        attributes: {
-          [MESSAGING.system]: MESSAGING_SYSTEM_KAFKA,
-          [MESSAGING.destinationName]: topic,
-          [MESSAGING.operationType]: 'send',
-          [MESSAGING.operationName]: 'send',
-          [MESSAGING.operation]: 'publish',
-          [MESSAGING.kafkaKey]: eventId,
-          [MESSAGING.messageId]: eventId,
-          [MESSAGING.bodySize]: bytes,
-        },
-      },
-      trace.setSpan(ROOT_CONTEXT, parent),
-    );
-  // 5xx only: for a server span a 4xx is the client's doing, not a failure (semantic conventions).
-  const endServerSpan = (request: FastifyRequest, reply: FastifyReply) => {
-    const span = request.traceSpan;
-    if (span === null) return;
-    request.traceSpan = null;
-    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, reply.statusCode);
-    if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end();
-  };
+  const { startServerSpan, startProduceSpan, endServerSpan } = createWebhookSpans(
+    tracing,
+    webhookPath,
+    topic,
+  );
 
   app.post(
     webhookPath,

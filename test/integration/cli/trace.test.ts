@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TraceResult } from '../../../services/cli/src/trace.js';
-import { partitionOf } from '../../../services/cli/src/trace.js';
+import { partitionOf } from '../../../services/common/src/ops/trace-reads.js';
+import type { TraceResult } from '../../../services/common/src/ops/trace-types.js';
 import type { Transformer } from '../../../services/transformer/src/app.js';
 import { cli, cliEnv, cliJson } from '../../helpers/cli.js';
 import { freshTopics, testKafka, type FreshTopics } from '../../helpers/integration.js';

@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPLAY_HEADERS } from '../../../services/common/src/record-headers.js';
-import { redriveRecords } from '../../../services/cli/src/commands/dlq.js';
-import { CliContext } from '../../../services/cli/src/context.js';
-import { collectDlq } from '../../../services/cli/src/dlq-records.js';
+import { OpsContext } from '../../../services/common/src/ops/context.js';
+import { collectDlq } from '../../../services/common/src/ops/dlq-records.js';
+import { redriveRecords } from '../../../services/common/src/ops/redrive.js';
 import { loadConsoleConfig } from '../../../services/console/src/config.js';
 import { tokenFingerprint } from '../../../services/console/src/security.js';
 import { cli } from '../../helpers/cli.js';
@@ -346,7 +346,7 @@ describe('console API', () => {
 
       // Behind the console's back, the CLI's redrive of the same two records runs once more: the
       // transformer's dedup by event ID keeps the second output out.
-      const ctx = new CliContext(loadConsoleConfig({ ...stack.env, CONSOLE_TOKEN: shared }), true, {
+      const ctx = new OpsContext(loadConsoleConfig({ ...stack.env, CONSOLE_TOKEN: shared }), true, {
         stdout: { write: () => undefined },
         stderr: { write: () => undefined },
       });

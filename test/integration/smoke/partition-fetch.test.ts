@@ -1,8 +1,9 @@
-// The topic reader's Fetch path (services/common/src/partition-fetch.ts: its own record batch
-// decoder and read_committed filter) against the real broker, compared record for record with
-// the kafkajs consumer path on the same ranges: interleaved aborted transactions (the case
-// kafkajs' own filter got wrong), committed transactions, plain and gzip batches, repeated
-// headers, null keys and values, ranges starting and ending inside a batch, and the needle.
+// The topic reader's Fetch path (services/common/src/partition-fetch.ts, with its own record batch
+// decoder and read_committed filter in services/common/src/record-batch-decoder.ts) against the
+// real broker, compared record for record with the kafkajs consumer path on the same ranges:
+// interleaved aborted transactions (the case kafkajs' own filter got wrong), committed
+// transactions, plain and gzip batches, repeated headers, null keys and values, ranges starting and
+// ending inside a batch, and the needle.
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

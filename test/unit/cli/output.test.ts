@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { progressBar } from '../../../services/cli/src/progress.js';
+import { progressBar } from '../../../services/common/src/ops/progress.js';
 import { table, truncate } from '../../../services/cli/src/table.js';
 
 describe('table', () => {

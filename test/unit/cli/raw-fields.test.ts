@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { matchesFilter, rawFields, rewriteHeaders } from '../../../services/cli/src/raw-fields.js';
+import {
+  matchesFilter,
+  rawFields,
+  rewriteHeaders,
+} from '../../../services/common/src/ops/raw-fields.js';
 
 const body = (o: unknown) => Buffer.from(JSON.stringify(o));
 

@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { jsonSafe, recordView, textOf } from '../../../services/cli/src/record-view.js';
+import { jsonSafe, recordView, textOf } from '../../../services/common/src/ops/record-view.js';
 
 const message = (value: Buffer | null, key: Buffer | null = Buffer.from('k')): KafkaMessage => ({
   key,

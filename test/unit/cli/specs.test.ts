@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../services/cli/src/cli-errors.js';
+import { parseCount, parseRate } from '../../../services/cli/src/specs.js';
+import { UsageError } from '../../../services/common/src/ops/errors.js';
 import {
   collectList,
-  parseCount,
   parsePartitionOffsets,
   parsePosition,
-  parseRate,
   parseRecordAddress,
   parseRecordRef,
   parseTime,
-} from '../../../services/cli/src/specs.js';
+} from '../../../services/common/src/ops/specs.js';
 
 const NOW = Date.parse('2024-06-01T12:00:00Z');
 

@@ -1,7 +1,7 @@
 // The ghl.dlq record format: what the transformer writes is what the CLI reads back.
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { dlqEntry } from '../../../services/cli/src/dlq-records.js';
+import { dlqEntry } from '../../../services/common/src/ops/dlq-records.js';
 import {
   dlqHeaders,
   isDlqHeader,

@@ -10,10 +10,8 @@ import {
   positiveThrottleTimerActive,
   sendMessagesActive,
 } from '../../../services/common/src/kafkajs.js';
-import {
-  ADD_PARTITION_ONLY,
-  SEND_MESSAGES_MODULE,
-} from '../../../services/common/src/kafkajs-send-messages.js';
+import { SEND_MESSAGES_MODULE } from '../../../services/common/src/kafkajs-send-messages-install.js';
+import { ADD_PARTITION_ONLY } from '../../../services/common/src/kafkajs-send-messages.js';
 import { evaluateModule } from '../../../services/common/src/kafkajs-source-patch.js';
 
 const require = createRequire(import.meta.url);

@@ -12,7 +12,7 @@ import {
 } from '../../../services/common/src/raw-record.js';
 import { rawRecordOf } from '../../fixtures/index.js';
 import { transform } from '../../../services/transformer/src/mapping/transform.js';
-import { rawFields } from '../../../services/cli/src/raw-fields.js';
+import { rawFields } from '../../../services/common/src/ops/raw-fields.js';
 
 const facts = (text: string) => bodyFacts(Buffer.from(text, 'utf8'));
 

@@ -7,9 +7,9 @@ import { IngressError, type IngressErrorCode } from '../../../services/common/sr
 import { deriveEventId } from '../../../services/common/src/event-id.js';
 import { createLogger } from '../../../services/common/src/logger.js';
 import { buildIngress, type IngressApp } from '../../../services/ingress/src/app.js';
-import type { RawRecord, RecordSink } from '../../../services/ingress/src/batching-producer.js';
 import { loadIngressConfig } from '../../../services/ingress/src/config.js';
 import { signHmac } from '../../../services/ingress/src/hmac-signature.js';
+import type { RawRecord, RecordSink } from '../../../services/ingress/src/producer-types.js';
 
 const ed = generateKeyPairSync('ed25519');
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -5,14 +5,14 @@ import type { Message, ProducerBatch } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IngressError } from '../../../services/common/src/errors.js';
 import { createLogger } from '../../../services/common/src/logger.js';
+import { BatchingProducer } from '../../../services/ingress/src/batching-producer.js';
+import { createIngressMetrics } from '../../../services/ingress/src/metrics.js';
 import {
-  BatchingProducer,
   type BatchingProducerOptions,
   recordBytes,
   type ProducerLike,
   type RawRecord,
-} from '../../../services/ingress/src/batching-producer.js';
-import { createIngressMetrics } from '../../../services/ingress/src/metrics.js';
+} from '../../../services/ingress/src/producer-types.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const tick = () => new Promise<void>((r) => setImmediate(r));

@@ -8,9 +8,9 @@ import { IngressError } from '../../../services/common/src/errors.js';
 import { createLogger } from '../../../services/common/src/logger.js';
 import { startTracing, type Tracing } from '../../../services/common/src/tracing.js';
 import { buildIngress, type IngressApp } from '../../../services/ingress/src/app.js';
-import type { RawRecord, RecordSink } from '../../../services/ingress/src/batching-producer.js';
 import { loadIngressConfig } from '../../../services/ingress/src/config.js';
 import { signHmac } from '../../../services/ingress/src/hmac-signature.js';
+import type { RawRecord, RecordSink } from '../../../services/ingress/src/producer-types.js';
 
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';

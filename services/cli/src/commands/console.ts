@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { projectRoot } from '../../../common/src/project-root.js';
-import type { Runner } from '../context.js';
+import type { Runner } from '../runner.js';
 
 export function registerConsole(program: Command, run: Runner): void {
   program

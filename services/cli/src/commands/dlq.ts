@@ -1,33 +1,21 @@
 import type { Command } from 'commander';
-import type { IHeaders } from 'kafkajs';
 import { DLQ_REASONS } from '../../../common/src/errors.js';
-import { isDlqHeader } from '../../../common/src/dlq-record.js';
-import { REPLAY_HEADERS } from '../../../common/src/record-headers.js';
 import { topicNames } from '../../../common/src/topics.js';
-import { CommandFailed, UsageError } from '../cli-errors.js';
-import type { CliContext, Runner } from '../context.js';
+import type { OpsContext } from '../../../common/src/ops/context.js';
 import {
   collectDlq,
   dlqEntry,
   type DlqEntry,
   type DlqFilter,
-  type DlqRecord,
-} from '../dlq-records.js';
-import { progressBar, type Progress } from '../progress.js';
-import { rewriteHeaders } from '../raw-fields.js';
-import { recordView, type RecordView } from '../record-view.js';
-import { Interrupted, Republisher } from '../republisher.js';
-import {
-  asArg,
-  collectList,
-  parseCount,
-  parseRate,
-  parseRecordAddress,
-  parseRecordRef,
-  parseTime,
-} from '../specs.js';
+} from '../../../common/src/ops/dlq-records.js';
+import { CommandFailed, UsageError } from '../../../common/src/ops/errors.js';
+import { recordView, type RecordView } from '../../../common/src/ops/record-view.js';
+import { redriveRecords } from '../../../common/src/ops/redrive.js';
+import { collectList, parseRecordRef, parseTime } from '../../../common/src/ops/specs.js';
+import { partitionBounds } from '../../../common/src/ops/topic-positions.js';
+import type { Runner } from '../runner.js';
+import { asArg, parseCount, parseRate } from '../specs.js';
 import { table, truncate } from '../table.js';
-import { partitionBounds } from '../topic-positions.js';
 import { readTopicRange } from '../../../common/src/topic-reader.js';
 
 interface FilterOptions {
@@ -118,7 +106,7 @@ Examples:
     );
 }
 
-async function list(ctx: CliContext, opts: FilterOptions): Promise<number> {
+async function list(ctx: OpsContext, opts: FilterOptions): Promise<number> {
   const entries = (await collectDlq(ctx, toFilter(opts))).map((r) => r.entry);
   ctx.print(entries, () =>
     entries.length === 0
@@ -140,7 +128,7 @@ async function list(ctx: CliContext, opts: FilterOptions): Promise<number> {
   return 0;
 }
 
-async function show(ctx: CliContext, refText: string): Promise<number> {
+async function show(ctx: OpsContext, refText: string): Promise<number> {
   const ref = parseRecordRef(refText);
   const topic = await ctx.resolveTopic(ctx.names.dlq);
   if (ref.topic !== undefined && ref.topic !== topic && ref.topic !== topicNames('').dlq)
@@ -191,102 +179,8 @@ async function show(ctx: CliContext, refText: string): Promise<number> {
   return 0;
 }
 
-/** What a redrive writes for one DLQ record (`dlq redrive` and the console's preview). */
-export interface RedriveMessage {
-  /** The ghl.raw partition (the one named by dlq-source), when it still exists. */
-  partition?: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  /** The original headers without dlq-* (and any earlier redrive-of), plus redrive-of. */
-  headers: IHeaders;
-}
-
-/**
- * The ghl.raw record a redrive of `r` writes: the original key, bytes and headers without dlq-*,
- * `redrive-of` = the DLQ record's address, to the partition the event failed in: the
- * transformer's dedup state is per partition, so a second redrive of the same event must meet the
- * first one there.
- */
-export function redriveMessage(
-  r: DlqRecord,
-  rawTopic: string,
-  rawPartitions: number,
-): RedriveMessage {
-  const source = parseRecordAddress(r.entry.source ?? '');
-  const partition =
-    source && source.topic === rawTopic && source.partition < rawPartitions
-      ? source.partition
-      : undefined;
-  return {
-    ...(partition !== undefined ? { partition } : {}),
-    key: r.key,
-    value: r.value,
-    headers: rewriteHeaders(
-      r.headers,
-      (name) => isDlqHeader(name) || name === REPLAY_HEADERS.redriveOf,
-      { [REPLAY_HEADERS.redriveOf]: r.entry.address },
-    ),
-  };
-}
-
-/** The outcome of a redrive (the `--json` output of `dlq redrive`). */
-export interface RedriveSummary {
-  dryRun: boolean;
-  /** The ghl.raw topic written to. */
-  topic: string;
-  selected: number;
-  /** Records the broker acknowledged. */
-  redriven: number;
-  /** Addresses (`ghl.dlq/partition/offset`) of the selected DLQ records. */
-  records: string[];
-  interrupted: boolean;
-}
-
-/**
- * Republishes `records` to ghl.raw (redriveMessage each), at most `rate` records/s, ticking
- * `progress` once per record queued. Stops early when the context's interrupt signal aborts
- * (`interrupted: true`). Rejects with Kafka errors.
- */
-export async function redriveRecords(
-  ctx: CliContext,
-  records: readonly DlqRecord[],
-  opts: { dryRun: boolean; rate: number; progress?: Progress },
-): Promise<RedriveSummary> {
-  const { dryRun } = opts;
-  const raw = await ctx.resolveTopic(ctx.names.raw);
-  const rawPartitions = (await partitionBounds(await ctx.admin(), raw)).size;
-  const signal = ctx.interruptSignal();
-  const publisher = dryRun
-    ? undefined
-    : new Republisher(ctx.kafka(), raw, { rate: opts.rate, signal });
-  const progress =
-    opts.progress ?? progressBar(ctx.io.stderr, 'redriving', dryRun ? 0 : records.length);
-  try {
-    await publisher?.connect();
-    for (const r of records) {
-      if (signal.aborted) break;
-      await publisher?.add(redriveMessage(r, raw, rawPartitions));
-      progress.tick();
-    }
-    if (!signal.aborted) await publisher?.flush();
-  } catch (err) {
-    if (!(err instanceof Interrupted)) throw err;
-  } finally {
-    progress.done();
-    await publisher?.close().catch(() => undefined);
-  }
-  return {
-    dryRun,
-    topic: raw,
-    selected: records.length,
-    redriven: publisher?.sent ?? 0,
-    records: records.map((r) => r.entry.address),
-    interrupted: signal.aborted,
-  };
-}
-
 async function redrive(
-  ctx: CliContext,
+  ctx: OpsContext,
   opts: FilterOptions & { dryRun?: boolean; rate: number },
 ): Promise<number> {
   const records = await collectDlq(ctx, toFilter(opts));

@@ -1,10 +1,16 @@
 import type { Command } from 'commander';
-import { CommandFailed, UsageError } from '../cli-errors.js';
-import type { CliContext, Runner } from '../context.js';
+import type { OpsContext } from '../../../common/src/ops/context.js';
+import { CommandFailed, UsageError } from '../../../common/src/ops/errors.js';
+import type { Runner } from '../runner.js';
 import { commitGroupOffsets } from '../group-offsets.js';
-import { asArg, parsePartitionOffsets, parseTime, type PositionSpec } from '../specs.js';
+import {
+  parsePartitionOffsets,
+  parseTime,
+  type PositionSpec,
+} from '../../../common/src/ops/specs.js';
+import { asArg } from '../specs.js';
 import { table } from '../table.js';
-import { partitionBounds, resolvePosition } from '../topic-positions.js';
+import { partitionBounds, resolvePosition } from '../../../common/src/ops/topic-positions.js';
 
 interface ResetOptions {
   group: string;
@@ -66,7 +72,7 @@ function targetOf(opts: ResetOptions): PositionSpec {
   return chosen[0]!;
 }
 
-async function reset(ctx: CliContext, opts: ResetOptions): Promise<number> {
+async function reset(ctx: OpsContext, opts: ResetOptions): Promise<number> {
   const target = targetOf(opts);
   const topic = await ctx.resolveTopic(opts.topic);
   const admin = await ctx.admin();

@@ -2,15 +2,13 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { TransformerError } from '../../../common/src/errors.js';
 import { projectRoot } from '../../../common/src/project-root.js';
-import {
-  checkBackward,
-  loadSchemasFrom,
-  registerDomainSchemas,
-  type DomainSchemas,
-} from '../../../common/src/schema-registry.js';
+import { checkBackward } from '../../../common/src/schema-compat-check.js';
+import { registerDomainSchemas } from '../../../common/src/schema-registration.js';
+import { loadSchemasFrom, type DomainSchemas } from '../../../common/src/schema-registry.js';
 import { DOMAIN_KEYS, type Domain } from '../../../common/src/topics.js';
-import { CommandFailed } from '../cli-errors.js';
-import type { CliContext, Runner } from '../context.js';
+import type { OpsContext } from '../../../common/src/ops/context.js';
+import { CommandFailed } from '../../../common/src/ops/errors.js';
+import type { Runner } from '../runner.js';
 import { table, truncate } from '../table.js';
 
 interface DirOption {
@@ -58,7 +56,7 @@ async function registryCall<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-async function register(ctx: CliContext, opts: DirOption): Promise<number> {
+async function register(ctx: OpsContext, opts: DirOption): Promise<number> {
   const schemas = readSchemas(opts.dir);
   const catalog = await registryCall(() =>
     registerDomainSchemas(ctx.config.SCHEMA_REGISTRY_URL, ctx.names, {
@@ -81,7 +79,7 @@ async function register(ctx: CliContext, opts: DirOption): Promise<number> {
   return 0;
 }
 
-async function check(ctx: CliContext, opts: DirOption): Promise<number> {
+async function check(ctx: OpsContext, opts: DirOption): Promise<number> {
   const schemas = readSchemas(opts.dir);
   const rows = await registryCall(() =>
     checkBackward(ctx.config.SCHEMA_REGISTRY_URL, ctx.names, schemas),

@@ -1,9 +1,11 @@
 import { Option, type Command } from 'commander';
 import { DOMAIN_KEYS } from '../../../common/src/topics.js';
-import type { CliContext, Runner } from '../context.js';
-import { recordView } from '../record-view.js';
-import { asArg, parseCount, parsePosition, type PositionSpec } from '../specs.js';
-import { resolveRange } from '../topic-positions.js';
+import type { OpsContext } from '../../../common/src/ops/context.js';
+import { recordView } from '../../../common/src/ops/record-view.js';
+import { parsePosition, type PositionSpec } from '../../../common/src/ops/specs.js';
+import { resolveRange } from '../../../common/src/ops/topic-positions.js';
+import type { Runner } from '../runner.js';
+import { asArg, parseCount } from '../specs.js';
 import { readTopicRange } from '../../../common/src/topic-reader.js';
 
 interface TailOptions {
@@ -43,7 +45,7 @@ Examples:
     .action((topic: string, opts: TailOptions) => run((ctx) => tail(ctx, topic, opts)));
 }
 
-async function tail(ctx: CliContext, topicArg: string, opts: TailOptions): Promise<number> {
+async function tail(ctx: OpsContext, topicArg: string, opts: TailOptions): Promise<number> {
   const topic = await ctx.resolveTopic(topicArg);
   const admin = await ctx.admin();
   const { ranges } = await resolveRange(admin, topic, opts.from, undefined, (m) => ctx.warn(m));

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { encodeTenantValue, TenantMap } from '../../../common/src/tenants-record.js';
-import { CommandFailed, UsageError } from '../cli-errors.js';
-import type { CliContext, Runner } from '../context.js';
+import type { OpsContext } from '../../../common/src/ops/context.js';
+import { CommandFailed, UsageError } from '../../../common/src/ops/errors.js';
+import type { Runner } from '../runner.js';
 import { table } from '../table.js';
-import { resolveRange } from '../topic-positions.js';
+import { resolveRange } from '../../../common/src/ops/topic-positions.js';
 import { readTopicRange } from '../../../common/src/topic-reader.js';
 
 export function registerTenants(program: Command, run: Runner): void {
@@ -38,7 +39,7 @@ export function registerTenants(program: Command, run: Runner): void {
 }
 
 async function write(
-  ctx: CliContext,
+  ctx: OpsContext,
   locationId: string,
   tenantId: string | null,
 ): Promise<number> {
@@ -72,7 +73,7 @@ async function write(
 }
 
 /** TENANT_MAP_FILE of the CLI's environment, read as the transformer reads it; undefined if unset. */
-function fileMap(ctx: CliContext): TenantMap | undefined {
+function fileMap(ctx: OpsContext): TenantMap | undefined {
   const path = ctx.config.TENANT_MAP_FILE;
   if (path === undefined) return undefined;
   const map = new TenantMap();
@@ -84,7 +85,7 @@ function fileMap(ctx: CliContext): TenantMap | undefined {
   return map;
 }
 
-async function list(ctx: CliContext): Promise<number> {
+async function list(ctx: OpsContext): Promise<number> {
   const topic = await ctx.resolveTopic(ctx.names.tenants);
   const { ranges } = await resolveRange(
     await ctx.admin(),

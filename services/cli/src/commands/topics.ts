@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { ConfigResourceTypes } from '../../../common/src/kafkajs.js';
 import { applyTopics, describeDrift } from '../../../common/src/topic-apply.js';
 import { topicSpecs, type TopicSpec } from '../../../common/src/topics.js';
-import type { CliContext, Runner } from '../context.js';
+import type { OpsContext } from '../../../common/src/ops/context.js';
+import type { Runner } from '../runner.js';
 import { table } from '../table.js';
-import { partitionBounds } from '../topic-positions.js';
+import { partitionBounds } from '../../../common/src/ops/topic-positions.js';
 
 export function registerTopics(program: Command, run: Runner): void {
   const topics = program
@@ -38,7 +39,7 @@ export function registerTopics(program: Command, run: Runner): void {
     .action((topic: string | undefined) => run((ctx) => describe(ctx, topic)));
 }
 
-const specsOf = (ctx: CliContext): TopicSpec[] =>
+const specsOf = (ctx: OpsContext): TopicSpec[] =>
   topicSpecs(ctx.config.TOPIC_PREFIX, {
     partitions: ctx.config.TOPIC_PARTITIONS,
     replicationFactor: ctx.config.TOPIC_REPLICATION_FACTOR,
@@ -46,7 +47,7 @@ const specsOf = (ctx: CliContext): TopicSpec[] =>
     maxMessageBytes: ctx.config.TOPIC_MAX_MESSAGE_BYTES,
   });
 
-async function apply(ctx: CliContext, checkOnly: boolean, alterConfigs: boolean): Promise<number> {
+async function apply(ctx: OpsContext, checkOnly: boolean, alterConfigs: boolean): Promise<number> {
   const admin = await ctx.admin();
   const specs = specsOf(ctx);
   if (checkOnly) {
@@ -91,7 +92,7 @@ async function apply(ctx: CliContext, checkOnly: boolean, alterConfigs: boolean)
   return 0;
 }
 
-async function list(ctx: CliContext): Promise<number> {
+async function list(ctx: OpsContext): Promise<number> {
   const admin = await ctx.admin();
   const specs = specsOf(ctx);
   const existing = new Set(await admin.listTopics());
@@ -127,7 +128,7 @@ async function list(ctx: CliContext): Promise<number> {
   return 0;
 }
 
-async function describe(ctx: CliContext, topic: string | undefined): Promise<number> {
+async function describe(ctx: OpsContext, topic: string | undefined): Promise<number> {
   const admin = await ctx.admin();
   let names: string[];
   if (topic) names = [await ctx.resolveTopic(topic)];

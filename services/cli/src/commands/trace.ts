@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
-import { UsageError } from '../cli-errors.js';
-import type { CliContext, Runner } from '../context.js';
-import { asArg, collectList, parseCount, parseTime } from '../specs.js';
+import type { OpsContext } from '../../../common/src/ops/context.js';
+import { UsageError } from '../../../common/src/ops/errors.js';
+import { collectList, parseTime } from '../../../common/src/ops/specs.js';
+import { traceEvents } from '../../../common/src/ops/trace.js';
+import type { LineageStep, TraceResult } from '../../../common/src/ops/trace-types.js';
+import type { Runner } from '../runner.js';
+import { asArg, parseCount } from '../specs.js';
 import { table, truncate } from '../table.js';
-import { traceEvents, type LineageStep, type TraceResult } from '../trace.js';
 
 interface TraceOptions {
   contact?: string;
@@ -69,7 +72,7 @@ Examples:
 }
 
 async function trace(
-  ctx: CliContext,
+  ctx: OpsContext,
   eventId: string | undefined,
   opts: TraceOptions,
 ): Promise<number> {

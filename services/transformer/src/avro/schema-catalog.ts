@@ -1,17 +1,20 @@
 // The Avro side of the transformer: encodes values synchronously in Confluent wire format with a
 // cached avsc Type and the schema id registered at start, so the per-record path never talks to
 // the registry. Loading, checking and registering schemas/*.avsc (the contract with downstream
-// teams) is shared with the CLI and `npm start`: services/common/src/schema-registry.ts.
+// teams) is shared with the CLI and `npm start`: services/common/src/schema-registry.ts and
+// schema-registration.ts.
 import type avro from 'avsc';
 import { TransformerError } from '../../../common/src/errors.js';
 import {
+  registerDomainSchemas,
+  type RegisterSchemasOptions,
+} from '../../../common/src/schema-registration.js';
+import {
   avroTypeOf,
   loadSchemas,
-  registerDomainSchemas,
   schemaFile,
   subjectOf,
   type DomainSchemas,
-  type RegisterSchemasOptions,
 } from '../../../common/src/schema-registry.js';
 import { DOMAIN_KEYS, type Domain, type TopicNames } from '../../../common/src/topics.js';
 
@@ -24,8 +27,8 @@ export {
   subjectOf,
   type AvroRecordSchema,
   type DomainSchemas,
-  type RegisterSchemasOptions,
 } from '../../../common/src/schema-registry.js';
+export { type RegisterSchemasOptions } from '../../../common/src/schema-registration.js';
 
 export interface SchemaCatalog {
   /** Registry schema id per domain (the int32 after the magic byte). */

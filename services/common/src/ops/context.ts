@@ -1,14 +1,17 @@
+// The context the operations shared by the CLI and the console run with (config, Kafka and
+// registry clients, topic names, output, interrupts), and the settings it reads.
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Kafka } from 'kafkajs';
-import { optionalStr, str, type loadConfig } from '../../common/src/config.js';
-import { createKafka, parseBrokers } from '../../common/src/kafka-client.js';
-import { kafkaConfigSchema, topicSizingSchema } from '../../common/src/kafka-config.js';
-import { createRegistryClient } from '../../common/src/schema-registry.js';
-import { TOPIC_KEYS, topicNames, type TopicNames } from '../../common/src/topics.js';
-import { CommandFailed } from './cli-errors.js';
-import type { CliIo } from './io.js';
+import { optionalStr, str, type loadConfig } from '../config.js';
+import { createKafka, parseBrokers } from '../kafka-client.js';
+import { kafkaConfigSchema, topicSizingSchema } from '../kafka-config.js';
+import { createRegistryClient } from '../schema-registry.js';
+import { TOPIC_KEYS, topicNames, type TopicNames } from '../topics.js';
+import { CommandFailed } from './errors.js';
+import type { OpsIo } from './io.js';
 
-export const cliConfigSchema = {
+/** The settings the operations read: the CLI's whole config, and part of the console's. */
+export const opsConfigSchema = {
   ...kafkaConfigSchema,
   ...topicSizingSchema,
   TRANSFORMER_GROUP_ID: str({
@@ -19,17 +22,13 @@ export const cliConfigSchema = {
     describe: "the transformer's base tenant map; `tenants list|delete` show what it resolves to",
   }),
 };
-export type CliConfig = ReturnType<typeof loadConfig<typeof cliConfigSchema>>;
+export type OpsConfig = ReturnType<typeof loadConfig<typeof opsConfigSchema>>;
 
 /**
- * Runs one command body with a context; the body returns the process exit code. Built by
- * program.ts and handed to each command's register function (here, so commands/ need not import
- * program.ts, which imports them).
+ * What every CLI command and console operation gets: config, topic names, output, and lazily
+ * created clients it must not close.
  */
-export type Runner = (body: (ctx: CliContext) => Promise<number>) => Promise<void>;
-
-/** What every command gets: config, topic names, output, and lazily created clients it must not close. */
-export class CliContext {
+export class OpsContext {
   readonly names: TopicNames;
   private kafkaClient: Kafka | undefined;
   private adminClient: Admin | undefined;
@@ -37,9 +36,9 @@ export class CliContext {
   private interrupt: { controller: AbortController; detach: () => void } | undefined;
 
   constructor(
-    readonly config: CliConfig,
+    readonly config: OpsConfig,
     readonly json: boolean,
-    readonly io: CliIo,
+    readonly io: OpsIo,
   ) {
     this.names = topicNames(config.TOPIC_PREFIX);
   }

@@ -2,8 +2,8 @@
 // registry (Confluent wire format), everything else as exact text, or base64 when not UTF-8.
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { KafkaMessage } from 'kafkajs';
-import { headerValues } from '../../common/src/record-headers.js';
-import { CommandFailed } from './cli-errors.js';
+import { headerValues } from '../record-headers.js';
+import { CommandFailed } from './errors.js';
 
 export interface RecordView {
   topic: string;

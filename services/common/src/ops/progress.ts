@@ -1,6 +1,6 @@
 // A progress bar on stderr for long work, drawn only when stderr is a terminal (never in pipes,
 // CI logs or tests), redrawn at most 10 times a second and only once the work has lasted 300 ms.
-import type { CliStream } from './io.js';
+import type { OpsStream } from './io.js';
 
 export interface Progress {
   /** Adds `n` done units (default 1). */
@@ -14,7 +14,7 @@ export interface Progress {
 const WIDTH = 30;
 const noop: Progress = { tick: () => undefined, set: () => undefined, done: () => undefined };
 
-export function progressBar(stream: CliStream, label: string, total: number): Progress {
+export function progressBar(stream: OpsStream, label: string, total: number): Progress {
   if (!stream.isTTY || total <= 0) return noop;
   const started = Date.now();
   let count = 0;

@@ -12,143 +12,26 @@
 // Each read is reported (topic, partitions, offsets, records and bytes), so "not found" always
 // says where it looked.
 import type { KafkaMessage } from 'kafkajs';
-import { parseDlqHeaders } from '../../common/src/dlq-record.js';
-import { murmur2 } from '../../common/src/partitioner.js';
-import { recordFacts } from '../../common/src/raw-record.js';
-import {
-  OUTPUT_HEADERS,
-  RAW_HEADERS,
-  REPLAY_HEADERS,
-  headerOf,
-  recordAddress,
-} from '../../common/src/record-headers.js';
-import { DOMAIN_KEYS } from '../../common/src/topics.js';
-import { readTopicRange, type PartitionRange } from '../../common/src/topic-reader.js';
-import type { CliContext } from './context.js';
+import { recordFacts } from '../raw-record.js';
+import { OUTPUT_HEADERS, headerOf } from '../record-headers.js';
+import { DOMAIN_KEYS } from '../topics.js';
+import { readTopicRange, type PartitionRange } from '../topic-reader.js';
+import type { OpsContext } from './context.js';
 import { matchesFilter } from './raw-fields.js';
-import { jsonSafe, textOf } from './record-view.js';
 import { partitionBounds, resolvePosition, type PartitionBounds } from './topic-positions.js';
-
-/** What to trace. Times are epoch millis; `until` is exclusive. */
-export interface TraceQuery {
-  eventId?: string;
-  /** GHL contact id: its outputs on neuronx.contact (keyed by contact id) and their events. */
-  contactId?: string;
-  locationId?: string;
-  types?: readonly string[];
-  since?: number;
-  until?: number;
-  /** How long after its raw record an output or DLQ record is looked for (default 10 min). */
-  outputWindowMs?: number;
-  /** Include raw bodies (text) and decoded output values in the steps. */
-  values?: boolean;
-  /** At most this many events in the result (default 200), newest dropped first. */
-  limit?: number;
-}
-
-/** One read the trace made: a topic's partitions between two offsets. */
-export interface ScanReport {
-  topic: string;
-  why: string;
-  /** Per partition: first offset read and exclusive end. */
-  ranges: { partition: number; from: string; to: string }[];
-  /** Records in the ranges (all of them were looked at, though not all decoded). */
-  records: number;
-  /** Record batch bytes fetched (key, value and header bytes when read by a consumer). */
-  bytes: number;
-  /** How long the read took, joining its throw-away consumer group included. */
-  ms: number;
-}
-
-interface StepBase {
-  topic: string;
-  partition: number;
-  offset: string;
-  /** Record timestamp, ISO-8601 (for an output or DLQ record: when its transaction wrote it). */
-  time: string;
-}
-/** A ghl.raw record of the event. */
-export interface RawStep extends StepBase {
-  kind: 'delivery' | 'redelivery' | 'replay' | 'redrive';
-  receivedAt: string | null;
-  requestId: string | null;
-  signatureScheme: string | null;
-  eventType: string | null;
-  locationId: string | null;
-  contentBytes: number;
-  replayId: string | null;
-  /** `topic/partition/offset` this record replays or redrives. */
-  source: string | null;
-  /** Whether the transformer's group has committed past it (null: unknown group). */
-  processed: boolean | null;
-  body?: string | null;
-}
-/** An Avro output of the event. */
-export interface OutputStep extends StepBase {
-  kind: 'output';
-  key: string | null;
-  neuronxType: string | null;
-  tenantId: string | null;
-  schemaId: number | null;
-  decoded?: unknown;
-}
-/** A ghl.dlq record of the event. */
-export interface DlqStep extends StepBase {
-  kind: 'dlq';
-  reason: string | null;
-  error: string | null;
-  stage: string | null;
-  attempts: number | null;
-  /** The ghl.raw record that failed. */
-  source: string | null;
-  address: string;
-  body?: string | null;
-}
-export type LineageStep = RawStep | OutputStep | DlqStep;
-
-export interface EventLineage {
-  eventId: string;
-  eventType: string | null;
-  locationId: string | null;
-  /** Oldest first. */
-  steps: LineageStep[];
-}
-
-export interface TraceResult {
-  events: EventLineage[];
-  scanned: ScanReport[];
-  totals: { records: number; bytes: number; ms: number };
-  /** Events left out by `limit`. */
-  truncated: number;
-}
+import { messageBytes, needleOf, partitionOf } from './trace-reads.js';
+import {
+  bodyNamesContact,
+  dlqStep,
+  outputStep,
+  rawStep,
+  transformerCommitted,
+} from './trace-steps.js';
+import type { EventLineage, ScanReport, TraceQuery, TraceResult } from './trace-types.js';
 
 const DEFAULT_OUTPUT_WINDOW_MS = 10 * 60_000;
 /** Searches without an event ID and without `since` look this far back. */
 export const DEFAULT_SEARCH_WINDOW_MS = 24 * 60 * 60_000;
-
-/** kafkajs' DefaultPartitioner rule for a string key (what the ingress, transformer and CLI use). */
-export const partitionOf = (key: string, partitions: number): number =>
-  (murmur2(Buffer.from(key)) & 0x7fffffff) % partitions;
-
-/** Key, value and header bytes of a record as read (what ScanReport.bytes adds up). */
-export const messageBytes = (m: KafkaMessage): number => {
-  let n = (m.key?.length ?? 0) + (m.value?.length ?? 0);
-  for (const [name, v] of Object.entries(m.headers ?? {}))
-    for (const x of Array.isArray(v) ? v : [v])
-      n += name.length + (x === undefined ? 0 : typeof x === 'string' ? x.length : x.length);
-  return n;
-};
-/**
- * The bytes every record that can match an ID contains: the ID as UTF-8 (a record's event ID is
- * its trimmed `event-id` header or key, a contact output's key is the contact id, an output's
- * `ce_id` header is the event ID). None when the ID cannot be matched bytewise: blank, padded,
- * or holding U+FFFD (which a header with invalid UTF-8 decodes to).
- */
-const needleOf = (id: string | undefined): Buffer | undefined =>
-  id === undefined || id === '' || id.trim() !== id || id.includes('\uFFFD')
-    ? undefined
-    : Buffer.from(id, 'utf8');
-const iso = (ms: string | number) => new Date(Number(ms)).toISOString();
 
 /**
  * Traces events (TraceQuery) across ghl.raw, the neuronx.* outputs and ghl.dlq. With an event ID
@@ -156,7 +39,7 @@ const iso = (ms: string | number) => new Date(Number(ms)).toISOString();
  * otherwise every partition of ghl.raw in the time window (default the last 24 h). Rejects with
  * Kafka errors; unknown topics fail through `ctx.resolveTopic`.
  */
-export async function traceEvents(ctx: CliContext, query: TraceQuery): Promise<TraceResult> {
+export async function traceEvents(ctx: OpsContext, query: TraceQuery): Promise<TraceResult> {
   const started = Date.now();
   const admin = await ctx.admin();
   const rawTopic = await ctx.resolveTopic(ctx.names.raw);
@@ -412,139 +295,4 @@ export async function traceEvents(ctx: CliContext, query: TraceQuery): Promise<T
     totals,
     truncated: Math.max(0, all.length - limit),
   };
-}
-
-function rawStep(
-  topic: string,
-  partition: number,
-  m: KafkaMessage,
-  delivered: boolean,
-  committed: Map<number, bigint> | undefined,
-  values: boolean | undefined,
-): RawStep {
-  const h = (name: string) => headerOf(m.headers, name) ?? null;
-  const replayId = h(REPLAY_HEADERS.replayId);
-  const redriveOf = h(REPLAY_HEADERS.redriveOf);
-  const replayOf = h(REPLAY_HEADERS.replayOf);
-  const facts = recordFacts(m);
-  const done = committed?.get(partition);
-  const step: RawStep = {
-    // A replay of a redrive keeps redrive-of, a redrive of a replay keeps replay-id: the header
-    // naming the latest source decides.
-    kind: replayOf
-      ? 'replay'
-      : redriveOf
-        ? 'redrive'
-        : replayId
-          ? 'replay'
-          : delivered
-            ? 'redelivery'
-            : 'delivery',
-    topic,
-    partition,
-    offset: m.offset,
-    time: iso(m.timestamp),
-    receivedAt: h(RAW_HEADERS.receivedAt),
-    requestId: h(RAW_HEADERS.requestId),
-    signatureScheme: h(RAW_HEADERS.signatureScheme),
-    eventType: facts.eventType ?? null,
-    locationId: facts.locationId ?? null,
-    contentBytes: m.value?.length ?? 0,
-    replayId,
-    source: replayOf ?? redriveOf,
-    processed: committed === undefined ? null : done !== undefined && done > BigInt(m.offset),
-  };
-  if (values) step.body = m.value === null ? null : (textOf(m.value) ?? m.value.toString('base64'));
-  return step;
-}
-
-async function outputStep(
-  ctx: CliContext,
-  topic: string,
-  partition: number,
-  m: KafkaMessage,
-  values: boolean | undefined,
-): Promise<OutputStep> {
-  let decoded: unknown;
-  let schemaId: number | null = null;
-  if (m.value && m.value.length >= 5 && m.value[0] === 0) {
-    schemaId = m.value.readInt32BE(1);
-    decoded = jsonSafe(await ctx.registry().decode(m.value));
-  }
-  const tenant = (decoded as { tenantId?: unknown } | undefined)?.tenantId;
-  const step: OutputStep = {
-    kind: 'output',
-    topic,
-    partition,
-    offset: m.offset,
-    time: iso(m.timestamp),
-    key: m.key ? (textOf(m.key) ?? m.key.toString('base64')) : null,
-    neuronxType: headerOf(m.headers, OUTPUT_HEADERS.type) ?? null,
-    tenantId: typeof tenant === 'string' ? tenant : null,
-    schemaId,
-  };
-  if (values) step.decoded = decoded ?? null;
-  return step;
-}
-
-function dlqStep(
-  topic: string,
-  partition: number,
-  m: KafkaMessage,
-  values: boolean | undefined,
-): DlqStep {
-  const info = parseDlqHeaders(m.headers);
-  const step: DlqStep = {
-    kind: 'dlq',
-    topic,
-    partition,
-    offset: m.offset,
-    time: iso(m.timestamp),
-    reason: info.reason,
-    error: info.error,
-    stage: info.stage,
-    attempts: info.attempts,
-    source: info.source,
-    address: recordAddress(topic, partition, m.offset),
-  };
-  if (values) step.body = m.value === null ? null : (textOf(m.value) ?? m.value.toString('base64'));
-  return step;
-}
-
-/** The transformer group's committed offsets on ghl.raw; undefined when it has none. */
-async function transformerCommitted(
-  ctx: CliContext,
-  rawTopic: string,
-): Promise<Map<number, bigint> | undefined> {
-  const admin = await ctx.admin();
-  const [fetched] = await admin.fetchOffsets({
-    groupId: ctx.config.TRANSFORMER_GROUP_ID,
-    topics: [rawTopic],
-  });
-  const out = new Map<number, bigint>();
-  for (const p of fetched?.partitions ?? [])
-    if (Number(p.offset) >= 0) out.set(p.partition, BigInt(p.offset));
-  return out.size > 0 ? out : undefined;
-}
-
-/** Whether a body names the contact: `contactId` at the top or in `data`, or a contact event's `id`. */
-function bodyNamesContact(value: Buffer | null, contactId: string): boolean {
-  if (value === null || !value.includes(contactId)) return false;
-  const text = textOf(value);
-  if (text === undefined) return false;
-  try {
-    const body = JSON.parse(text) as Record<string, unknown>;
-    const data = (typeof body.data === 'object' && body.data !== null ? body.data : {}) as Record<
-      string,
-      unknown
-    >;
-    const type = (recordFacts({ key: null, value }).eventType ?? '').toLowerCase();
-    return (
-      body.contactId === contactId ||
-      data.contactId === contactId ||
-      (type.includes('contact') && (body.id === contactId || data.id === contactId))
-    );
-  } catch {
-    return false;
-  }
 }

@@ -1,4 +1,7 @@
-import { CliError } from '../../common/src/errors.js';
+// The failures the operations shared by the CLI and the console throw: a usage mistake and a
+// failure the operator should read. The CLI turns them into exit codes (CLI_ERRORS), the console
+// into HTTP answers.
+import { CliError } from '../errors.js';
 
 /** A mistake by the person at the keyboard: print the message, exit 2, no stack trace. */
 export class UsageError extends CliError {

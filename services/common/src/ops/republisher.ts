@@ -3,7 +3,7 @@
 // message.max.bytes (kafkajs puts everything one send() holds for a partition into one batch and
 // never splits it).
 import type { Kafka, Message, Producer } from 'kafkajs';
-import { CliError } from '../../common/src/errors.js';
+import { CliError } from '../errors.js';
 
 export interface RepublishOptions {
   /** Records per second at most. */

@@ -1,13 +1,14 @@
 // Reading ghl.dlq for `dlq list|show|redrive`: each record with its dlq-* headers parsed by the
-// shared DLQ record format (services/common/src/dlq-record.ts).
+// shared DLQ record format (services/common/src/dlq-record.ts); the console's Failures page reads
+// it the same way.
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import { parseDlqHeaders } from '../../common/src/dlq-record.js';
-import { recordAddress } from '../../common/src/record-headers.js';
-import type { CliContext } from './context.js';
+import { parseDlqHeaders } from '../dlq-record.js';
+import { recordAddress } from '../record-headers.js';
+import type { OpsContext } from './context.js';
 import { progressBar } from './progress.js';
 import { matchesFilter, rawFields, type RecordFilter } from './raw-fields.js';
 import { resolveRange } from './topic-positions.js';
-import { readTopicRange } from '../../common/src/topic-reader.js';
+import { readTopicRange } from '../topic-reader.js';
 
 export interface DlqEntry {
   /** `partition:offset`, what `dlq show` takes. */
@@ -68,7 +69,7 @@ export function dlqEntry(topic: string, partition: number, message: KafkaMessage
  * The DLQ records matching `filter`, oldest first (record time, then partition and offset), at
  * most `limit`. Reads ghl.dlq from `since` (or the start) to the end captured now.
  */
-export async function collectDlq(ctx: CliContext, filter: DlqFilter): Promise<DlqRecord[]> {
+export async function collectDlq(ctx: OpsContext, filter: DlqFilter): Promise<DlqRecord[]> {
   const topic = await ctx.resolveTopic(ctx.names.dlq);
   const admin = await ctx.admin();
   const from =

@@ -1,8 +1,8 @@
-// The CLI side of ghl.raw and ghl.dlq records: the event ID, type and location of a record come
+// The operations' side of ghl.raw and ghl.dlq records: the event ID, type and location of a record come
 // from the shared record format (services/common/src/raw-record.ts: the ingress headers, else the
 // body by the same rules the ingress and the transformer use); header rewriting and filters here.
 import type { IHeaders } from 'kafkajs';
-import { recordFacts, type RecordFacts } from '../../common/src/raw-record.js';
+import { recordFacts, type RecordFacts } from '../raw-record.js';
 
 /** The facts of a stored record (recordFacts). */
 export const rawFields = recordFacts;
