@@ -24,7 +24,7 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       'no-console': 'off',
-      // kafkajs must load through services/common/src/kafkajs.ts, which installs the faster
+      // kafkajs must load through services/common/src/kafka/kafkajs.ts, which installs the faster
       // protocol encoder first (kafkajs modules capture the class when they load).
       'no-restricted-imports': [
         'error',
@@ -33,7 +33,7 @@ export default tseslint.config(
             {
               name: 'kafkajs',
               message:
-                "import kafkajs values from services/common/src/kafkajs.ts ('import type' is fine)",
+                "import kafkajs values from services/common/src/kafka/kafkajs.ts ('import type' is fine)",
               allowTypeImports: true,
             },
           ],

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type * as KafkaJS from 'kafkajs';
 // A downstream team copies this one self-contained file into its own code base.
-import { installAbortedFilter } from '../../services/common/src/kafkajs-aborted-filter.js';
+import { installAbortedFilter } from '../../services/common/src/kafka/kafkajs-aborted-filter.js';
 
 const require = createRequire(import.meta.url);
 if (!installAbortedFilter(require)) {

@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
-import { kafkaConfigSchema } from '../../services/common/src/kafka-config.js';
+import { kafkaConfigSchema } from '../../services/common/src/kafka/kafka-config.js';
 import { projectRoot } from '../../services/common/src/project-root.js';
 import { topicSpecs } from '../../services/common/src/topics.js';
 import { transformerConfigSchema } from '../../services/transformer/src/config.js';

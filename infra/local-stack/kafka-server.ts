@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createKafka } from '../../services/common/src/kafka-client.js';
+import { createKafka } from '../../services/common/src/kafka/kafka-client.js';
 import { findJava } from './java.js';
 import { kafkaClasspath } from './maven.js';
 import { kafkaInfraDir } from './paths.js';

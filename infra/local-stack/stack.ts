@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createKafka } from '../../services/common/src/kafka-client.js';
+import { createKafka } from '../../services/common/src/kafka/kafka-client.js';
 import { freePort } from './free-port.js';
 import {
   clusterId,

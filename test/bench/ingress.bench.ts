@@ -18,8 +18,8 @@ import { localStackDir, stackRoot } from '../../infra/local-stack/paths.js';
 import { stackStatus } from '../../infra/local-stack/stack.js';
 import { benchStack, peakRssMb } from './bench-stack.js';
 import { int, loadConfig, optionalStr } from '../../services/common/src/config.js';
-import { createKafka } from '../../services/common/src/kafka-client.js';
-import { applyTopics } from '../../services/common/src/topic-apply.js';
+import { createKafka } from '../../services/common/src/kafka/kafka-client.js';
+import { applyTopics } from '../../services/common/src/kafka/topic-apply.js';
 import { topicNames, topicSpecs } from '../../services/common/src/topics.js';
 import { projectRoot } from '../../services/common/src/project-root.js';
 

@@ -1,7 +1,7 @@
 // The baseline of `npm run bench:transformer`: a plain, non-transactional kafkajs consume ->
 // produce copy of ghl.raw (acks=all, offsets committed after every batch), run as a child process
 // in the same arrangement as the transformer. Env: KAFKA_BROKERS, INPUT, OUTPUT, GROUP, CONCURRENCY.
-import { createKafka, parseBrokers } from '../../services/common/src/kafka-client.js';
+import { createKafka, parseBrokers } from '../../services/common/src/kafka/kafka-client.js';
 import { chunkTopicMessages } from '../../services/transformer/src/eos/send-chunks.js';
 
 const env = (name: string): string => {

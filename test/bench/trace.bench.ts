@@ -15,13 +15,13 @@ import { traceEvents } from '../../services/common/src/ops/trace.js';
 import { messageBytes, partitionOf } from '../../services/common/src/ops/trace-reads.js';
 import type { TraceResult } from '../../services/common/src/ops/trace-types.js';
 import { int, loadConfig } from '../../services/common/src/config.js';
-import { createKafka } from '../../services/common/src/kafka-client.js';
+import { createKafka } from '../../services/common/src/kafka/kafka-client.js';
 import { recordFacts } from '../../services/common/src/raw-record.js';
 import { RAW_HEADERS, OUTPUT_HEADERS } from '../../services/common/src/record-headers.js';
 import { registerDomainSchemas } from '../../services/common/src/schema-registration.js';
 import { avroTypeOf, loadSchemas } from '../../services/common/src/schema-registry.js';
-import { applyTopics } from '../../services/common/src/topic-apply.js';
-import { readTopicRange } from '../../services/common/src/topic-reader.js';
+import { applyTopics } from '../../services/common/src/kafka/topic-apply.js';
+import { readTopicRange } from '../../services/common/src/kafka/topic-reader.js';
 import { topicNames, topicSpecs } from '../../services/common/src/topics.js';
 import { benchStack } from './bench-stack.js';
 

@@ -13,7 +13,7 @@ import {
   waitIsrFull,
 } from '../../infra/local-stack/cluster-state.js';
 import { kafkaPid, stopKafka } from '../../infra/local-stack/kafka-server.js';
-import { createKafka } from '../../services/common/src/kafka-client.js';
+import { createKafka } from '../../services/common/src/kafka/kafka-client.js';
 import { DOMAIN_KEYS, type TopicNames } from '../../services/common/src/topics.js';
 import { evidence, expectExactlyOnce, record } from './expectations.js';
 import { faultConfig, reportDir, type FaultNode, type FaultStack } from './fault-env.js';

@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { verifyCommitted, type VerifyReport } from '../../infra/verifier/verifier.js';
-import { createKafka } from '../../services/common/src/kafka-client.js';
-import { applyTopics } from '../../services/common/src/topic-apply.js';
+import { createKafka } from '../../services/common/src/kafka/kafka-client.js';
+import { applyTopics } from '../../services/common/src/kafka/topic-apply.js';
 import {
   DOMAIN_KEYS,
   topicNames,

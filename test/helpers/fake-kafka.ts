@@ -10,9 +10,9 @@
 // for DescribeTransactions. Keyed records land on murmur2(key) % PARTITIONS, as kafkajs'
 // partitioner puts them.
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import type { TransactionDescription } from '../../services/common/src/kafkajs-describe-transactions.js';
-import { ADD_PARTITION_ONLY } from '../../services/common/src/kafkajs-send-messages.js';
-import { murmur2 } from '../../services/common/src/partitioner.js';
+import type { TransactionDescription } from '../../services/common/src/kafka/kafkajs-describe-transactions.js';
+import { ADD_PARTITION_ONLY } from '../../services/common/src/kafka/kafkajs-send-messages.js';
+import { murmur2 } from '../../services/common/src/kafka/partitioner.js';
 import type { DedupPartition } from '../../services/transformer/src/eos/dedup-store.js';
 
 export interface CommittedRecord {

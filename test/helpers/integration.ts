@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, IHeaders, Kafka } from 'kafkajs';
 import { inject } from 'vitest';
-import { createKafka } from '../../services/common/src/kafka-client.js';
-import { applyTopics } from '../../services/common/src/topic-apply.js';
+import { createKafka } from '../../services/common/src/kafka/kafka-client.js';
+import { applyTopics } from '../../services/common/src/kafka/topic-apply.js';
 import { topicNames, topicSpecs, type TopicNames } from '../../services/common/src/topics.js';
 
 export const stackEnv = () => ({

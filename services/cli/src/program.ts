@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../../common/src/config.js';
 import { CLI_ERRORS, CliError } from '../../common/src/errors.js';
-import { KafkaJSError } from '../../common/src/kafkajs.js';
+import { KafkaJSError } from '../../common/src/kafka/kafkajs.js';
 import { projectRoot } from '../../common/src/project-root.js';
 import { registerConsole } from './commands/console.js';
 import { registerDlq } from './commands/dlq.js';

@@ -16,7 +16,7 @@ import {
   DLQ_REASONS,
   type ConsoleErrorCode,
 } from '../../common/src/errors.js';
-import { KafkaJSError } from '../../common/src/kafkajs.js';
+import { KafkaJSError } from '../../common/src/kafka/kafkajs.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
 import { projectRoot } from '../../common/src/project-root.js';
 import { OpsContext } from '../../common/src/ops/context.js';

@@ -3,7 +3,7 @@
 // counts as open until ghl.raw holds a redrive of it (`redrive-of` = its address); a redrive that
 // fails again leaves a new DLQ record, which is open.
 import { REPLAY_HEADERS, headerOf } from '../../common/src/record-headers.js';
-import { readTopicRange } from '../../common/src/topic-reader.js';
+import { readTopicRange } from '../../common/src/kafka/topic-reader.js';
 import type { OpsContext } from '../../common/src/ops/context.js';
 import { collectDlq, type DlqRecord } from '../../common/src/ops/dlq-records.js';
 import { parseRecordAddress } from '../../common/src/ops/specs.js';

@@ -5,7 +5,7 @@
 // keeps a second output out even if it were).
 import { ConsoleError, type ConsoleErrorCode } from '../../common/src/errors.js';
 import { recordAddress } from '../../common/src/record-headers.js';
-import { readTopicRange } from '../../common/src/topic-reader.js';
+import { readTopicRange } from '../../common/src/kafka/topic-reader.js';
 import type { OpsContext } from '../../common/src/ops/context.js';
 import { dlqEntry, type DlqRecord } from '../../common/src/ops/dlq-records.js';
 import { parseRecordAddress } from '../../common/src/ops/specs.js';

@@ -9,7 +9,7 @@ import {
   type ConfigOf,
   type Env,
 } from '../../common/src/config.js';
-import { kafkaConfigSchema } from '../../common/src/kafka-config.js';
+import { kafkaConfigSchema } from '../../common/src/kafka/kafka-config.js';
 import { createEd25519Verifier } from './ed25519-signature.js';
 import { GHL_ED25519_PUBLIC_KEY_PEM, GHL_RSA_PUBLIC_KEY_PEM } from './ghl-public-keys.js';
 import { createHmacVerifier } from './hmac-signature.js';

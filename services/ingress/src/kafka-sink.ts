@@ -1,10 +1,10 @@
-import { createKafka, parseBrokers } from '../../common/src/kafka-client.js';
+import { createKafka, parseBrokers } from '../../common/src/kafka/kafka-client.js';
 import type { Logger } from '../../common/src/logger.js';
 import { topicNames } from '../../common/src/topics.js';
 import { BatchingProducer } from './batching-producer.js';
 import type { IngressConfig } from './config.js';
 import type { IngressMetrics } from './metrics.js';
-import { Murmur2Partitioner } from '../../common/src/partitioner.js';
+import { Murmur2Partitioner } from '../../common/src/kafka/partitioner.js';
 
 /** The real RecordSink: a BatchingProducer over kafkajs, writing to `<TOPIC_PREFIX>ghl.raw`. */
 export function createKafkaSink(

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import type { Admin, Kafka } from 'kafkajs';
-import { supervisedRetry } from '../../common/src/consumer-supervisor.js';
-import { createKafka, parseBrokers } from '../../common/src/kafka-client.js';
-import { describeTransaction } from '../../common/src/kafkajs-describe-transactions.js';
+import { supervisedRetry } from '../../common/src/kafka/consumer-supervisor.js';
+import { createKafka, parseBrokers } from '../../common/src/kafka/kafka-client.js';
+import { describeTransaction } from '../../common/src/kafka/kafkajs-describe-transactions.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
 import { startMetricsServer, type MetricsServer } from '../../common/src/metrics-server.js';
 import { domainTopicNames, topicNames } from '../../common/src/topics.js';

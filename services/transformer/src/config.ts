@@ -1,5 +1,5 @@
 import { int, loadConfig, oneOf, optionalStr, str, type Env } from '../../common/src/config.js';
-import { kafkaConfigSchema } from '../../common/src/kafka-config.js';
+import { kafkaConfigSchema } from '../../common/src/kafka/kafka-config.js';
 
 export const transformerConfigSchema = {
   ...kafkaConfigSchema,

@@ -5,7 +5,7 @@ import {
   followRanges,
   readTopicRange,
   type PartitionRange,
-} from '../../common/src/topic-reader.js';
+} from '../../common/src/kafka/topic-reader.js';
 
 /**
  * locationId -> tenantId for the transformer: the shared tenants record rule (TenantMap in
@@ -40,7 +40,7 @@ export class TenantStore {
 
   /**
    * Follows the tenants topic for the life of the process, through the shared topic reader
-   * (services/common/src/topic-reader.ts). Resolves once everything that was in the topic at
+   * (services/common/src/kafka/topic-reader.ts). Resolves once everything that was in the topic at
    * start has been read (up to the end captured then, past transaction markers and compaction
    * gaps), so no early event gets a null tenant it should not have; rejects after
    * `catchUpTimeoutMs` otherwise. A crashed consumer is restarted at once and goes on from where

@@ -1,7 +1,7 @@
 // bin/ghl-pipeline.js as operators run it: a child process, exit codes 0 / 1 / 2, help everywhere,
 // one-line errors without stack traces.
 import { describe, expect, it } from 'vitest';
-import { createTopicsAndWait } from '../../../services/common/src/topic-apply.js';
+import { createTopicsAndWait } from '../../../services/common/src/kafka/topic-apply.js';
 import { cliEnv, cliProcess, jsonLines } from '../../helpers/cli.js';
 import { testKafka, uniquePrefix } from '../../helpers/integration.js';
 

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopicsAndWait } from '../../../services/common/src/topic-apply.js';
+import { createTopicsAndWait } from '../../../services/common/src/kafka/topic-apply.js';
 import { OUTPUT_HEADERS, RAW_HEADERS } from '../../../services/common/src/record-headers.js';
 import type { Transformer } from '../../../services/transformer/src/app.js';
 import { EVENTS_NAMESPACE } from '../../../services/transformer/src/avro/schema-catalog.js';

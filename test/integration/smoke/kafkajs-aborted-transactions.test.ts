@@ -1,6 +1,6 @@
 // Regression test against the real broker: kafkajs 2.2.4's read_committed filter delivered the
 // records of aborted transactions when two producers' aborted transactions interleave on one
-// partition and abort in the other order (services/common/src/kafkajs-aborted-filter.ts has the
+// partition and abort in the other order (services/common/src/kafka/kafkajs-aborted-filter.ts has the
 // story). The broker lists aborted transactions in abort-marker order; kafkajs assumed
 // first-offset order. This reproduces the minimal case, reads it through the project's kafkajs,
 // and feeds the exact fetch the broker returned to kafkajs' original filter to show it fails.
@@ -8,17 +8,17 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { abortedFilterActive } from '../../../services/common/src/kafkajs.js';
+import { abortedFilterActive } from '../../../services/common/src/kafka/kafkajs.js';
 import {
   ABORTED_FILTER_MODULE,
   filterAbortedMessages,
   type AbortedTransaction,
   type FetchedMessage,
   type FilterAbortedMessages,
-} from '../../../services/common/src/kafkajs-aborted-filter.js';
-import { createTopicsAndWait } from '../../../services/common/src/topic-apply.js';
+} from '../../../services/common/src/kafka/kafkajs-aborted-filter.js';
+import { createTopicsAndWait } from '../../../services/common/src/kafka/topic-apply.js';
 import { readCommitted, sleep, testKafka, uniquePrefix } from '../../helpers/integration.js';
-import { evaluateModule } from '../../../services/common/src/kafkajs-source-patch.js';
+import { evaluateModule } from '../../../services/common/src/kafka/kafkajs-source-patch.js';
 
 const require = createRequire(import.meta.url);
 

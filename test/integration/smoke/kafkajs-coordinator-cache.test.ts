@@ -1,12 +1,12 @@
 // FindCoordinator round trips of a transactional producer against the real broker: kafkajs looks
 // the transaction and group coordinators up again for every step of every transaction; with the
-// cache (services/common/src/kafkajs-coordinator-cache.ts) a run of transactions asks once per
+// cache (services/common/src/kafka/kafkajs-coordinator-cache.ts) a run of transactions asks once per
 // coordinator, and its transactions still commit (outputs and offsets counted after).
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLUSTER_MODULE } from '../../../services/common/src/kafkajs-coordinator-cache.js';
-import { createTopicsAndWait } from '../../../services/common/src/topic-apply.js';
+import { CLUSTER_MODULE } from '../../../services/common/src/kafka/kafkajs-coordinator-cache.js';
+import { createTopicsAndWait } from '../../../services/common/src/kafka/topic-apply.js';
 import { readCommitted, testKafka, uniquePrefix } from '../../helpers/integration.js';
 
 const require = createRequire(import.meta.url);

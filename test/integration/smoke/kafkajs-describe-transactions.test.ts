@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { describeTransaction } from '../../../services/common/src/kafkajs-describe-transactions.js';
-import { createTopicsAndWait } from '../../../services/common/src/topic-apply.js';
+import { describeTransaction } from '../../../services/common/src/kafka/kafkajs-describe-transactions.js';
+import { createTopicsAndWait } from '../../../services/common/src/kafka/topic-apply.js';
 import { sweepOpenTransactions } from '../../../services/transformer/src/eos/transaction-sweep.js';
 import { readCommitted, testKafka, uniquePrefix } from '../../helpers/integration.js';
 

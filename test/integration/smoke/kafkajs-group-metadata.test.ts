@@ -1,4 +1,4 @@
-// KIP-447 on kafkajs against the real broker (services/common/src/kafkajs-group-metadata.ts):
+// KIP-447 on kafkajs against the real broker (services/common/src/kafka/kafkajs-group-metadata.ts):
 // TxnOffsetCommit v3 with the consumer group's generation and member id is accepted for the
 // current generation and rejected for a stale one or an unknown member; OffsetFetch v7 with
 // require_stable answers UNSTABLE_OFFSET_COMMIT while a transaction holds offsets, and the new
@@ -10,9 +10,9 @@ import {
   fetchStableOffsets,
   sendOffsetsToTransaction,
   type ConsumerGroupMetadata,
-} from '../../../services/common/src/kafkajs-group-metadata.js';
-import { txnOffsetCommitV3Active } from '../../../services/common/src/kafkajs.js';
-import { createTopicsAndWait } from '../../../services/common/src/topic-apply.js';
+} from '../../../services/common/src/kafka/kafkajs-group-metadata.js';
+import { txnOffsetCommitV3Active } from '../../../services/common/src/kafka/kafkajs.js';
+import { createTopicsAndWait } from '../../../services/common/src/kafka/topic-apply.js';
 import { sleep, testKafka, uniquePrefix } from '../../helpers/integration.js';
 
 describe('consumer group metadata in transactions (KIP-447)', () => {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KAFKA_VERSION } from '../../../infra/local-stack/versions.js';
-import { createTopicsAndWait } from '../../../services/common/src/topic-apply.js';
+import { createTopicsAndWait } from '../../../services/common/src/kafka/topic-apply.js';
 import { readCommitted, stackEnv, testKafka, uniquePrefix } from '../../helpers/integration.js';
 
 describe(`kafkajs 2.2.4 transactions against the real broker (Kafka ${KAFKA_VERSION} when local)`, () => {

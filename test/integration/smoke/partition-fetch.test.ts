@@ -1,5 +1,5 @@
-// The topic reader's Fetch path (services/common/src/partition-fetch.ts, with its own record batch
-// decoder and read_committed filter in services/common/src/record-batch-decoder.ts) against the
+// The topic reader's Fetch path (services/common/src/kafka/partition-fetch.ts, with its own record batch
+// decoder and read_committed filter in services/common/src/kafka/record-batch-decoder.ts) against the
 // real broker, compared record for record with the kafkajs consumer path on the same ranges:
 // interleaved aborted transactions (the case kafkajs' own filter got wrong), committed
 // transactions, plain and gzip batches, repeated headers, null keys and values, ranges starting and
@@ -7,9 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompressionTypes } from '../../../services/common/src/kafkajs.js';
-import { createTopicsAndWait } from '../../../services/common/src/topic-apply.js';
-import { readTopicRange, type PartitionRange } from '../../../services/common/src/topic-reader.js';
+import { CompressionTypes } from '../../../services/common/src/kafka/kafkajs.js';
+import { createTopicsAndWait } from '../../../services/common/src/kafka/topic-apply.js';
+import {
+  readTopicRange,
+  type PartitionRange,
+} from '../../../services/common/src/kafka/topic-reader.js';
 import { testKafka, uniquePrefix } from '../../helpers/integration.js';
 
 const view = (m: KafkaMessage) => ({

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyTopics } from '../../../services/common/src/topic-apply.js';
-import { ConfigResourceTypes } from '../../../services/common/src/kafkajs.js';
+import { applyTopics } from '../../../services/common/src/kafka/topic-apply.js';
+import { ConfigResourceTypes } from '../../../services/common/src/kafka/kafkajs.js';
 import { TOPIC_KEYS, topicSpecs } from '../../../services/common/src/topics.js';
 import { testKafka, uniquePrefix } from '../../helpers/integration.js';
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Message, Producer } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigResourceTypes } from '../../../services/common/src/kafkajs.js';
+import { ConfigResourceTypes } from '../../../services/common/src/kafka/kafkajs.js';
 import { DLQ_HEADERS, RAW_HEADERS } from '../../../services/common/src/record-headers.js';
 import { signHmac } from '../../../services/ingress/src/hmac-signature.js';
 import type { Transformer } from '../../../services/transformer/src/app.js';

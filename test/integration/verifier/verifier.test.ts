@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Message, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exactlyOnce, verifyCommitted } from '../../../infra/verifier/verifier.js';
-import { createTopicsAndWait } from '../../../services/common/src/topic-apply.js';
+import { createTopicsAndWait } from '../../../services/common/src/kafka/topic-apply.js';
 import { stackEnv, testKafka, uniquePrefix } from '../../helpers/integration.js';
 
 describe('exactly-once verifier (Java client, read_committed)', () => {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Consumer } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { superviseConsumer } from '../../../services/common/src/consumer-supervisor.js';
+import { superviseConsumer } from '../../../services/common/src/kafka/consumer-supervisor.js';
 import { createLogger } from '../../../services/common/src/logger.js';
 
 /** The part of a kafkajs consumer the supervisor uses; CRASH is injected by the test. */

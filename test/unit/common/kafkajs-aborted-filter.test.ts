@@ -1,14 +1,14 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { abortedFilterActive, Kafka } from '../../../services/common/src/kafkajs.js';
+import { abortedFilterActive, Kafka } from '../../../services/common/src/kafka/kafkajs.js';
 import {
   ABORTED_FILTER_MODULE,
   filterAbortedMessages,
   type AbortedTransaction,
   type FetchedBatchContext,
   type FilterAbortedMessages,
-} from '../../../services/common/src/kafkajs-aborted-filter.js';
-import { evaluateModule } from '../../../services/common/src/kafkajs-source-patch.js';
+} from '../../../services/common/src/kafka/kafkajs-aborted-filter.js';
+import { evaluateModule } from '../../../services/common/src/kafka/kafkajs-source-patch.js';
 
 const require = createRequire(import.meta.url);
 

@@ -2,11 +2,11 @@
 // from the cache afterwards; dropped when a request to the coordinator fails with a stale-
 // coordinator error (kafkajs' retry then looks it up again), kept while it is only loading.
 import { describe, expect, it } from 'vitest';
-import { coordinatorCacheActive } from '../../../services/common/src/kafkajs.js';
+import { coordinatorCacheActive } from '../../../services/common/src/kafka/kafkajs.js';
 import {
   cachedFindCoordinator,
   isStaleCoordinatorError,
-} from '../../../services/common/src/kafkajs-coordinator-cache.js';
+} from '../../../services/common/src/kafka/kafkajs-coordinator-cache.js';
 
 const TRANSACTION = 1;
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { fastEncoderActive, Kafka } from '../../../services/common/src/kafkajs.js';
-import { ENCODER_MODULE } from '../../../services/common/src/kafkajs-fast-encoder.js';
+import { fastEncoderActive, Kafka } from '../../../services/common/src/kafka/kafkajs.js';
+import { ENCODER_MODULE } from '../../../services/common/src/kafka/kafkajs-fast-encoder.js';
 
 const require = createRequire(import.meta.url);
 

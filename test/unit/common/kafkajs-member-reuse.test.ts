@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { memberReuseActive } from '../../../services/common/src/kafkajs.js';
-import { CONSUMER_GROUP_MODULE } from '../../../services/common/src/kafkajs-member-reuse.js';
+import { memberReuseActive } from '../../../services/common/src/kafka/kafkajs.js';
+import { CONSUMER_GROUP_MODULE } from '../../../services/common/src/kafka/kafkajs-member-reuse.js';
 
 const require = createRequire(import.meta.url);
 type Group = { memberId: string | null };

@@ -3,16 +3,16 @@
 // twice (751 of 6,000 event IDs, no fault injected) and, after a rolling restart, a committed
 // transaction missing 6 of its 17 outputs and webhooks answered 200 that never reached ghl.raw.
 // A scripted cluster (the faults a real one produces only by chance) drives the send path:
-// kafkajs' original module next to the replacement installed by services/common/src/kafkajs.ts.
+// kafkajs' original module next to the replacement installed by services/common/src/kafka/kafkajs.ts.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
   positiveThrottleTimerActive,
   sendMessagesActive,
-} from '../../../services/common/src/kafkajs.js';
-import { SEND_MESSAGES_MODULE } from '../../../services/common/src/kafkajs-send-messages-install.js';
-import { ADD_PARTITION_ONLY } from '../../../services/common/src/kafkajs-send-messages.js';
-import { evaluateModule } from '../../../services/common/src/kafkajs-source-patch.js';
+} from '../../../services/common/src/kafka/kafkajs.js';
+import { SEND_MESSAGES_MODULE } from '../../../services/common/src/kafka/kafkajs-send-messages-install.js';
+import { ADD_PARTITION_ONLY } from '../../../services/common/src/kafka/kafkajs-send-messages.js';
+import { evaluateModule } from '../../../services/common/src/kafka/kafkajs-source-patch.js';
 
 const require = createRequire(import.meta.url);
 type SendFactory = (deps: object) => (args: object) => Promise<Record<string, unknown>[]>;

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import type { PartitionMetadata } from 'kafkajs';
-import { Partitioners } from '../../../services/common/src/kafkajs.js';
+import { Partitioners } from '../../../services/common/src/kafka/kafkajs.js';
 import { describe, expect, it } from 'vitest';
-import { murmur2, Murmur2Partitioner } from '../../../services/common/src/partitioner.js';
+import { murmur2, Murmur2Partitioner } from '../../../services/common/src/kafka/partitioner.js';
 
 // kafkajs' own murmur2 (CommonJS, not exported by name): the reference this one must equal.
 const kafkajsMurmur2 = createRequire(import.meta.url)(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AbortedTransactions } from '../../../services/common/src/read-committed.js';
+import { AbortedTransactions } from '../../../services/common/src/kafka/read-committed.js';
 
 describe('AbortedTransactions (the read_committed rule)', () => {
   it('activates aborted transactions by first offset, whatever the order the broker lists them in', () => {

@@ -3,7 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kafkaConfigSchema, topicSizingSchema } from '../../../services/common/src/kafka-config.js';
+import {
+  kafkaConfigSchema,
+  topicSizingSchema,
+} from '../../../services/common/src/kafka/kafka-config.js';
 import { projectRoot } from '../../../services/common/src/project-root.js';
 import { TRACING_ENV_VARS } from '../../../services/common/src/tracing.js';
 import { consoleConfigSchema } from '../../../services/console/src/config.js';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Message } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import '../../../services/common/src/kafkajs.js';
+import '../../../services/common/src/kafka/kafkajs.js';
 import {
   chunkTopicMessages,
   RECORD_BATCH_OVERHEAD,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ADD_PARTITION_ONLY } from '../../../services/common/src/kafkajs-send-messages.js';
-import type { TransactionDescription } from '../../../services/common/src/kafkajs-describe-transactions.js';
+import { ADD_PARTITION_ONLY } from '../../../services/common/src/kafka/kafkajs-send-messages.js';
+import type { TransactionDescription } from '../../../services/common/src/kafka/kafkajs-describe-transactions.js';
 import {
   sweepDecisionOf,
   sweepOpenTransactions,

@@ -16,7 +16,7 @@ import { partitionBounds } from '../../../common/src/ops/topic-positions.js';
 import type { Runner } from '../runner.js';
 import { asArg, parseCount, parseRate } from '../specs.js';
 import { table, truncate } from '../table.js';
-import { readTopicRange } from '../../../common/src/topic-reader.js';
+import { readTopicRange } from '../../../common/src/kafka/topic-reader.js';
 
 interface FilterOptions {
   reason?: string[];

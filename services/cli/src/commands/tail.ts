@@ -6,7 +6,7 @@ import { parsePosition, type PositionSpec } from '../../../common/src/ops/specs.
 import { resolveRange } from '../../../common/src/ops/topic-positions.js';
 import type { Runner } from '../runner.js';
 import { asArg, parseCount } from '../specs.js';
-import { readTopicRange } from '../../../common/src/topic-reader.js';
+import { readTopicRange } from '../../../common/src/kafka/topic-reader.js';
 
 interface TailOptions {
   from: PositionSpec;

@@ -5,7 +5,7 @@ import { CommandFailed, UsageError } from '../../../common/src/ops/errors.js';
 import type { Runner } from '../runner.js';
 import { table } from '../table.js';
 import { resolveRange } from '../../../common/src/ops/topic-positions.js';
-import { readTopicRange } from '../../../common/src/topic-reader.js';
+import { readTopicRange } from '../../../common/src/kafka/topic-reader.js';
 
 export function registerTenants(program: Command, run: Runner): void {
   const tenants = program

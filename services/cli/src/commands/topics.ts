@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ConfigResourceTypes } from '../../../common/src/kafkajs.js';
-import { applyTopics, describeDrift } from '../../../common/src/topic-apply.js';
+import { ConfigResourceTypes } from '../../../common/src/kafka/kafkajs.js';
+import { applyTopics, describeDrift } from '../../../common/src/kafka/topic-apply.js';
 import { topicSpecs, type TopicSpec } from '../../../common/src/topics.js';
 import type { OpsContext } from '../../../common/src/ops/context.js';
 import type { Runner } from '../runner.js';

@@ -3,8 +3,8 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Kafka } from 'kafkajs';
 import { optionalStr, str, type loadConfig } from '../config.js';
-import { createKafka, parseBrokers } from '../kafka-client.js';
-import { kafkaConfigSchema, topicSizingSchema } from '../kafka-config.js';
+import { createKafka, parseBrokers } from '../kafka/kafka-client.js';
+import { kafkaConfigSchema, topicSizingSchema } from '../kafka/kafka-config.js';
 import { createRegistryClient } from '../schema-registry.js';
 import { TOPIC_KEYS, topicNames, type TopicNames } from '../topics.js';
 import { CommandFailed } from './errors.js';

@@ -8,7 +8,7 @@ import type { OpsContext } from './context.js';
 import { progressBar } from './progress.js';
 import { matchesFilter, rawFields, type RecordFilter } from './raw-fields.js';
 import { resolveRange } from './topic-positions.js';
-import { readTopicRange } from '../topic-reader.js';
+import { readTopicRange } from '../kafka/topic-reader.js';
 
 export interface DlqEntry {
   /** `partition:offset`, what `dlq show` takes. */

@@ -8,7 +8,7 @@ import { matchesFilter, rawFields, rewriteHeaders } from './raw-fields.js';
 import { Interrupted, Republisher } from './republisher.js';
 import type { PositionSpec } from './specs.js';
 import { rangeSize, resolveRange } from './topic-positions.js';
-import { readTopicRange } from '../topic-reader.js';
+import { readTopicRange } from '../kafka/topic-reader.js';
 
 /** What to replay: `from` (inclusive) to `to` (exclusive, default the end now), filters, pace. */
 export interface ReplayOptions {

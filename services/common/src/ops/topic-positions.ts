@@ -2,10 +2,10 @@
 // against the offsets the broker has now. End offsets are captured once, here: a command that
 // writes to the topic it reads (replay) never reads its own records.
 import type { Admin } from 'kafkajs';
-import { withLeaderRetry } from '../leader-retry.js';
+import { withLeaderRetry } from '../kafka/leader-retry.js';
 import { CommandFailed } from './errors.js';
 import type { PositionSpec } from './specs.js';
-import type { PartitionRange } from '../topic-reader.js';
+import type { PartitionRange } from '../kafka/topic-reader.js';
 
 export interface PartitionBounds {
   /** Log start offset. */

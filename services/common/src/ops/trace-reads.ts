@@ -1,7 +1,7 @@
 // How a trace reads little: the partition a key lives in, the bytes every record that can match
 // an ID holds (the topic reader's needle), and a record's size as read (what a ScanReport adds up).
 import type { KafkaMessage } from 'kafkajs';
-import { murmur2 } from '../partitioner.js';
+import { murmur2 } from '../kafka/partitioner.js';
 
 /** kafkajs' DefaultPartitioner rule for a string key (what the ingress, transformer and CLI use). */
 export const partitionOf = (key: string, partitions: number): number =>

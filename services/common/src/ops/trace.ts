@@ -3,7 +3,7 @@
 // index and without reading whole topics:
 //
 // - ghl.raw and ghl.dlq are keyed by the event ID and written with the murmur2 partitioner
-//   (services/common/src/partitioner.ts), so one event lives in one known partition of each;
+//   (services/common/src/kafka/partitioner.ts), so one event lives in one known partition of each;
 // - outputs are keyed by entity id: a contact's lineage reads one partition of neuronx.contact;
 // - every read is bounded in time with offsets-for-times (the first offset at or after a time),
 //   and an output or DLQ record is written by the transaction that read its raw record, so it is
@@ -15,7 +15,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { recordFacts } from '../raw-record.js';
 import { OUTPUT_HEADERS, headerOf } from '../record-headers.js';
 import { DOMAIN_KEYS } from '../topics.js';
-import { readTopicRange, type PartitionRange } from '../topic-reader.js';
+import { readTopicRange, type PartitionRange } from '../kafka/topic-reader.js';
 import type { OpsContext } from './context.js';
 import { matchesFilter } from './raw-fields.js';
 import { partitionBounds, resolvePosition, type PartitionBounds } from './topic-positions.js';

@@ -4,7 +4,7 @@ import {
   superviseConsumer,
   supervisedRetry,
   type ConsumerSupervisor,
-} from '../../../common/src/consumer-supervisor.js';
+} from '../../../common/src/kafka/consumer-supervisor.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { MARKER_PREFIX, type DedupPartition } from './dedup-store.js';
 

@@ -2,7 +2,7 @@ import type { Consumer, ConsumerRunConfig, EachBatchPayload } from 'kafkajs';
 import {
   superviseConsumer,
   type ConsumerSupervisor,
-} from '../../../common/src/consumer-supervisor.js';
+} from '../../../common/src/kafka/consumer-supervisor.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { isFencingError, isGroupMembershipError } from './kafka-errors.js';
 import { PartitionWorker } from './partition-worker.js';

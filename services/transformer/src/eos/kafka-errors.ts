@@ -1,4 +1,4 @@
-import { isRebalancing } from '../../../common/src/kafkajs.js';
+import { isRebalancing } from '../../../common/src/kafka/kafkajs.js';
 
 /** kafkajs wraps the broker's error in `originalError` (retries exceeded) or `cause`. */
 function* errorChain(err: unknown): Generator<{ type?: string; name?: string }> {

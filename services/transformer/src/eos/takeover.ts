@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
 import type { Logger } from '../../../common/src/logger.js';
-import { Murmur2Partitioner } from '../../../common/src/partitioner.js';
+import { Murmur2Partitioner } from '../../../common/src/kafka/partitioner.js';
 import { domainTopicNames } from '../../../common/src/topics.js';
 import {
   sweepDecisionOf,

@@ -1,5 +1,5 @@
 import type { Admin, Message } from 'kafkajs';
-import { ConfigResourceTypes } from '../../../common/src/kafkajs.js';
+import { ConfigResourceTypes } from '../../../common/src/kafka/kafkajs.js';
 import { singleRecordBatchBytes } from './send-chunks.js';
 
 /** Kafka's default message.max.bytes (1 MiB + 12 bytes of log overhead), used until it is read. */

@@ -1,6 +1,6 @@
 import type { Message, Producer, TopicMessages } from 'kafkajs';
-import type { TransactionDescription } from '../../../common/src/kafkajs-describe-transactions.js';
-import { ADD_PARTITION_ONLY } from '../../../common/src/kafkajs-send-messages.js';
+import type { TransactionDescription } from '../../../common/src/kafka/kafkajs-describe-transactions.js';
+import { ADD_PARTITION_ONLY } from '../../../common/src/kafka/kafkajs-send-messages.js';
 
 /** The partitions of a topic to sweep. */
 export interface SweepTarget {

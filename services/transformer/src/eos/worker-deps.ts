@@ -1,5 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { TransactionDescription } from '../../../common/src/kafkajs-describe-transactions.js';
+import type { TransactionDescription } from '../../../common/src/kafka/kafkajs-describe-transactions.js';
 import type { Logger } from '../../../common/src/logger.js';
 import type { TopicNames } from '../../../common/src/topics.js';
 import type { ChangelogReader } from './changelog-reader.js';

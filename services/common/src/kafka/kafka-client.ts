@@ -1,6 +1,6 @@
 import type { KafkaConfig, LogEntry } from 'kafkajs';
 import { Kafka, logLevel } from './kafkajs.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 
 // kafkajs warns about its v2 partitioner change on every producer; the pipeline never relied on
 // the legacy partitioner, so the warning is noise.

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Kafka } from 'kafkajs';
-import { acquireCluster, type KBroker } from './kafkajs-cluster.js';
+import { withClusterRetry, type KBroker } from './kafkajs-cluster.js';
 import {
   firstPartitionError,
   protocolOf,
@@ -21,7 +21,7 @@ import {
  * pending transaction is about to move. kafkajs implements OffsetFetch v1-v4 only.
  * Protocol: https://kafka.apache.org/protocol#The_Messages_OffsetFetch
  *
- * fetchStableOffsets' Kafka argument comes from services/common/src/kafkajs.ts, so kafkajs'
+ * fetchStableOffsets' Kafka argument comes from services/common/src/kafka/kafkajs.ts, so kafkajs'
  * modules (and this project's patches of them) are loaded by the time it runs.
  */
 const moduleRequire = createRequire(import.meta.url);
@@ -92,35 +92,26 @@ export async function fetchStableOffsets(
   args: { groupId: string; topic: string; partitions: number[]; timeoutMs: number },
 ): Promise<Map<number, bigint>> {
   const p = protocolOf(moduleRequire);
-  const { cluster, release } = await acquireCluster(kafka);
-  const deadline = Date.now() + args.timeoutMs;
-  let wait = UNSTABLE_BACKOFF_MS.initial;
-  try {
-    for (;;) {
-      try {
-        const broker = (await cluster.findGroupCoordinator({ groupId: args.groupId })) as KBroker;
-        const max = broker.versions?.[p.apiKeys.OffsetFetch]?.maxVersion ?? 0;
-        if (max < 7)
-          throw Object.assign(
-            new Error(`OffsetFetch v${max}: require_stable needs Kafka 2.5+ (v7)`),
-            { fatal: true },
-          );
-        const response = (await sendRequestOf(broker)(offsetFetchV7(p, args))) as {
-          topics: { partitions: { partition: number; offset: string }[] }[];
-        };
-        const out = new Map<number, bigint>();
-        for (const t of response.topics)
-          for (const part of t.partitions) out.set(part.partition, BigInt(part.offset));
-        return out;
-      } catch (err) {
-        const e = err as { retriable?: boolean; fatal?: boolean; name?: string };
-        const retriable = !e.fatal && (e.retriable === true || /Connection/.test(e.name ?? ''));
-        if (!retriable || Date.now() + wait > deadline) throw err;
-        await new Promise((r) => setTimeout(r, wait));
-        wait = Math.min(wait * 2, UNSTABLE_BACKOFF_MS.max);
-      }
-    }
-  } finally {
-    await release();
-  }
+  return withClusterRetry(
+    kafka,
+    { timeoutMs: args.timeoutMs, backoffMs: UNSTABLE_BACKOFF_MS },
+    async (cluster) => {
+      const broker = (await cluster.findGroupCoordinator({ groupId: args.groupId })) as KBroker;
+      const max = broker.versions?.[p.apiKeys.OffsetFetch]?.maxVersion ?? 0;
+      if (max < 7)
+        throw Object.assign(
+          new Error(`OffsetFetch v${max}: require_stable needs Kafka 2.5+ (v7)`),
+          {
+            fatal: true,
+          },
+        );
+      const response = (await sendRequestOf(broker)(offsetFetchV7(p, args))) as {
+        topics: { partitions: { partition: number; offset: string }[] }[];
+      };
+      const out = new Map<number, bigint>();
+      for (const t of response.topics)
+        for (const part of t.partitions) out.set(part.partition, BigInt(part.offset));
+      return out;
+    },
+  );
 }

@@ -23,7 +23,7 @@ import type { NodeRequire } from './node-require.js';
  * instrumentationEmitter below).
  *
  * kafkajs' consumer captures the class when src/consumer/index.js loads, so this runs before any
- * kafkajs module loads (services/common/src/kafkajs.ts, the one place that loads kafkajs).
+ * kafkajs module loads (services/common/src/kafka/kafkajs.ts, the one place that loads kafkajs).
  */
 export const CONSUMER_GROUP_MODULE = 'kafkajs/src/consumer/consumerGroup.js';
 

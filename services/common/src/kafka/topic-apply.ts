@@ -1,6 +1,6 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { ConfigResourceTypes } from './kafkajs.js';
-import type { TopicSpec } from './topics.js';
+import type { TopicSpec } from '../topics.js';
 
 export type TopicOutcome =
   | { topic: string; status: 'created'; partitions: number; replicationFactor: number }

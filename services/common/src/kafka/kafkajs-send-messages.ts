@@ -46,7 +46,7 @@ import type {
  * partition written (none with acks = 0). Errors: the retrier's (KafkaJSNumberOfRetriesExceeded,
  * or a non-retriable error as is).
  *
- * Installed by services/common/src/kafkajs.ts before any kafkajs module loads (kafkajs' producer
+ * Installed by services/common/src/kafka/kafkajs.ts before any kafkajs module loads (kafkajs' producer
  * captures the module at load), through installSendMessages (kafkajs-send-messages-install.ts).
  * The internals it requires are part of the kafkajs 2.2.4 pin.
  */

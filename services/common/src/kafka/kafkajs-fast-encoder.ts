@@ -13,7 +13,7 @@ import type { NodeRequire } from './node-require.js';
  * test/unit/common/kafkajs-fast-encoder.test.ts checks byte-identical output.
  *
  * kafkajs' modules capture the class when they are first loaded, so this must run before any
- * kafkajs module loads: services/common/src/kafkajs.ts does it and is the only place that loads
+ * kafkajs module loads: services/common/src/kafka/kafkajs.ts does it and is the only place that loads
  * kafkajs (ESLint forbids value imports from 'kafkajs' elsewhere). kafkajs is pinned and
  * unmaintained; the path below is part of that pin.
  */

@@ -27,7 +27,7 @@ import {
   type ConsumerSupervisor,
 } from './consumer-supervisor.js';
 import { withLeaderRetry } from './leader-retry.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 
 export interface PartitionRange {
   partition: number;

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Kafka } from 'kafkajs';
-import { acquireCluster, type KBroker } from './kafkajs-cluster.js';
+import { withClusterRetry, type KBroker } from './kafkajs-cluster.js';
 import {
   protocolOf,
   sendRequestOf,
@@ -111,37 +111,22 @@ export async function describeTransaction(
   timeoutMs: number,
 ): Promise<TransactionDescription | undefined> {
   const p = protocolOf(moduleRequire);
-  const { cluster, release } = await acquireCluster(kafka);
-  const deadline = Date.now() + timeoutMs;
-  let wait = BACKOFF_MS.initial;
-  try {
-    for (;;) {
-      try {
-        const broker = (await (cluster.findGroupCoordinator as (a: object) => Promise<unknown>)({
-          groupId: transactionalId,
-          coordinatorType: TRANSACTION_COORDINATOR,
-        })) as KBroker;
-        if (!broker.versions?.[DESCRIBE_TRANSACTIONS_API_KEY])
-          throw Object.assign(new Error('the broker has no DescribeTransactions (Kafka < 3.0)'), {
-            fatal: true,
-          });
-        const [entry] = (await sendRequestOf(broker)(
-          describeTransactionsV0(p, transactionalId),
-        )) as ({ errorCode: number } & TransactionDescription)[];
-        if (!entry) throw new Error('DescribeTransactions answered no state');
-        if (entry.errorCode === TRANSACTIONAL_ID_NOT_FOUND) return undefined;
-        if (p.failure(entry.errorCode)) throw p.createErrorFromCode(entry.errorCode);
-        const { state, producerId, producerEpoch, partitions } = entry;
-        return { state, producerId, producerEpoch, partitions };
-      } catch (err) {
-        const e = err as { retriable?: boolean; fatal?: boolean; name?: string };
-        const retriable = !e.fatal && (e.retriable === true || /Connection/.test(e.name ?? ''));
-        if (!retriable || Date.now() + wait > deadline) throw err;
-        await new Promise((r) => setTimeout(r, wait));
-        wait = Math.min(wait * 2, BACKOFF_MS.max);
-      }
-    }
-  } finally {
-    await release();
-  }
+  return withClusterRetry(kafka, { timeoutMs, backoffMs: BACKOFF_MS }, async (cluster) => {
+    const broker = (await (cluster.findGroupCoordinator as (a: object) => Promise<unknown>)({
+      groupId: transactionalId,
+      coordinatorType: TRANSACTION_COORDINATOR,
+    })) as KBroker;
+    if (!broker.versions?.[DESCRIBE_TRANSACTIONS_API_KEY])
+      throw Object.assign(new Error('the broker has no DescribeTransactions (Kafka < 3.0)'), {
+        fatal: true,
+      });
+    const [entry] = (await sendRequestOf(broker)(describeTransactionsV0(p, transactionalId))) as ({
+      errorCode: number;
+    } & TransactionDescription)[];
+    if (!entry) throw new Error('DescribeTransactions answered no state');
+    if (entry.errorCode === TRANSACTIONAL_ID_NOT_FOUND) return undefined;
+    if (p.failure(entry.errorCode)) throw p.createErrorFromCode(entry.errorCode);
+    const { state, producerId, producerEpoch, partitions } = entry;
+    return { state, producerId, producerEpoch, partitions };
+  });
 }

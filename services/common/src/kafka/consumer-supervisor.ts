@@ -1,5 +1,5 @@
 import type { Consumer, ConsumerRunConfig, RetryOptions } from 'kafkajs';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 
 export interface ConsumerSupervisor {
   /** Stops restarting (call before the consumer's own disconnect). */

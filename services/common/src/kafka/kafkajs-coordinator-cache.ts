@@ -19,7 +19,7 @@ import type { NodeRequire } from './node-require.js';
  * findGroupCoordinator again, which then asks the cluster (what it did every time before).
  * GROUP_LOAD_IN_PROGRESS keeps the entry: the coordinator is right, only still loading.
  *
- * Installed by services/common/src/kafkajs.ts on Cluster.prototype (the class is shared, so the
+ * Installed by services/common/src/kafka/kafkajs.ts on Cluster.prototype (the class is shared, so the
  * order of loading does not matter). `findGroupCoordinator.uncached` is kafkajs' original.
  */
 export const CLUSTER_MODULE = 'kafkajs/src/cluster/index.js';

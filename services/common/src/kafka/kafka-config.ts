@@ -1,4 +1,4 @@
-import { optionalInt, str } from './config.js';
+import { optionalInt, str } from '../config.js';
 
 /** Settings every service and the CLI share; the names are a contract (README, docker-compose). */
 export const kafkaConfigSchema = {

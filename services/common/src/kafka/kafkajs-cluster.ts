@@ -88,3 +88,35 @@ export async function acquireCluster(
   }
   return { cluster: held.cluster, release };
 }
+
+/**
+ * Runs `attempt` with the shared cluster of `kafka` until it resolves, retrying what a coordinator
+ * move, a coordinator still loading or a lost connection throws (kafkajs marks those `retriable`;
+ * its connection errors are named Kafka…Connection…) with a backoff doubling from
+ * `backoffMs.initial` to `backoffMs.max`, until `timeoutMs`. An error with `fatal: true`, a
+ * non-retriable one, or the last one after `timeoutMs` is thrown.
+ */
+export async function withClusterRetry<T>(
+  kafka: Kafka,
+  opts: { timeoutMs: number; backoffMs: { initial: number; max: number } },
+  attempt: (cluster: KCluster) => Promise<T>,
+): Promise<T> {
+  const { cluster, release } = await acquireCluster(kafka);
+  const deadline = Date.now() + opts.timeoutMs;
+  let wait = opts.backoffMs.initial;
+  try {
+    for (;;) {
+      try {
+        return await attempt(cluster);
+      } catch (err) {
+        const e = err as { retriable?: boolean; fatal?: boolean; name?: string };
+        const retriable = !e.fatal && (e.retriable === true || /Connection/.test(e.name ?? ''));
+        if (!retriable || Date.now() + wait > deadline) throw err;
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(wait * 2, opts.backoffMs.max);
+      }
+    }
+  } finally {
+    await release();
+  }
+}

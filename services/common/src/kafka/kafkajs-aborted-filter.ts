@@ -41,7 +41,7 @@ import { AbortedTransactions } from './read-committed.js';
  * and the result array only if a record is actually dropped (else the input array is returned).
  *
  * kafkajs' Batch (src/consumer/batch.js) captures the function when it is first loaded, so this
- * must be installed before any kafkajs module loads: services/common/src/kafkajs.ts does it and
+ * must be installed before any kafkajs module loads: services/common/src/kafka/kafkajs.ts does it and
  * is the only place that loads kafkajs. The path below is part of the kafkajs 2.2.4 pin.
  */
 export const ABORTED_FILTER_MODULE = 'kafkajs/src/consumer/filterAbortedMessages.js';

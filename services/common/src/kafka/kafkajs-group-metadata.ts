@@ -157,7 +157,7 @@ export function installTxnOffsetCommitV3(require: NodeRequire): boolean {
  * these offsets is rejected unless `group` is the group's current generation and member.
  * Errors: kafkajs' protocol errors, e.g. ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID (this member is
  * fenced: abort the transaction), or an Error when the broker has no TxnOffsetCommit v3.
- * Needs installTxnOffsetCommitV3 (services/common/src/kafkajs.ts installs it).
+ * Needs installTxnOffsetCommitV3 (services/common/src/kafka/kafkajs.ts installs it).
  */
 export async function sendOffsetsToTransaction(
   transaction: Transaction,
