@@ -125,6 +125,7 @@ export class FakeCluster {
     offsets: Map<number, bigint>,
     committed: boolean,
     touched: ReadonlySet<string> = new Set(),
+    offsetsAdded = offsets.size > 0,
   ): void {
     this.states.set(id, committed ? 'CompleteCommit' : 'CompleteAbort');
     const skip =
@@ -145,7 +146,7 @@ export class FakeCluster {
       if (committed && left) this.records.push(...left);
     }
     if (committed) this.records.push(...pending.filter((r) => !skipped(slotOf(r))));
-    if (offsets.size > 0) {
+    if (offsetsAdded) {
       if (skip?.offsets) {
         if (committed)
           this.openOffsets.set(id, new Map([...(this.openOffsets.get(id) ?? []), ...offsets]));
@@ -290,6 +291,7 @@ export class FakeProducer {
     const id = this.transactionalId;
     const pending: CommittedRecord[] = [];
     const touched = new Set<string>();
+    let offsetsAdded = false;
     const offsets = new Map<number, bigint>();
     let done = false;
     const step = async (at: FaultPoint) => {
@@ -328,7 +330,11 @@ export class FakeProducer {
       sendOffsets: async (req: {
         topics: { partitions: { partition: number; offset: string }[] }[];
       }) => {
-        await step('sendOffsets');
+        // A sweep adds the offsets partition without offsets; injected faults hit real offsets.
+        if (req.topics.length > 0) await step('sendOffsets');
+        else if (done) throw new Error('transaction already ended');
+        else this.checkEpoch();
+        offsetsAdded = true;
         cluster.began(id);
         for (const t of req.topics)
           for (const p of t.partitions) offsets.set(p.partition, BigInt(p.offset));
@@ -339,7 +345,7 @@ export class FakeProducer {
         if (f && !f.applied) throw f.error;
         this.checkEpoch();
         done = true;
-        cluster.endTransaction(id, pending, offsets, true, touched);
+        cluster.endTransaction(id, pending, offsets, true, touched, offsetsAdded);
         if (f) throw f.error;
       },
       abort: async () => {
@@ -347,7 +353,7 @@ export class FakeProducer {
         const f = await cluster.reach('abort');
         // A failed abort still ends the transaction: the coordinator aborts it when the producer
         // is fenced or its timeout passes.
-        cluster.endTransaction(id, pending, offsets, false, touched);
+        cluster.endTransaction(id, pending, offsets, false, touched, offsetsAdded);
         if (f) throw f.error;
       },
     };

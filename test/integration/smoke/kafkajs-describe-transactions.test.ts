@@ -73,15 +73,30 @@ describe('DescribeTransactions and the marker-only sweep against the real broker
     expect(after?.producerEpoch).toBe(ongoing?.producerEpoch);
   });
 
-  it('a sweep writes one marker to each partition and no record, committed or aborted', async () => {
+  it('a sweep writes one marker to each partition and no record or offset, committed or aborted', async () => {
+    const groupId = `${prefix}group`;
     const { producer, transactionalId } = await newProducer();
     const first = await producer.transaction();
     await first.send({ topic, messages: [{ key: 'k', value: 'before', partition: 0 }] });
+    await first.sendOffsets({
+      consumerGroupId: groupId,
+      topics: [{ topic, partitions: [{ partition: 0, offset: '5' }] }],
+    });
     await first.commit();
+    const committedOffset = async () =>
+      (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions.find(
+        (p) => p.partition === 0,
+      )?.offset;
+    expect(await committedOffset()).toBe('5');
     const before = await highWatermarks();
 
     const sweeper = await newProducer(transactionalId); // fences the first, as a takeover does
-    await sweepOpenTransactions(sweeper.producer, [{ topic, partitions: [0, 1, 2] }], 'commit');
+    await sweepOpenTransactions(
+      sweeper.producer,
+      [{ topic, partitions: [0, 1, 2] }],
+      'commit',
+      groupId,
+    );
     expect(await highWatermarks()).toEqual(before.map((h) => h + 1));
     expect((await settled(transactionalId))?.state).toBe('CompleteCommit');
 
@@ -89,10 +104,12 @@ describe('DescribeTransactions and the marker-only sweep against the real broker
       (await newProducer(transactionalId)).producer,
       [{ topic, partitions: [0, 2] }],
       'abort',
+      groupId,
     );
     expect(await highWatermarks()).toEqual([before[0]! + 2, before[1]! + 1, before[2]! + 2]);
     expect((await settled(transactionalId))?.state).toBe('CompleteAbort');
 
+    expect(await committedOffset()).toBe('5');
     const seen = await readCommitted(kafka, [topic], { expected: 2, settleMs: 1000 });
     expect(seen.map((r) => r.value?.toString()).sort()).toEqual(['before', 'v']);
   });

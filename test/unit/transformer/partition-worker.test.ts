@@ -263,7 +263,7 @@ describe('PartitionWorker: faults', () => {
     ]);
   });
 
-  it('a commit whose answer was lost and whose markers Kafka skipped everywhere: committed by the sweep, its records deduplicated when read again', async () => {
+  it('a commit whose answer was lost and whose markers Kafka skipped everywhere, offsets too: the sweep commits all of it, offsets included', async () => {
     const { cluster, worker, onFailure, failures } = setup();
     await worker.init();
     cluster.skipNextMarkers('commit');
@@ -272,15 +272,25 @@ describe('PartitionWorker: faults', () => {
     expect(((await failureOf(failures)) as TransactionFailed).ambiguous).toBe(true);
     await worker.close();
 
-    // The offsets stay pending (the sweep adds no offsets), so the new owner reads the five again;
-    // the changelog entries the sweep committed make them duplicates: no second output.
+    // The sweep also adds the group's offsets partition: the pending offsets take effect with the
+    // outputs and changelog entries, so the new owner goes on after them (no record read twice,
+    // which for a dead-lettered record would mean a second DLQ record: no dedup key guards those).
     const next = setup({}, cluster);
     await next.worker.init();
-    expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
-    next.worker.accept(batch(rawRecords(0, 5)), next.onFailure);
-    await committedAt(cluster, 5);
+    expect(cluster.offsets.get(P)).toBe(5n);
     expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
     expect(cluster.openRecords).toEqual([]);
+    next.worker.accept(batch(rawRecords(5, 2)), next.onFailure);
+    await committedAt(cluster, 7);
+    expect(outputIds(cluster)).toEqual([
+      'evt-0',
+      'evt-1',
+      'evt-2',
+      'evt-3',
+      'evt-4',
+      'evt-5',
+      'evt-6',
+    ]);
   });
 
   it('a renewal that finds the committed offset moved makes the failure ambiguous', async () => {

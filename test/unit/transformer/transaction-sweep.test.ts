@@ -14,6 +14,7 @@ const recorder = (fail?: Error) => {
         if (fail) throw fail;
         calls.push(req);
       },
+      sendOffsets: async (req: unknown) => void calls.push(req),
       abort: async () => void calls.push('abort'),
       commit: async () => void calls.push('commit'),
     }),
@@ -34,6 +35,7 @@ describe('sweepOpenTransactions', () => {
         { topic: 'dedup', partitions: [1] },
       ],
       'abort',
+      'group',
     );
     expect(calls).toEqual([
       {
@@ -43,29 +45,31 @@ describe('sweepOpenTransactions', () => {
           { topic: 'dedup', messages: [added(1)] },
         ],
       },
+      { consumerGroupId: 'group', topics: [] },
       'abort',
     ]);
   });
 
   it('commits instead when the decision is commit', async () => {
     const { calls, producer } = recorder();
-    await sweepOpenTransactions(producer, [{ topic: 'out', partitions: [2] }], 'commit');
+    await sweepOpenTransactions(producer, [{ topic: 'out', partitions: [2] }], 'commit', 'group');
     expect(calls).toEqual([
       { acks: -1, topicMessages: [{ topic: 'out', messages: [added(2)] }] },
+      { consumerGroupId: 'group', topics: [] },
       'commit',
     ]);
   });
 
-  it('with no partitions it still fences (an empty transaction, ended)', async () => {
+  it('with no partitions it still fences and decides the pending offsets', async () => {
     const { calls, producer } = recorder();
-    await sweepOpenTransactions(producer, [], 'abort');
-    expect(calls).toEqual(['abort']);
+    await sweepOpenTransactions(producer, [], 'abort', 'group');
+    expect(calls).toEqual([{ consumerGroupId: 'group', topics: [] }, 'abort']);
   });
 
   it('aborts and rethrows when adding the partitions fails, whatever the decision', async () => {
     const { calls, producer } = recorder(new Error('CONCURRENT_TRANSACTIONS'));
     await expect(
-      sweepOpenTransactions(producer, [{ topic: 'out', partitions: [0] }], 'commit'),
+      sweepOpenTransactions(producer, [{ topic: 'out', partitions: [0] }], 'commit', 'group'),
     ).rejects.toThrow('CONCURRENT_TRANSACTIONS');
     expect(calls).toEqual(['abort']);
   });

@@ -22,6 +22,8 @@ const moduleRequire = createRequire(import.meta.url);
 export const DESCRIBE_TRANSACTIONS_API_KEY = 65;
 /** TRANSACTIONAL_ID_NOT_FOUND: the coordinator has no state for the id (never used, or expired). */
 const TRANSACTIONAL_ID_NOT_FOUND = 105;
+/** COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR: the coordinator must be looked up again. */
+const COORDINATOR_MOVED = new Set([15, 16]);
 /** FindCoordinator's key type for a transactional.id (kafkajs' COORDINATOR_TYPES.TRANSACTION). */
 const TRANSACTION_COORDINATOR = 1;
 /** Backoff between attempts while the coordinator loads or moves, in ms. */
@@ -111,8 +113,14 @@ export async function describeTransaction(
   timeoutMs: number,
 ): Promise<TransactionDescription | undefined> {
   const p = protocolOf(moduleRequire);
+  let moved = false;
   return withClusterRetry(kafka, { timeoutMs, backoffMs: BACKOFF_MS }, async (cluster) => {
-    const broker = (await (cluster.findGroupCoordinator as (a: object) => Promise<unknown>)({
+    // After a coordinator error in the answer (not one the cached broker saw), ask the cluster
+    // again: the coordinator cache (kafkajs-coordinator-cache.ts) only drops what its broker threw.
+    type Find = (a: object) => Promise<unknown>;
+    const cached = cluster.findGroupCoordinator as Find & { uncached?: Find };
+    const find = moved && cached.uncached ? cached.uncached.bind(cluster) : cached.bind(cluster);
+    const broker = (await find({
       groupId: transactionalId,
       coordinatorType: TRANSACTION_COORDINATOR,
     })) as KBroker;
@@ -125,6 +133,7 @@ export async function describeTransaction(
     } & TransactionDescription)[];
     if (!entry) throw new Error('DescribeTransactions answered no state');
     if (entry.errorCode === TRANSACTIONAL_ID_NOT_FOUND) return undefined;
+    moved = COORDINATOR_MOVED.has(entry.errorCode);
     if (p.failure(entry.errorCode)) throw p.createErrorFromCode(entry.errorCode);
     const { state, producerId, producerEpoch, partitions } = entry;
     return { state, producerId, producerEpoch, partitions };

@@ -104,8 +104,9 @@ export class Takeover {
    * Fences again with a fresh `producer` (not connected), sweeps (transaction-sweep.ts) and
    * returns the committed offset read right after: the caller keeps its state only if that offset
    * did not move. After a cleanly aborted transaction the sweep aborts; a transaction the caller
-   * saw commit whose markers Kafka skipped, and that the abort cuts short, never had its offset
-   * take effect: the offset read shows it, and the caller does a full takeover.
+   * saw commit whose markers Kafka skipped, offsets included, has its pending offset discarded
+   * with the rest: the offset read shows it, and the caller does a full takeover. (One whose
+   * offset marker was written but not all its others is a limit: docs/exactly-once.md, "Sweep".)
    */
   async refence(producer: Producer): Promise<bigint> {
     await producer.connect();
@@ -121,9 +122,11 @@ export class Takeover {
    * Returns the decision.
    */
   private async fenceAndSweep(producer: Producer): Promise<SweepDecision> {
+    // Targets first: nothing between the description and the fence but the fence's own lookup.
+    const targets = await this.sweepTargets();
     const last = await this.deps.transactions.describe(this.transactionalId);
     const decision = sweepDecisionOf(last);
-    await sweepOpenTransactions(producer, await this.sweepTargets(), decision);
+    await sweepOpenTransactions(producer, targets, decision, this.deps.settings.groupId);
     this.log.info({ last: last?.state ?? 'none', swept: decision }, 'fenced and swept');
     return decision;
   }

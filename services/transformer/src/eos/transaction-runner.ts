@@ -63,6 +63,7 @@ export class TransactionRunner {
   private producerStale = false;
   private readonly attempts = new Map<string, RecordAttempts>();
   private inFlight: Promise<unknown> | undefined;
+  private inFence: Promise<unknown> | undefined;
   private closed = false;
   private readonly takeover: Takeover;
   private readonly planner: PlannerDeps;
@@ -81,9 +82,23 @@ export class TransactionRunner {
   /** Fence, marker, restore and committed offset (takeover.ts) with a fresh producer. */
   async takeOver(): Promise<void> {
     this.producer = this.takeover.newProducer();
-    const { dedup, committed } = await this.takeover.run(this.producer);
+    const { dedup, committed } = await this.fencing(this.takeover.run(this.producer));
     this.dedup = dedup;
     this.offsets.tookOver(committed);
+  }
+
+  /**
+   * Tracks a takeover or renewal, whose sweep `close` must let end: a sweep cut off after its
+   * fence would leave its transaction open, and the next fence would abort it, whatever the
+   * coordinator had decided for the transaction it settles (transaction-sweep.ts).
+   */
+  private async fencing<T>(work: Promise<T>): Promise<T> {
+    this.inFence = work;
+    try {
+      return await work;
+    } finally {
+      if (this.inFence === work) this.inFence = undefined;
+    }
   }
 
   fetchCommitted(): Promise<bigint> {
@@ -113,7 +128,7 @@ export class TransactionRunner {
   ): Promise<void> {
     if (this.closed || !this.producer)
       throw new TransactionFailed(new Error('worker closed'), true);
-    const producer = this.producerStale ? await this.renewProducer() : this.producer;
+    const producer = this.producerStale ? await this.fencing(this.renewProducer()) : this.producer;
     const run = this.transact(producer, topic, messages, fetchedAt);
     this.inFlight = run;
     try {
@@ -130,8 +145,9 @@ export class TransactionRunner {
    * someone else processed records and this worker's dedup state and offset are stale, and the
    * failure becomes ambiguous (the loop then does a full takeover with restore). If it did not
    * move, nobody else committed, and the state is still exact: no restore needed. The renewal
-   * also sweeps (transaction-sweep.ts): what the failed transaction wrote ends aborted even where Kafka
-   * skipped its markers, and a committed one whose markers Kafka skipped shows as a moved offset.
+   * also sweeps (transaction-sweep.ts): what the failed transaction wrote ends aborted even where
+   * Kafka skipped its markers, and an earlier commit whose markers (offsets included) Kafka skipped
+   * is aborted whole and shows as a moved offset.
    */
   private async renewProducer(): Promise<Producer> {
     const old = this.producer;
@@ -276,9 +292,10 @@ export class TransactionRunner {
     return err;
   }
 
-  /** Waits for an in-flight transaction, then disconnects the producer. */
+  /** Waits for an in-flight takeover, renewal or transaction, then disconnects the producer. */
   async close(): Promise<void> {
     this.closed = true;
+    await this.inFence?.catch(() => undefined);
     await this.inFlight?.catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
     this.deps.metrics.dedupKeys.remove({ partition: this.partition });

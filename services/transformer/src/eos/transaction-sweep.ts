@@ -15,9 +15,11 @@ export type SweepDecision = 'commit' | 'abort';
  * The sweep's decision from the coordinator's description of the transactional.id, read before
  * the fence: `commit` when its last transaction was decided committed (PrepareCommit: markers
  * being written; CompleteCommit), `abort` otherwise (Ongoing and PrepareEpochFence end aborted
- * by the fence; PrepareAbort, CompleteAbort; Empty or no state: nothing this side knows of).
+ * by the fence; PrepareAbort, CompleteAbort; Empty: fenced since; no state at all).
  */
 export function sweepDecisionOf(last: TransactionDescription | undefined): SweepDecision {
+  // Empty after a fence also follows a sweep that was cut off between its fence and its end; if
+  // that sweep was deciding a commit, the decision is lost (docs/exactly-once.md, "Sweep").
   return last?.state === 'PrepareCommit' || last?.state === 'CompleteCommit' ? 'commit' : 'abort';
 }
 
@@ -25,8 +27,9 @@ export function sweepDecisionOf(last: TransactionDescription | undefined): Sweep
  * Decides whatever this transactional.id left open on `targets` the way the coordinator decided
  * its last transaction: one transaction of `producer` (fresh: its first transaction() sends
  * InitProducerId, the fence) adds every target partition without writing a record to it
- * (ADD_PARTITION_ONLY, AddPartitionsToTxn only) and ends with `decision`. Its markers decide every
- * record of the producer id still open there; nothing else is written. Throws what kafkajs throws
+ * (ADD_PARTITION_ONLY, AddPartitionsToTxn only) and the offsets partition of `groupId` (an empty
+ * TxnOffsetCommit), and ends with `decision`. Its markers decide every record of the producer id
+ * still open there, and its pending offsets; nothing else is written. Throws what kafkajs throws
  * (the caller treats the partition's state as unknown and tries again).
  *
  * Why: Kafka can end a transaction without writing its markers to some partitions. Its transaction
@@ -51,6 +54,7 @@ export async function sweepOpenTransactions(
   producer: Pick<Producer, 'transaction'>,
   targets: readonly SweepTarget[],
   decision: SweepDecision,
+  groupId: string,
 ): Promise<void> {
   const topicMessages: TopicMessages[] = targets
     .filter((t) => t.partitions.length > 0)
@@ -63,6 +67,10 @@ export async function sweepOpenTransactions(
   const txn = await producer.transaction();
   try {
     if (topicMessages.length > 0) await txn.sendBatch({ topicMessages, acks: -1 });
+    // The group's offsets partition too (AddOffsetsToTxn; no offset is written): the group
+    // coordinator keeps a transaction's offsets pending per producer id until a marker there
+    // decides them, so offsets whose marker was skipped end like the rest.
+    await txn.sendOffsets({ consumerGroupId: groupId, topics: [] });
   } catch (err) {
     await txn.abort().catch(() => undefined);
     throw err;
