@@ -43,6 +43,30 @@ const stageCount = async (deps: ReturnType<typeof fakeWorkerDeps>, stage: string
     (v) => v.labels.stage === stage && v.metricName?.endsWith('_count'),
   )?.value ?? 0;
 
+/**
+ * A new owner takes over after a commit of records 0-4 whose markers Kafka skipped: the sweep must
+ * leave exactly those five outputs, their offset taken effect and nothing open, and the new owner
+ * goes on from offset 5.
+ */
+async function takeOverAfterCommittedFive(cluster: FakeCluster): Promise<void> {
+  const next = setup({}, cluster);
+  await next.worker.init();
+  expect(cluster.offsets.get(P)).toBe(5n);
+  expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
+  expect(cluster.openRecords).toEqual([]);
+  next.worker.accept(batch(rawRecords(5, 2)), next.onFailure);
+  await committedAt(cluster, 7);
+  expect(outputIds(cluster)).toEqual([
+    'evt-0',
+    'evt-1',
+    'evt-2',
+    'evt-3',
+    'evt-4',
+    'evt-5',
+    'evt-6',
+  ]);
+}
+
 describe('PartitionWorker: takeover', () => {
   it('fences the previous owner, restores the committed changelog and reads the committed offset', async () => {
     const first = setup();
@@ -246,21 +270,7 @@ describe('PartitionWorker: faults', () => {
     await worker.close();
 
     // An abort sweep here lost all five: their offset had taken effect, so nothing reprocesses them.
-    const next = setup({}, cluster);
-    await next.worker.init();
-    expect(cluster.openRecords).toEqual([]);
-    expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
-    next.worker.accept(batch(rawRecords(5, 2)), next.onFailure);
-    await committedAt(cluster, 7);
-    expect(outputIds(cluster)).toEqual([
-      'evt-0',
-      'evt-1',
-      'evt-2',
-      'evt-3',
-      'evt-4',
-      'evt-5',
-      'evt-6',
-    ]);
+    await takeOverAfterCommittedFive(cluster);
   });
 
   it('a commit whose answer was lost and whose markers Kafka skipped everywhere, offsets too: the sweep commits all of it, offsets included', async () => {
@@ -275,22 +285,7 @@ describe('PartitionWorker: faults', () => {
     // The sweep also adds the group's offsets partition: the pending offsets take effect with the
     // outputs and changelog entries, so the new owner goes on after them (no record read twice,
     // which for a dead-lettered record would mean a second DLQ record: no dedup key guards those).
-    const next = setup({}, cluster);
-    await next.worker.init();
-    expect(cluster.offsets.get(P)).toBe(5n);
-    expect(outputIds(cluster)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4']);
-    expect(cluster.openRecords).toEqual([]);
-    next.worker.accept(batch(rawRecords(5, 2)), next.onFailure);
-    await committedAt(cluster, 7);
-    expect(outputIds(cluster)).toEqual([
-      'evt-0',
-      'evt-1',
-      'evt-2',
-      'evt-3',
-      'evt-4',
-      'evt-5',
-      'evt-6',
-    ]);
+    await takeOverAfterCommittedFive(cluster);
   });
 
   it('a renewal that finds the committed offset moved makes the failure ambiguous', async () => {

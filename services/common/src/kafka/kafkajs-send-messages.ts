@@ -63,21 +63,32 @@ const partitionKey = (topic: string, partition: number) => `${partition}\u0000${
  */
 export const ADD_PARTITION_ONLY = Symbol.for('ghl-pipeline.kafkajs.add-partition-only');
 
-/** The partitions of `topicMessages`' ADD_PARTITION_ONLY messages; the rest of the messages. */
+const isAddPartitionOnly = (m: Message): boolean =>
+  (m as Record<symbol, unknown>)[ADD_PARTITION_ONLY] === true;
+
+/**
+ * The partitions of `topicMessages`' ADD_PARTITION_ONLY messages; the rest of the messages. A send
+ * without such messages (every send but a sweep's) comes back as it is, copying nothing.
+ */
 function splitMarkerOnly(topicMessages: TopicMessages[]): [TopicData[], TopicMessages[]] {
+  if (!topicMessages.some((t) => t.messages.some(isAddPartitionOnly))) return [[], topicMessages];
   const only: TopicData[] = [];
   const rest: TopicMessages[] = [];
   for (const { topic, messages } of topicMessages) {
-    const flagged = messages.filter((m) => (m as Record<symbol, unknown>)[ADD_PARTITION_ONLY]);
-    const partitions = [...new Set(flagged.map((m) => m.partition ?? -1))];
-    if (partitions.includes(-1)) throw new Error('an ADD_PARTITION_ONLY message needs a partition');
-    if (partitions.length > 0)
+    const partitions = new Set<number>();
+    const others: Message[] = [];
+    for (const m of messages) {
+      if (!isAddPartitionOnly(m)) others.push(m);
+      else if (m.partition === undefined)
+        throw new Error('an ADD_PARTITION_ONLY message needs a partition');
+      else partitions.add(m.partition);
+    }
+    if (partitions.size > 0)
       only.push({
         topic,
-        partitions: partitions.map((partition) => ({ partition, messages: [] })),
+        partitions: [...partitions].map((partition) => ({ partition, messages: [] })),
       });
-    if (flagged.length < messages.length)
-      rest.push({ topic, messages: messages.filter((m) => !flagged.includes(m)) });
+    if (others.length > 0) rest.push({ topic, messages: others });
   }
   return [only, rest];
 }
