@@ -42,6 +42,27 @@ export default tseslint.config(
     },
   },
   {
+    // The Kafka seam: outside services/common/src/kafka, services hold the client's handles through
+    // kafka-client.ts and work on the neutral records of records.ts, so swapping or patching the
+    // client touches that one folder.
+    files: ['services/**/*.ts'],
+    ignores: ['services/common/src/kafka/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'kafkajs',
+              message:
+                'outside services/common/src/kafka, use its kafka-client.ts (handles), records.ts (records) or kafkajs.ts (values)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

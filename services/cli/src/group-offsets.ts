@@ -4,7 +4,7 @@
 // default maxWaitTimeInMs (5 s) before committing; this does the same with a short wait and
 // checks the assignment: if another member joined meanwhile, this member does not own every
 // partition and nothing is committed.
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../../common/src/kafka/kafka-client.js';
 import { CommandFailed } from '../../common/src/ops/errors.js';
 
 export async function commitGroupOffsets(

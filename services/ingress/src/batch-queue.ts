@@ -4,7 +4,7 @@
 // fails. Which producer to send with, and replacing it after a failed send (hazard 2), belong to
 // the BatchingProducer that owns this queue.
 import { performance } from 'node:perf_hooks';
-import type { Message } from 'kafkajs';
+import type { OutboundRecord } from '../../common/src/kafka/records.js';
 import { IngressError, type IngressErrorCode } from '../../common/src/errors.js';
 import type { Logger } from '../../common/src/logger.js';
 import {
@@ -156,7 +156,7 @@ export class BatchQueue {
     // kafkajs retries inside sendBatch and can keep doing so well past our deadline; a batch
     // that has not settled by then is abandoned together with its producer.
     batch.abandonTimer = setTimeout(() => this.abandon(batch), this.opts.timeoutMs);
-    const messages: Message[] = new Array<Message>(items.length);
+    const messages: OutboundRecord[] = new Array<OutboundRecord>(items.length);
     for (let i = 0; i < items.length; i++) messages[i] = items[i]!.record;
     producer
       .sendBatch({

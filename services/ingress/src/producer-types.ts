@@ -1,11 +1,12 @@
 // The shapes around the batching producer: the record and the sink the HTTP layer sees, the
 // slice of a kafkajs producer it drives, its options, and how many bytes a record adds to a batch.
-import type { Message, Producer } from 'kafkajs';
+import type { Producer } from '../../common/src/kafka/kafka-client.js';
+import type { OutboundRecord } from '../../common/src/kafka/records.js';
 import type { Logger } from '../../common/src/logger.js';
 import type { IngressMetrics } from './metrics.js';
 
-/** A ghl.raw record: key = event ID, value = the exact request bytes (a kafkajs Message). */
-export interface RawRecord extends Message {
+/** A ghl.raw record: key = event ID, value = the exact request bytes (an OutboundRecord). */
+export interface RawRecord extends OutboundRecord {
   key: string;
   value: Buffer;
   headers: Record<string, string>;

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka } from '../../common/src/kafka/kafka-client.js';
 import { supervisedRetry } from '../../common/src/kafka/consumer-supervisor.js';
 import { createKafka, parseBrokers } from '../../common/src/kafka/kafka-client.js';
 import { describeTransaction } from '../../common/src/kafka/kafkajs-describe-transactions.js';

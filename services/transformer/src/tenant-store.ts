@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../../common/src/kafka/kafka-client.js';
 import type { Logger } from '../../common/src/logger.js';
 import { TenantMap } from '../../common/src/tenants-record.js';
 import {

@@ -2,6 +2,21 @@ import type { KafkaConfig, LogEntry } from 'kafkajs';
 import { Kafka, logLevel } from './kafkajs.js';
 import type { Logger } from '../logger.js';
 
+/**
+ * The client handles the services hold (the client, its admin, producers and consumers), named
+ * here so that no module outside this folder imports kafkajs; records are the neutral shapes of
+ * `records.ts`.
+ */
+export type {
+  Admin,
+  Consumer,
+  ConsumerRunConfig,
+  EachBatchPayload,
+  Producer,
+  Transaction,
+} from 'kafkajs';
+export type { Kafka } from './kafkajs.js';
+
 // kafkajs warns about its v2 partitioner change on every producer; the pipeline never relied on
 // the legacy partitioner, so the warning is noise.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';

@@ -1,7 +1,7 @@
 // The context the operations shared by the CLI and the console run with (config, Kafka and
 // registry clients, topic names, output, interrupts), and the settings it reads.
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka } from '../kafka/kafka-client.js';
 import { optionalStr, str, type loadConfig } from '../config.js';
 import { createKafka, parseBrokers } from '../kafka/kafka-client.js';
 import { kafkaConfigSchema, topicSizingSchema } from '../kafka/kafka-config.js';

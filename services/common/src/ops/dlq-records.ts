@@ -1,7 +1,7 @@
 // Reading ghl.dlq for `dlq list|show|redrive`: each record with its dlq-* headers parsed by the
 // shared DLQ record format (services/common/src/dlq-record.ts); the console's Failures page reads
 // it the same way.
-import type { IHeaders, KafkaMessage } from 'kafkajs';
+import type { FetchedRecord, RecordHeaders } from '../kafka/records.js';
 import { parseDlqHeaders } from '../dlq-record.js';
 import { recordAddress } from '../record-headers.js';
 import type { OpsContext } from './context.js';
@@ -34,7 +34,7 @@ export interface DlqRecord {
   entry: DlqEntry;
   key: Buffer | null;
   value: Buffer | null;
-  headers: IHeaders | undefined;
+  headers: RecordHeaders | undefined;
 }
 
 export interface DlqFilter extends RecordFilter {
@@ -44,7 +44,7 @@ export interface DlqFilter extends RecordFilter {
   limit?: number;
 }
 
-export function dlqEntry(topic: string, partition: number, message: KafkaMessage): DlqEntry {
+export function dlqEntry(topic: string, partition: number, message: FetchedRecord): DlqEntry {
   const dlq = parseDlqHeaders(message.headers);
   const fields = rawFields(message);
   return {

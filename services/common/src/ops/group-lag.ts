@@ -1,5 +1,5 @@
 // A consumer group's lag per partition, for `ghl-pipeline lag` and the console's Overview.
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../kafka/kafka-client.js';
 import type { OpsContext } from './context.js';
 import { CommandFailed } from './errors.js';
 import { partitionBounds } from './topic-positions.js';

@@ -1,7 +1,7 @@
 // The operations' side of ghl.raw and ghl.dlq records: the event ID, type and location of a record come
 // from the shared record format (services/common/src/raw-record.ts: the ingress headers, else the
 // body by the same rules the ingress and the transformer use); header rewriting and filters here.
-import type { IHeaders } from 'kafkajs';
+import type { RecordHeaders } from '../kafka/records.js';
 import { recordFacts, type RecordFacts } from '../raw-record.js';
 
 /** The facts of a stored record (recordFacts). */
@@ -10,11 +10,11 @@ export type RawFields = RecordFacts;
 
 /** A copy of `headers` without the names in `drop` (values kept byte for byte), plus `add`. */
 export function rewriteHeaders(
-  headers: IHeaders | undefined,
+  headers: RecordHeaders | undefined,
   drop: (name: string) => boolean,
   add: Record<string, string>,
-): IHeaders {
-  const out: IHeaders = {};
+): RecordHeaders {
+  const out: RecordHeaders = {};
   for (const [name, v] of Object.entries(headers ?? {}))
     if (v !== undefined && !drop(name)) out[name] = v;
   return { ...out, ...add };

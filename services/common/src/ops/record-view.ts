@@ -1,7 +1,7 @@
 // How a Kafka record is shown: JSON-safe, headers as strings, Avro values decoded through the
 // registry (Confluent wire format), everything else as exact text, or base64 when not UTF-8.
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { KafkaMessage } from 'kafkajs';
+import type { FetchedRecord } from '../kafka/records.js';
 import { headerValues } from '../record-headers.js';
 import { CommandFailed } from './errors.js';
 
@@ -40,7 +40,7 @@ const isWireFormat = (value: Buffer): boolean => value.length >= 5 && value[0] =
 export async function recordView(
   topic: string,
   partition: number,
-  message: KafkaMessage,
+  message: FetchedRecord,
   registry: SchemaRegistry | undefined,
 ): Promise<RecordView> {
   const view: RecordView = {

@@ -1,6 +1,6 @@
 // Redrive: republishes DLQ records to ghl.raw as they were first written (without dlq-*) plus
 // `redrive-of`, for `ghl-pipeline dlq redrive` and the console's Failures page.
-import type { IHeaders } from 'kafkajs';
+import type { RecordHeaders } from '../kafka/records.js';
 import { isDlqHeader } from '../dlq-record.js';
 import { REPLAY_HEADERS } from '../record-headers.js';
 import type { OpsContext } from './context.js';
@@ -18,7 +18,7 @@ export interface RedriveMessage {
   key: Buffer | null;
   value: Buffer | null;
   /** The original headers without dlq-* (and any earlier redrive-of), plus redrive-of. */
-  headers: IHeaders;
+  headers: RecordHeaders;
 }
 
 /**

@@ -2,7 +2,8 @@
 // rate, and sends small enough that no partition's record batch nears the broker's 1 MiB
 // message.max.bytes (kafkajs puts everything one send() holds for a partition into one batch and
 // never splits it).
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Producer } from '../kafka/kafka-client.js';
+import type { OutboundRecord } from '../kafka/records.js';
 import { CliError } from '../errors.js';
 
 export interface RepublishOptions {
@@ -17,7 +18,7 @@ export interface RepublishOptions {
 
 export class Republisher {
   private readonly producer: Producer;
-  private pending: Message[] = [];
+  private pending: OutboundRecord[] = [];
   private pendingBytes = 0;
   private started = 0;
   private connected = false;
@@ -42,7 +43,7 @@ export class Republisher {
   }
 
   /** Queues one record; sends (paced) when a send is full. */
-  async add(message: Message): Promise<void> {
+  async add(message: OutboundRecord): Promise<void> {
     const size = approximateSize(message);
     if (
       this.pending.length > 0 &&
@@ -95,7 +96,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /** Record size on the wire, near enough: payload plus per-record and per-header framing. */
-function approximateSize(m: Message): number {
+function approximateSize(m: OutboundRecord): number {
   let size = 32 + byteLength(m.key) + byteLength(m.value);
   for (const [name, v] of Object.entries(m.headers ?? {})) {
     const values = Array.isArray(v) ? v : [v];

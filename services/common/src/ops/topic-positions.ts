@@ -1,7 +1,7 @@
 // Turns position specs (earliest, latest, a time, partition:offset lists) into offset ranges,
 // against the offsets the broker has now. End offsets are captured once, here: a command that
 // writes to the topic it reads (replay) never reads its own records.
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../kafka/kafka-client.js';
 import { withLeaderRetry } from '../kafka/leader-retry.js';
 import { CommandFailed } from './errors.js';
 import type { PositionSpec } from './specs.js';

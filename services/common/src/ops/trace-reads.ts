@@ -1,6 +1,6 @@
 // How a trace reads little: the partition a key lives in, the bytes every record that can match
 // an ID holds (the topic reader's needle), and a record's size as read (what a ScanReport adds up).
-import type { KafkaMessage } from 'kafkajs';
+import type { FetchedRecord } from '../kafka/records.js';
 import { murmur2 } from '../kafka/partitioner.js';
 
 /** kafkajs' DefaultPartitioner rule for a string key (what the ingress, transformer and CLI use). */
@@ -8,7 +8,7 @@ export const partitionOf = (key: string, partitions: number): number =>
   (murmur2(Buffer.from(key)) & 0x7fffffff) % partitions;
 
 /** Key, value and header bytes of a record as read (what ScanReport.bytes adds up). */
-export const messageBytes = (m: KafkaMessage): number => {
+export const messageBytes = (m: FetchedRecord): number => {
   let n = (m.key?.length ?? 0) + (m.value?.length ?? 0);
   for (const [name, v] of Object.entries(m.headers ?? {}))
     for (const x of Array.isArray(v) ? v : [v])

@@ -1,7 +1,7 @@
 // The lineage steps of a trace, one builder per kind of record (a ghl.raw record, an output, a
 // DLQ record), and the lookups they need: how far the transformer has committed on ghl.raw, and
 // whether a DLQ record's body names a contact.
-import type { KafkaMessage } from 'kafkajs';
+import type { FetchedRecord } from '../kafka/records.js';
 import { parseDlqHeaders } from '../dlq-record.js';
 import { recordFacts } from '../raw-record.js';
 import {
@@ -26,7 +26,7 @@ const iso = (ms: string | number) => new Date(Number(ms)).toISOString();
 export function rawStep(
   topic: string,
   partition: number,
-  m: KafkaMessage,
+  m: FetchedRecord,
   delivered: boolean,
   committed: Map<number, bigint> | undefined,
   values: boolean | undefined,
@@ -76,7 +76,7 @@ export async function outputStep(
   ctx: OpsContext,
   topic: string,
   partition: number,
-  m: KafkaMessage,
+  m: FetchedRecord,
   values: boolean | undefined,
 ): Promise<OutputStep> {
   let decoded: unknown;
@@ -105,7 +105,7 @@ export async function outputStep(
 export function dlqStep(
   topic: string,
   partition: number,
-  m: KafkaMessage,
+  m: FetchedRecord,
   values: boolean | undefined,
 ): DlqStep {
   const info = parseDlqHeaders(m.headers);

@@ -11,7 +11,7 @@
 //
 // Each read is reported (topic, partitions, offsets, records and bytes), so "not found" always
 // says where it looked.
-import type { KafkaMessage } from 'kafkajs';
+import type { FetchedRecord } from '../kafka/records.js';
 import { recordFacts } from '../raw-record.js';
 import { OUTPUT_HEADERS, headerOf } from '../record-headers.js';
 import { DOMAIN_KEYS } from '../topics.js';
@@ -90,7 +90,7 @@ export async function traceEvents(ctx: OpsContext, query: TraceQuery): Promise<T
     topic: string,
     why: string,
     ranges: PartitionRange[],
-    keep: (partition: number, m: KafkaMessage) => void | Promise<void>,
+    keep: (partition: number, m: FetchedRecord) => void | Promise<void>,
     needle?: string,
   ) => {
     const report: ScanReport = {
@@ -130,15 +130,15 @@ export async function traceEvents(ctx: OpsContext, query: TraceQuery): Promise<T
       );
   };
 
-  const raw = new Map<string, { m: KafkaMessage; partition: number }[]>();
-  const outputs: { partition: number; topic: string; m: KafkaMessage; eventId: string }[] = [];
-  const dlq: { partition: number; m: KafkaMessage; eventId: string }[] = [];
+  const raw = new Map<string, { m: FetchedRecord; partition: number }[]>();
+  const outputs: { partition: number; topic: string; m: FetchedRecord; eventId: string }[] = [];
+  const dlq: { partition: number; m: FetchedRecord; eventId: string }[] = [];
   const wanted = new Set<string>();
   const rawFilter = {
     types: query.types,
     locations: query.locationId ? [query.locationId] : undefined,
   };
-  const addRaw = (partition: number, m: KafkaMessage, only?: ReadonlySet<string>) => {
+  const addRaw = (partition: number, m: FetchedRecord, only?: ReadonlySet<string>) => {
     const facts = recordFacts(m);
     const id = facts.eventId;
     if (id === undefined || (only && !only.has(id)) || !matchesFilter(facts, rawFilter)) return;

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka } from 'kafkajs';
+import type {
+  Consumer,
+  ConsumerRunConfig,
+  EachBatchPayload,
+  Kafka,
+} from '../../../common/src/kafka/kafka-client.js';
 import {
   superviseConsumer,
   supervisedRetry,

@@ -1,4 +1,4 @@
-import type { IHeaders, Message } from 'kafkajs';
+import type { OutboundRecord, RecordHeaders } from '../../../common/src/kafka/records.js';
 import { DLQ_HEADERS, RAW_HEADERS } from '../../../common/src/record-headers.js';
 import { singleRecordBatchBytes } from './send-chunks.js';
 
@@ -20,9 +20,9 @@ const KEPT_HEADERS: readonly string[] = [
  * would not fit. Returns a record whose single-record
  * batch is at most `limit` bytes, or the smallest possible one if even that does not fit.
  */
-export function truncateDlqMessage(full: Message, limit: number): Message {
+export function truncateDlqMessage(full: OutboundRecord, limit: number): OutboundRecord {
   const original = full.value == null ? 0 : Buffer.byteLength(full.value);
-  const headers: IHeaders = {};
+  const headers: RecordHeaders = {};
   for (const name of [...KEPT_HEADERS, ...Object.values(DLQ_HEADERS)]) {
     const v = full.headers?.[name];
     if (v !== undefined) headers[name] = v;
@@ -32,7 +32,7 @@ export function truncateDlqMessage(full: Message, limit: number): Message {
   // records (INVALID_RECORD), which may be why the whole record was refused.
   const source = full.headers?.[DLQ_HEADERS.source];
   const key = full.key ?? (typeof source === 'string' || Buffer.isBuffer(source) ? source : null);
-  let message: Message = { key, value: Buffer.alloc(0), headers };
+  let message: OutboundRecord = { key, value: Buffer.alloc(0), headers };
   if (singleRecordBatchBytes(message) > limit) message = { ...message, key: null };
   // Room left for the value; 5 bytes spare for the longer length varints a larger value needs.
   const room = limit - singleRecordBatchBytes(message) - 5;

@@ -1,4 +1,8 @@
-import type { Consumer, ConsumerRunConfig, EachBatchPayload } from 'kafkajs';
+import type {
+  Consumer,
+  ConsumerRunConfig,
+  EachBatchPayload,
+} from '../../../common/src/kafka/kafka-client.js';
 import {
   superviseConsumer,
   type ConsumerSupervisor,

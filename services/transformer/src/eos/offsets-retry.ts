@@ -1,4 +1,4 @@
-import type { Transaction } from 'kafkajs';
+import type { Transaction } from '../../../common/src/kafka/kafka-client.js';
 
 /** CONCURRENT_TRANSACTIONS retries of AddOffsetsToTxn: 10 ms growing 1.5× up to 500 ms, 12 times. */
 const OFFSETS_RETRY = { initialMs: 10, multiplier: 1.5, maxMs: 500, retries: 12 };

@@ -1,4 +1,4 @@
-import type { KafkaMessage } from 'kafkajs';
+import type { FetchedRecord } from '../../../common/src/kafka/records.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { isSizeError } from './kafka-errors.js';
 import { PartitionOffsets } from './partition-offsets.js';
@@ -11,7 +11,7 @@ export interface FetchedBatch {
   fetchedOffset: bigint;
   firstOffset: string | null;
   lastOffset: string;
-  messages: KafkaMessage[];
+  messages: FetchedRecord[];
 }
 
 /**
@@ -36,9 +36,9 @@ export class PartitionWorker {
   private isolateThrough: bigint | undefined;
   private takingOver = false;
   /** Fetched, not yet committed records, in offset order, contiguous with the committed ones. */
-  private queue: KafkaMessage[] = [];
+  private queue: FetchedRecord[] = [];
   /** When each queued record was fetched (ms), for the `queue_wait` stage of recordStage. */
-  private readonly fetchedAt = new WeakMap<KafkaMessage, number>();
+  private readonly fetchedAt = new WeakMap<FetchedRecord, number>();
   private pumping: Promise<void> | undefined;
   private held = false;
   private roomWaiters: (() => void)[] = [];
@@ -145,9 +145,9 @@ export class PartitionWorker {
     this.failed = false;
   }
 
-  private enqueue(messages: KafkaMessage[], onFailure: (err: unknown) => void): void {
+  private enqueue(messages: FetchedRecord[], onFailure: (err: unknown) => void): void {
     if (this.failed || this.closed || messages.length === 0) return;
-    this.offsets.queued((messages[0] as KafkaMessage).offset);
+    this.offsets.queued((messages[0] as FetchedRecord).offset);
     const now = Date.now();
     const fetchWait = this.deps.metrics.recordStage.labels('fetch_wait');
     for (const m of messages) {
@@ -209,13 +209,13 @@ export class PartitionWorker {
    * Returns false once even its last-resort DLQ record was rejected: the caller then backs off
    * and retries like any failure (an operator has to look at the DLQ topic).
    */
-  private async isolate(chunk: KafkaMessage[], err: TransactionFailed): Promise<boolean> {
+  private async isolate(chunk: FetchedRecord[], err: TransactionFailed): Promise<boolean> {
     if (isSizeError(err.rejectedAs))
       await this.deps.limits
         .refresh()
         .catch((e: unknown) => this.log.warn({ err: e }, 'topic limits not refreshed'));
     this.queue.unshift(...chunk);
-    const last = chunk[chunk.length - 1] as KafkaMessage;
+    const last = chunk[chunk.length - 1] as FetchedRecord;
     if (chunk.length > 1) {
       this.isolateThrough = BigInt(last.offset);
       this.log.warn(

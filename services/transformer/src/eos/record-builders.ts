@@ -1,4 +1,4 @@
-import type { IHeaders, Message } from 'kafkajs';
+import type { OutboundRecord, RecordHeaders } from '../../../common/src/kafka/records.js';
 import { dlqHeaders, type DlqFailure } from '../../../common/src/dlq-record.js';
 import {
   headerStrings,
@@ -41,8 +41,8 @@ const typeBuffers = new BufferCache(1000);
 const sourceBuffers = new BufferCache(10_000);
 
 /** An output record: Avro value plus CloudEvents binary-mode headers (Kafka protocol binding). */
-export function outputMessage(o: OutputRecordInput): Message {
-  const headers: IHeaders = {
+export function outputMessage(o: OutputRecordInput): OutboundRecord {
+  const headers: RecordHeaders = {
     [OUTPUT_HEADERS.specversion]: SPECVERSION,
     [OUTPUT_HEADERS.id]: o.eventId,
     [OUTPUT_HEADERS.source]: sourceBuffers.get(`/ghl/locations/${o.locationId}`),
@@ -62,14 +62,18 @@ export interface SourceRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: IHeaders | undefined;
+  headers: RecordHeaders | undefined;
 }
 
 /**
  * A DLQ record keeps the raw record's key, exact bytes and headers, so a redrive republishes
  * precisely what GHL sent; the dlq-* headers say why and where it came from.
  */
-export function dlqMessage(source: SourceRecord, failure: DlqFailure, failedAt: number): Message {
+export function dlqMessage(
+  source: SourceRecord,
+  failure: DlqFailure,
+  failedAt: number,
+): OutboundRecord {
   return {
     key: source.key,
     value: source.value,

@@ -1,5 +1,5 @@
 import { SpanKind, type Span } from '@opentelemetry/api';
-import type { KafkaMessage } from 'kafkajs';
+import type { FetchedRecord } from '../../../common/src/kafka/records.js';
 import { headerOf, RAW_HEADERS } from '../../../common/src/record-headers.js';
 import {
   failSpan,
@@ -36,7 +36,7 @@ export class RecordTracing {
   }
 
   /** Starts the span of one record of `partition`. */
-  start(partition: number, m: KafkaMessage): Span {
+  start(partition: number, m: FetchedRecord): Span {
     const parent = this.tracing.parentFrom(
       headerOf(m.headers, RAW_HEADERS.traceparent),
       headerOf(m.headers, TRACESTATE),

@@ -1,4 +1,8 @@
-import type { IHeaders, Message, TopicMessages } from 'kafkajs';
+import type {
+  OutboundRecord,
+  RecordHeaders,
+  TopicRecords,
+} from '../../../common/src/kafka/records.js';
 
 /**
  * Bytes a v2 record batch adds around its records: base offset (8), batch length (4), partition
@@ -14,7 +18,7 @@ export const RECORD_BATCH_OVERHEAD = 61;
  * "Record"): an upper bound, since the timestamp and offset deltas are counted at 5 bytes each.
  * Header values given as arrays count once per value, as kafkajs writes one header per value.
  */
-export function recordBytes(m: Message): number {
+export function recordBytes(m: OutboundRecord): number {
   const key = byteLength(m.key);
   const value = byteLength(m.value);
   let body =
@@ -30,7 +34,7 @@ export function recordBytes(m: Message): number {
 }
 
 /** The size of the record batch that holds `m` alone: what a topic's max.message.bytes limits. */
-export const singleRecordBatchBytes = (m: Message): number =>
+export const singleRecordBatchBytes = (m: OutboundRecord): number =>
   RECORD_BATCH_OVERHEAD + recordBytes(m);
 
 /**
@@ -49,17 +53,17 @@ export const singleRecordBatchBytes = (m: Message): number =>
  * transaction beforehand; see transaction-plan.ts).
  */
 export function chunkTopicMessages(
-  topicMessages: readonly TopicMessages[],
+  topicMessages: readonly TopicRecords[],
   maxBytes: number,
   maxPerTopic = Number.POSITIVE_INFINITY,
   topicLimit: (topic: string) => number = () => Number.POSITIVE_INFINITY,
-): TopicMessages[][] {
-  const calls: TopicMessages[][] = [];
-  let current: TopicMessages[] = [];
+): TopicRecords[][] {
+  const calls: TopicRecords[][] = [];
+  let current: TopicRecords[] = [];
   let currentBytes = 0;
   for (const { topic, messages } of topicMessages) {
     const limit = topicLimit(topic) - RECORD_BATCH_OVERHEAD;
-    let bucket: Message[] = [];
+    let bucket: OutboundRecord[] = [];
     let bucketBytes = 0;
     for (const message of messages) {
       const size = recordBytes(message);
@@ -83,7 +87,7 @@ export function chunkTopicMessages(
   return calls;
 }
 
-function headerBytes(headers: IHeaders | undefined, count: () => void): number {
+function headerBytes(headers: RecordHeaders | undefined, count: () => void): number {
   if (!headers) return 0;
   let size = 0;
   for (const name in headers) {

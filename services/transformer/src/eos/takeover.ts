@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { Producer } from '../../../common/src/kafka/kafka-client.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { Murmur2Partitioner } from '../../../common/src/kafka/partitioner.js';
 import { domainTopicNames } from '../../../common/src/topics.js';

@@ -1,4 +1,5 @@
-import type { Admin, Message } from 'kafkajs';
+import type { Admin } from '../../../common/src/kafka/kafka-client.js';
+import type { OutboundRecord } from '../../../common/src/kafka/records.js';
 import { ConfigResourceTypes } from '../../../common/src/kafka/kafkajs.js';
 import { singleRecordBatchBytes } from './send-chunks.js';
 
@@ -41,7 +42,7 @@ export class TopicLimits {
   limitOf = (topic: string): number => this.limits.get(topic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
 
   /** Whether `m`, alone in a record batch, is within `topic`'s limit. */
-  fits(topic: string, m: Message): boolean {
+  fits(topic: string, m: OutboundRecord): boolean {
     return singleRecordBatchBytes(m) <= this.limitOf(topic);
   }
 }

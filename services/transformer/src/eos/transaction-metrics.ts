@@ -1,4 +1,4 @@
-import type { KafkaMessage } from 'kafkajs';
+import type { FetchedRecord } from '../../../common/src/kafka/records.js';
 import { dlqReasonOf } from '../../../common/src/errors.js';
 import type { DedupPartition } from './dedup-store.js';
 import type { TransformerMetrics } from '../metrics.js';
@@ -17,7 +17,7 @@ export interface CommitTiming {
   started: number;
   phases: Phases;
   /** When each record was fetched (epoch ms), for the `queue_wait` stage. */
-  fetchedAt: Pick<WeakMap<KafkaMessage, number>, 'get'>;
+  fetchedAt: Pick<WeakMap<FetchedRecord, number>, 'get'>;
 }
 
 /** The metrics of a committed transaction of `messages` on `partition`, after its plan was applied. */
@@ -26,7 +26,7 @@ export function recordCommitted(
   partition: number,
   dedup: Pick<DedupPartition, 'size' | 'storageBytes'>,
   plan: Plan,
-  messages: readonly KafkaMessage[],
+  messages: readonly FetchedRecord[],
   timing: CommitTiming,
 ): void {
   const records = messages.length;
@@ -50,7 +50,7 @@ export function recordCommitted(
 /** Observes each committed record's stages (metrics.recordStage); `phases` in ms since `started`. */
 function recordStages(
   m: TransformerMetrics,
-  messages: readonly KafkaMessage[],
+  messages: readonly FetchedRecord[],
   { started, phases, fetchedAt }: CommitTiming,
 ): void {
   const stage = m.recordStage;

@@ -2,7 +2,7 @@
 // "Decide"). Nothing here talks to Kafka or changes state: the caller sends the plan in one
 // transaction and applies its dedup changes only after the commit.
 import type { Span } from '@opentelemetry/api';
-import type { KafkaMessage, Message } from 'kafkajs';
+import type { FetchedRecord, OutboundRecord } from '../../../common/src/kafka/records.js';
 import { dlqReasonOf, TransformerError } from '../../../common/src/errors.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { REPLAY_HEADERS } from '../../../common/src/record-headers.js';
@@ -72,16 +72,16 @@ export interface PlannerDeps {
 export interface PlanInput {
   topic: string;
   partition: number;
-  messages: readonly KafkaMessage[];
+  messages: readonly FetchedRecord[];
   now: number;
 }
 
 export interface Plan {
   /** Output records per output topic, in offset order. */
-  outputs: Map<string, Message[]>;
-  dlq: Message[];
+  outputs: Map<string, OutboundRecord[]>;
+  dlq: OutboundRecord[];
   /** Tombstones for the expired keys first, then the new keys' entries. */
-  changelog: Message[];
+  changelog: OutboundRecord[];
   /** New dedup keys and their expiry: added to the dedup state once the transaction commits. */
   added: Map<string, number>;
   /** Expired dedup keys: removed from the dedup state once the transaction commits. */
@@ -244,7 +244,7 @@ export function planTransaction(
       traceparent:
         span && tracing ? tracing.traceparentOf(span) : rawHeader(m.headers, RAW_TRACEPARENT),
     });
-    const entry: Message = {
+    const entry: OutboundRecord = {
       key: key === decision.eventId ? (eventIdBytes ?? key) : key,
       value: expiryBytes,
       partition,
@@ -281,7 +281,7 @@ export function planTransaction(
 export function topicMessagesOf(
   plan: Plan,
   names: Pick<TopicNames, 'dlq' | 'dedup'>,
-): { topic: string; messages: Message[] }[] {
+): { topic: string; messages: OutboundRecord[] }[] {
   const topicMessages = [...plan.outputs].map(([t, msgs]) => ({ topic: t, messages: msgs }));
   if (plan.dlq.length > 0) topicMessages.push({ topic: names.dlq, messages: plan.dlq });
   if (plan.changelog.length > 0)

@@ -1,4 +1,5 @@
-import type { KafkaMessage, Producer } from 'kafkajs';
+import type { Producer } from '../../../common/src/kafka/kafka-client.js';
+import type { FetchedRecord } from '../../../common/src/kafka/records.js';
 import { TransformerError } from '../../../common/src/errors.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { DedupPartition } from './dedup-store.js';
@@ -123,8 +124,8 @@ export class TransactionRunner {
    */
   async run(
     topic: string,
-    messages: KafkaMessage[],
-    fetchedAt: Pick<WeakMap<KafkaMessage, number>, 'get'>,
+    messages: FetchedRecord[],
+    fetchedAt: Pick<WeakMap<FetchedRecord, number>, 'get'>,
   ): Promise<void> {
     if (this.closed || !this.producer)
       throw new TransactionFailed(new Error('worker closed'), true);
@@ -174,8 +175,8 @@ export class TransactionRunner {
   private async transact(
     producer: Producer,
     topic: string,
-    messages: KafkaMessage[],
-    fetchedAt: Pick<WeakMap<KafkaMessage, number>, 'get'>,
+    messages: FetchedRecord[],
+    fetchedAt: Pick<WeakMap<FetchedRecord, number>, 'get'>,
   ): Promise<void> {
     const started = Date.now();
     const plan = this.plan(topic, messages, started);
@@ -266,7 +267,7 @@ export class TransactionRunner {
   }
 
   /** Decides every record of the chunk (transaction-plan.ts). Throws only to retry. */
-  private plan(topic: string, messages: KafkaMessage[], now: number): Plan {
+  private plan(topic: string, messages: FetchedRecord[], now: number): Plan {
     try {
       return planTransaction(this.planner, this.dedup, this.attempts, {
         topic,

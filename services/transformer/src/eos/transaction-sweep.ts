@@ -1,4 +1,5 @@
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { Producer } from '../../../common/src/kafka/kafka-client.js';
+import type { OutboundRecord, TopicRecords } from '../../../common/src/kafka/records.js';
 import type { TransactionDescription } from '../../../common/src/kafka/kafkajs-describe-transactions.js';
 import { ADD_PARTITION_ONLY } from '../../../common/src/kafka/kafkajs-send-messages.js';
 
@@ -56,12 +57,12 @@ export async function sweepOpenTransactions(
   decision: SweepDecision,
   groupId: string,
 ): Promise<void> {
-  const topicMessages: TopicMessages[] = targets
+  const topicMessages: TopicRecords[] = targets
     .filter((t) => t.partitions.length > 0)
     .map(({ topic, partitions }) => ({
       topic,
       messages: partitions.map(
-        (partition) => ({ partition, value: null, [ADD_PARTITION_ONLY]: true }) as Message,
+        (partition) => ({ partition, value: null, [ADD_PARTITION_ONLY]: true }) as OutboundRecord,
       ),
     }));
   const txn = await producer.transaction();

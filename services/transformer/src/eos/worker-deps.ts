@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka } from '../../../common/src/kafka/kafka-client.js';
 import type { TransactionDescription } from '../../../common/src/kafka/kafkajs-describe-transactions.js';
 import type { Logger } from '../../../common/src/logger.js';
 import type { TopicNames } from '../../../common/src/topics.js';
