@@ -13,21 +13,26 @@
 // Env: BENCH_RATE (default 1000/s), BENCH_DURATION_S (30), BENCH_WARMUP_S (5), BENCH_BASELINE
 // (1: also run the passthrough), KAFKA_BROKERS/SCHEMA_REGISTRY_URL (else the local stack),
 // BENCH_BROKER_PIDS with an external broker. The last line on stdout is the JSON result.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
-import { mkdirSync, openSync } from 'node:fs';
-import { join } from 'node:path';
-import { Agent, request } from 'node:http';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import { int, loadConfig } from '../../services/common/src/config.js';
 import { createKafka } from '../../services/common/src/kafka/kafka-client.js';
-import { projectRoot } from '../../services/common/src/project-root.js';
 import { OUTPUT_HEADERS } from '../../services/common/src/record-headers.js';
 import { applyTopics } from '../../services/common/src/kafka/topic-apply.js';
 import { topicNames, topicSpecs } from '../../services/common/src/topics.js';
 import { freePort } from '../../infra/local-stack/free-port.js';
 import { benchStack, cpuMs, type BenchStack } from './bench-stack.js';
-import { histogramDelta, parseHistograms, summarize, type StageSummary } from './histograms.js';
+import {
+  percentile,
+  printBreakdown,
+  round,
+  scrapeStages,
+  stageSummaries,
+  type PhaseResult,
+} from './e2e-breakdown.js';
+import { startChild, stopChildren, waitOk } from './e2e-children.js';
+import { agent, post, signedWebhook } from './e2e-load.js';
 
 const config = loadConfig({
   BENCH_RATE: int({ default: 1000, min: 1, describe: 'webhooks per second' }),
@@ -47,100 +52,12 @@ const config = loadConfig({
 const log = (...parts: unknown[]) => console.error('[bench:e2e]', ...parts);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const SECRET = `bench-${randomUUID()}`;
-const STAGE_METRIC = 'transformer_record_stage_seconds';
-const STAGES = ['fetch_wait', 'queue_wait', 'prepare', 'send', 'offsets', 'commit'];
-
-/** A process as a child; its JSON log lines go to .stack/bench/e2e-<name>.log. */
-function startChild(name: string, script: string, env: Record<string, string>): ChildProcess {
-  const dir = join(projectRoot(), '.stack', 'bench');
-  mkdirSync(dir, { recursive: true });
-  const logFile = openSync(join(dir, `e2e-${name}.log`), 'w');
-  return spawn(process.execPath, ['--import', 'tsx', join(projectRoot(), script)], {
-    cwd: projectRoot(),
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', logFile, 'inherit'],
-  });
-}
-
-async function stopChildren(children: ChildProcess[]): Promise<void> {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(
-    children.map((c) =>
-      c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve(),
-    ),
-  );
-}
-
-async function waitOk(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await sleep(200);
-  }
-  throw new Error(`${url} not ready`);
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-function post(url: URL, body: Buffer, signature: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': body.length,
-          'x-webhook-signature': signature,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', () => resolve(0));
-    req.end(body);
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-const round = (n: number | undefined, digits = 1) =>
-  n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits));
 
 const sumCpu = (pids: number[]) =>
   pids.reduce<number | undefined>((sum, pid) => {
     const ms = cpuMs(pid);
     return sum === undefined || ms === undefined ? undefined : sum + ms;
   }, 0);
-
-interface PhaseResult {
-  mode: 'eos' | 'passthrough';
-  sent: number;
-  accepted: number;
-  outputs: number;
-  measured: number;
-  e2e_p50_ms: number;
-  e2e_p99_ms: number;
-  e2e_max_ms: number;
-  ingress_p50_ms: number;
-  ingress_p99_ms: number;
-  /** Broker CPU (user + system) from the end of the warm-up to the last output seen, per event. */
-  broker_cpu_ms_per_event: number | null;
-  /** The same for the consuming process (transformer or passthrough). */
-  consumer_cpu_ms_per_event: number | null;
-  stages?: Record<string, StageSummary>;
-}
 
 /**
  * One measured run: an ingress and the consuming child (`mode`) on fresh topics, open-loop load
@@ -189,12 +106,7 @@ async function runPhase(
     await waitOk(`http://127.0.0.1:${port}/readyz`, 60_000);
     if (mode === 'eos') await waitOk(`http://127.0.0.1:${metricsPort}/readyz`, 120_000);
     const scrape = async () =>
-      mode === 'eos'
-        ? parseHistograms(
-            await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
-            STAGE_METRIC,
-          )
-        : undefined;
+      mode === 'eos' ? scrapeStages(`http://127.0.0.1:${metricsPort}/metrics`) : undefined;
 
     // The observer: every record of the output topic, read_committed, timed on arrival. The
     // transformer's outputs carry the event ID in a header; the passthrough copies ghl.raw,
@@ -258,24 +170,7 @@ async function runPhase(
       const wait = due - Date.now();
       if (wait > 1) await sleep(wait);
       const eventId = `${prefix}${i}`;
-      const body = Buffer.from(
-        JSON.stringify({
-          event: 'contact.created',
-          eventId,
-          locationId: `loc_${i % 50}`,
-          companyId: 'comp_456',
-          timestamp: new Date().toISOString(),
-          data: {
-            id: `contact_${i}`,
-            email: `lead${i}@example.com`,
-            phone: '+14155550100',
-            firstName: 'Jo',
-            lastName: 'Doe',
-            tags: ['lead'],
-          },
-        }),
-      );
-      const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+      const { body, signature } = signedWebhook(i, eventId, SECRET);
       const sentAt = Date.now();
       const p: Promise<void> = post(url, body, signature).then((status) => {
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
@@ -323,13 +218,7 @@ async function runPhase(
       consumer_cpu_ms_per_event: perEvent(before.worker, after.worker),
     };
     if (before.histograms && after.histograms) {
-      const delta = histogramDelta(after.histograms, before.histograms);
-      result.stages = Object.fromEntries(
-        STAGES.flatMap((stage) => {
-          const h = delta.get(stage);
-          return h ? [[stage, summarize(h)]] : [];
-        }),
-      );
+      result.stages = stageSummaries(after.histograms, before.histograms);
     }
     return result;
   } finally {
@@ -339,33 +228,13 @@ async function runPhase(
   }
 }
 
-/** The breakdown as a table on stderr: mean, p50 and p99 per stage, in ms. */
-function printBreakdown(eos: PhaseResult): void {
-  if (!eos.stages) return;
-  const rows = Object.entries(eos.stages).map(
-    ([stage, s]) =>
-      `  ${stage.padEnd(12)} mean ${String(round(s.mean_ms)).padStart(7)}  p50 ${String(round(s.p50_ms)).padStart(7)}  p99 ${String(round(s.p99_ms)).padStart(7)}`,
-  );
-  const stagesMean = Object.values(eos.stages).reduce((sum, s) => sum + s.mean_ms, 0);
-  log(
-    [
-      'eos: where an event spends its time (ms; per committed record, from transformer_record_stage_seconds)',
-      `  ${'ingress'.padEnd(12)} (request sent -> 200) p50 ${eos.ingress_p50_ms}  p99 ${eos.ingress_p99_ms}`,
-      ...rows,
-      `  stages sum of means ${round(stagesMean)}; end to end (200 -> visible) p50 ${eos.e2e_p50_ms}  p99 ${eos.e2e_p99_ms}`,
-      '  fetch_wait starts at the ghl.raw record timestamp, set by the ingress before its 200;',
-      "  what the stages leave out is the observer's read after the commit (visible).",
-    ].join('\n'),
-  );
-}
-
 const stack = await benchStack(log);
 const kafka = createKafka({ brokers: [stack.brokers], clientId: 'bench-e2e' });
 const admin = kafka.admin();
 await admin.connect();
 try {
   const eos = await runPhase('eos', stack, kafka, admin);
-  printBreakdown(eos);
+  printBreakdown(eos, log);
   const passthrough = config.BENCH_BASELINE
     ? await runPhase('passthrough', stack, kafka, admin)
     : undefined;

@@ -3,33 +3,27 @@
 // by ID and see its raw body and decoded output, find the DLQ group of an event for an unknown
 // tenant, fix the tenant, redrive the group, see the output appear and the group empty; then, in a
 // group of three, tick two records, preview and redrive only those: their outputs appear, they
-// leave the group and the unticked one stays. Requests without the token, and POSTs from another
-// site, are refused; the audit names the operator the token belongs to. The screenshots go to
-// docs/ (README shows them).
+// leave the group and the unticked one stays. The audit names the operator the token belongs to.
+// The screenshots go to docs/ (README shows them). Requests refused without the token or from
+// another site: console-browser-access.test.ts; the shared setup: console-browser-setup.ts.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../../services/common/src/project-root.js';
 import { cli } from '../../helpers/cli.js';
 import { testKafka } from '../../helpers/integration.js';
 import { readPipelineOutputs } from '../../helpers/transformer-harness.js';
 import {
-  startConsole,
-  startConsoleStack,
-  type ConsoleStack,
-  type RunningConsole,
-} from './console-harness.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const NEW_LOCATION = 'loc_console_new';
-const SEL_LOCATION = 'loc_console_sel';
-const shot = (name: string) => join(projectRoot(), 'docs', 'console', `${name}.png`);
+  NEW_LOCATION,
+  openInChromium,
+  postWalkthroughEvents,
+  SEL_LOCATION,
+  shot,
+  startBrowserStack,
+} from './console-browser-setup.js';
+import type { ConsoleStack, RunningConsole } from './console-harness.js';
 
 describe('ops console in Chromium', () => {
   const kafka = testKafka('console-test');
-  const run = randomUUID().slice(0, 8);
   const token = `alice-${randomUUID()}`;
   let stack: ConsoleStack;
   let running: RunningConsole;
@@ -54,64 +48,15 @@ describe('ops console in Chromium', () => {
       });
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `${CHROMIUM} is missing: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`,
-      );
-    stack = await startConsoleStack('console');
+    stack = await startBrowserStack();
     env = stack.env;
-    goodId = await stack.post('contact.created', 'loc_123', `ct-${run}`);
-    tenantlessId = await stack.post('contact.created', NEW_LOCATION, `ct2-${run}`);
-    selIds = [];
-    for (const n of [1, 2, 3])
-      selIds.push(await stack.post('contact.updated', SEL_LOCATION, `ct-sel${n}-${run}`));
-    const { outputs, dlq } = await readPipelineOutputs(kafka, stack.fresh.names, {
-      expected: 5,
-      timeoutMs: 60_000,
-      settleMs: 0,
-    });
-    expect([outputs.length, dlq.length]).toEqual([1, 4]);
-
-    running = await startConsole(stack, { CONSOLE_TOKENS: `alice:${token}` });
-    running.health.start();
-    url = running.url;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    ({ goodId, tenantlessId, selIds } = await postWalkthroughEvents(kafka, stack));
+    ({ running, url, browser, page } = await openInChromium(stack, token));
   });
   afterAll(async () => {
     await browser?.close();
     await running?.app.close();
     await stack?.close();
-  });
-
-  it('refuses a request without the token, and POSTs from another site or without the CSRF header', async () => {
-    const noToken = await page.goto(`${url}/`);
-    expect(noToken?.status()).toBe(401);
-    expect(JSON.parse(await noToken!.text())).toEqual({
-      error: 'missing or invalid console token',
-      code: 'CONSOLE_ERR_UNAUTHORIZED',
-    });
-    expect((await fetch(`${url}/api/failures`)).status).toBe(401);
-    expect((await fetch(`${url}/?token=wrong`)).status).toBe(401);
-    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const { csrf } = (await (await fetch(`${url}/api/session`, { headers: auth })).json()) as {
-      csrf: string;
-    };
-    const redrive = (headers: Record<string, string>) =>
-      fetch(`${url}/api/failures/redrive`, {
-        method: 'POST',
-        headers: { ...auth, ...headers },
-        body: '{}',
-      });
-    const noCsrf = await redrive({});
-    expect(noCsrf.status).toBe(403);
-    expect(((await noCsrf.json()) as { code: string }).code).toBe('CONSOLE_ERR_CROSS_SITE');
-    expect((await redrive({ 'x-csrf-token': csrf, origin: 'http://evil.example' })).status).toBe(
-      403,
-    );
-    expect((await redrive({ 'x-csrf-token': csrf, 'sec-fetch-site': 'cross-site' })).status).toBe(
-      403,
-    );
   });
 
   it('opens with the token, shows the overview, finds an event by ID with its raw body and decoded output', async () => {

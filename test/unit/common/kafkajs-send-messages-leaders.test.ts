@@ -4,6 +4,8 @@
 // transaction missing 6 of its 17 outputs and webhooks answered 200 that never reached ghl.raw.
 // A scripted cluster (the faults a real one produces only by chance) drives the send path:
 // kafkajs' original module next to the replacement installed by services/common/src/kafka/kafkajs.ts.
+// ADD_PARTITION_ONLY (partitions added to a transaction without a record) is in
+// kafkajs-send-messages-partitions.test.ts.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,14 +13,16 @@ import {
   sendMessagesActive,
 } from '../../../services/common/src/kafka/kafkajs.js';
 import { SEND_MESSAGES_MODULE } from '../../../services/common/src/kafka/kafkajs-send-messages-install.js';
-import { ADD_PARTITION_ONLY } from '../../../services/common/src/kafka/kafkajs-send-messages.js';
 import { evaluateModule } from '../../../services/common/src/kafka/kafkajs-source-patch.js';
+import {
+  CONCURRENT_TRANSACTIONS,
+  createErrorFromCode,
+  createRetry,
+  fixedFactory,
+  type SendFactory,
+} from './kafkajs-send-messages-setup.js';
 
 const require = createRequire(import.meta.url);
-type SendFactory = (deps: object) => (args: object) => Promise<Record<string, unknown>[]>;
-const fixedFactory = require(SEND_MESSAGES_MODULE) as SendFactory & {
-  perPartitionSends?: boolean;
-};
 
 /** kafkajs' original module, compiled from its file (the cache holds the replacement). */
 function originalFactory(): SendFactory {
@@ -26,12 +30,7 @@ function originalFactory(): SendFactory {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as {
-  createErrorFromCode: (code: number) => Error;
-};
-const createRetry = require('kafkajs/src/retry/index.js') as (o: object) => unknown;
 const NOT_LEADER_FOR_PARTITION = 6;
-const CONCURRENT_TRANSACTIONS = 51;
 
 interface Script {
   /** Leader per partition of topic `t` (-1: none), before and after a metadata refresh. */
@@ -230,99 +229,5 @@ describe("kafkajs' producer send across several leader brokers", () => {
         'broker 2 partition 1': 1,
       });
     });
-  });
-});
-
-describe('ADD_PARTITION_ONLY: partitions added to a transaction without a record', () => {
-  const harness = (transactional = true) => {
-    const added: unknown[] = [];
-    const produced: unknown[] = [];
-    let concurrent = 1; // the first AddPartitionsToTxn is answered CONCURRENT_TRANSACTIONS
-    const broker = {
-      nodeId: 1,
-      async produce({
-        topicData,
-      }: {
-        topicData: { topic: string; partitions: { partition: number }[] }[];
-      }) {
-        produced.push(topicData.map((t) => [t.topic, t.partitions.map((p) => p.partition)]));
-        return {
-          topics: topicData.map((t) => ({
-            topicName: t.topic,
-            partitions: t.partitions.map((p) => ({
-              partition: p.partition,
-              errorCode: 0,
-              baseOffset: '0',
-            })),
-          })),
-        };
-      },
-    };
-    const deps = {
-      logger: { debug: () => undefined, error: () => undefined },
-      cluster: {
-        refreshMetadataIfNecessary: async () => undefined,
-        refreshMetadata: async () => undefined,
-        addMultipleTargetTopics: async () => undefined,
-        isConnected: () => true,
-        findTopicPartitionMetadata: () =>
-          [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1 })),
-        findBroker: async () => broker,
-      },
-      eosManager: {
-        isTransactional: () => transactional,
-        getTransactionalId: () => 'tx',
-        acquireBrokerLock: async () => undefined,
-        releaseBrokerLock: async () => undefined,
-        addPartitionsToTransaction: async (topicData: unknown) => {
-          if (concurrent-- > 0) throw createErrorFromCode(CONCURRENT_TRANSACTIONS);
-          added.push(topicData);
-        },
-        getSequence: () => 0,
-        updateSequence: () => undefined,
-        getProducerId: () => 1,
-        getProducerEpoch: () => 0,
-      },
-      partitioner: ({ message }: { message: { partition: number } }) => message.partition,
-      retrier: createRetry({ initialRetryTime: 10, retries: 3 }),
-    };
-    const send = (topicMessages: object[]) =>
-      fixedFactory(deps)({ acks: -1, timeout: 1000, topicMessages });
-    return { added, produced, send };
-  };
-  const only = (partition?: number) => ({ partition, value: null, [ADD_PARTITION_ONLY]: true });
-
-  it('adds the flagged partitions (retrying CONCURRENT_TRANSACTIONS) and produces nothing', async () => {
-    const { added, produced, send } = harness();
-    const results = await send([{ topic: 'out', messages: [only(0), only(2), only(2)] }]);
-    expect(added).toEqual([
-      [
-        {
-          topic: 'out',
-          partitions: [
-            { partition: 0, messages: [] },
-            { partition: 2, messages: [] },
-          ],
-        },
-      ],
-    ]);
-    expect(produced).toEqual([]);
-    expect(results).toEqual([]);
-  });
-
-  it('produces the other messages of the same send as usual', async () => {
-    const { added, produced, send } = harness();
-    await send([{ topic: 'out', messages: [only(1), { key: 'k', value: 'v', partition: 0 }] }]);
-    expect(added[0]).toEqual([{ topic: 'out', partitions: [{ partition: 1, messages: [] }] }]);
-    expect(produced).toEqual([[['out', [0]]]]);
-  });
-
-  it('refuses a flagged message without a partition, and a producer without transactions', async () => {
-    await expect(harness().send([{ topic: 'out', messages: [only()] }])).rejects.toThrow(
-      'needs a partition',
-    );
-    await expect(harness(false).send([{ topic: 'out', messages: [only(0)] }])).rejects.toThrow(
-      'need a transactional producer',
-    );
   });
 });
