@@ -1,6 +1,6 @@
 // By hand: `npx tsx infra/verifier/cli.ts --brokers 127.0.0.1:9092 --topic neuronx.contact …`
-// compiles Verifier.java if needed and runs it with these arguments (see the header of
-// Verifier.java); the JSON report goes to stdout, the exit code is the verifier's.
+// compiles the verifier (infra/verifier/*.java) if needed and runs it with these arguments (see
+// the header of Verifier.java); the JSON report goes to stdout, the exit code is the verifier's.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from '../../services/common/src/project-root.js';

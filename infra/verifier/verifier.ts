@@ -1,7 +1,8 @@
-// Exactly-once counting that shares no code with kafkajs: compiles infra/verifier/Verifier.java
-// (Apache Kafka's own Java client, read_committed) once into the git-ignored stack cache and runs
-// it. Tests and benches count outputs with it because the client under test (kafkajs) cannot be
-// trusted to judge its own transactions: its read_committed consumer has returned aborted records.
+// Exactly-once counting that shares no code with kafkajs: compiles the Java verifier
+// (infra/verifier/*.java, main class Verifier; Apache Kafka's own Java client, read_committed)
+// once into the git-ignored stack cache and runs it. Tests and benches count outputs with it
+// because the client under test (kafkajs) cannot be trusted to judge its own transactions: its
+// read_committed consumer has returned aborted records.
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -13,7 +14,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../services/common/src/project-root.js';
 import { findJava } from '../local-stack/java.js';
@@ -44,9 +45,15 @@ export const DEFAULT_TIMEOUT_MS = 120_000;
 export const EXIT_USAGE = 2;
 export const EXIT_TIMEOUT = 3;
 
-export const verifierSource = () => join(projectRoot(), 'infra', 'verifier', 'Verifier.java');
+const verifierDir = () => join(projectRoot(), 'infra', 'verifier');
+/** The verifier's Java sources, compiled together: every `.java` file in infra/verifier, sorted. */
+export const verifierSources = () =>
+  readdirSync(verifierDir())
+    .filter((name) => name.endsWith('.java'))
+    .sort()
+    .map((name) => join(verifierDir(), name));
 const log4jConfig = () => join(projectRoot(), 'infra', 'verifier', 'log4j2.properties');
-/** Compiled classes live here, one directory per source + classpath hash (git-ignored). */
+/** Compiled classes live here, one directory per sources + classpath hash (git-ignored). */
 export const verifierCacheDir = () => join(cacheDir(), 'verifier');
 
 export interface CompiledVerifier {
@@ -61,10 +68,12 @@ export interface CompiledVerifier {
 let compiling: Promise<CompiledVerifier> | undefined;
 
 /**
- * Compiles Verifier.java with the JDK found by `findJava` (VERIFIER_JAVA_HOME, JAVA_HOME, the
- * `java` on PATH, /usr/lib/jvm/*; 17+) against the broker's Maven classpath, once per source and
- * classpath: the classes go to `.stack/cache/verifier/<hash>/`, so an edited source (or another
- * Kafka version) compiles afresh and an unchanged one costs nothing. Memoised per process.
+ * Compiles the verifier's Java sources (`verifierSources`, together in one javac run) with the JDK
+ * found by `findJava` (VERIFIER_JAVA_HOME, JAVA_HOME, the `java` on PATH, /usr/lib/jvm/*; 17+)
+ * against the broker's Maven classpath, once per sources and classpath: the classes go to
+ * `.stack/cache/verifier/<hash>/`, the hash covering every source file's name and content, so an
+ * edited, added or removed source (or another Kafka version) compiles afresh and unchanged ones
+ * cost nothing. Memoised per process.
  * Throws with the cause spelled out when no JDK (or only a JRE, without javac) is found, when
  * Maven cannot resolve the classpath, or when javac fails (its output included).
  */
@@ -85,13 +94,11 @@ async function compile(): Promise<CompiledVerifier> {
   }
   const javac = join(dirname(java), 'javac');
   const kafka = await kafkaClasspath();
-  const source = readFileSync(verifierSource());
-  const hash = createHash('sha256')
-    .update(source)
-    .update('\0')
-    .update(kafka)
-    .digest('hex')
-    .slice(0, 16);
+  const sources = verifierSources();
+  const digest = createHash('sha256');
+  for (const file of sources)
+    digest.update(basename(file)).update('\0').update(readFileSync(file)).update('\0');
+  const hash = digest.update(kafka).digest('hex').slice(0, 16);
   const classes = join(verifierCacheDir(), hash);
   const classpath = `${classes}:${kafka}`;
   if (existsSync(join(classes, 'Verifier.class'))) return { java, classpath, compiled: false };
@@ -116,7 +123,7 @@ async function compile(): Promise<CompiledVerifier> {
         kafka,
         '-d',
         partial,
-        verifierSource(),
+        ...sources,
       ],
       { maxBuffer: 4 * 1024 * 1024 },
     );
@@ -127,7 +134,7 @@ async function compile(): Promise<CompiledVerifier> {
     if (e.code === 'ENOENT') throw new Error(`exactly-once verifier: cannot run ${javac}`);
     if (existsSync(join(classes, 'Verifier.class'))) return { java, classpath, compiled: true };
     throw new Error(
-      `exactly-once verifier: javac failed on ${verifierSource()}:\n${(e.stdout ?? '') + (e.stderr ?? e.message)}`.trim(),
+      `exactly-once verifier: javac failed on ${sources.join(' ')}:\n${(e.stdout ?? '') + (e.stderr ?? e.message)}`.trim(),
     );
   } finally {
     rmSync(partial, { recursive: true, force: true });
