@@ -68,6 +68,12 @@ export interface ConsoleRuntime {
 const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'charts.js': 'text/javascript; charset=utf-8',
+  'common.js': 'text/javascript; charset=utf-8',
+  'events.js': 'text/javascript; charset=utf-8',
+  'failures.js': 'text/javascript; charset=utf-8',
+  'overview.js': 'text/javascript; charset=utf-8',
+  'redrive.js': 'text/javascript; charset=utf-8',
+  'replay.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
 const publicDir = () => join(projectRoot(), 'services', 'console', 'public');
