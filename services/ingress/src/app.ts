@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Span } from '@opentelemetry/api';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { INGRESS_ERRORS, IngressError } from '../../common/src/errors.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
@@ -28,8 +27,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Which scheme verified the body; the `scheme` label of the request metric. */
     signatureScheme: string;
-    /** The webhook's HTTP server span; null when tracing is off or for other routes. */
-    traceSpan: Span | null;
   }
 }
 
@@ -111,7 +108,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
       // accept any charset; JSON is UTF-8 and so is what we store. Compressed bodies are refused
       // too: the signature covers the bytes the sender signed, not a gzip of them.
       onRequest: (request, _reply, done) => {
-        if (tracing.enabled) request.traceSpan = startServerSpan(request);
+        if (tracing.enabled) startServerSpan(request);
         const { headers } = request;
         if (!isJsonContentType(headers['content-type'])) {
           done(new IngressError('ING_ERR_UNSUPPORTED_MEDIA_TYPE'));

@@ -1,6 +1,7 @@
 // The OpenTelemetry spans of a webhook request: the HTTP server span and the producer span for
-// the wait for the Kafka ack. buildIngress (app.ts) starts them only when tracing is enabled and
-// keeps the server span on `request.traceSpan`, the request decoration declared in app.ts.
+// the wait for the Kafka ack. buildIngress (app.ts) starts them only when tracing is enabled; the
+// server span lives on `request.traceSpan`, a request decoration this module declares and alone
+// writes (app.ts registers it with `decorateRequest('traceSpan', null)` and reads it).
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import {
   ATTR_CLIENT_ADDRESS,
@@ -16,10 +17,20 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MESSAGING, MESSAGING_SYSTEM_KAFKA, type Tracing } from '../../common/src/tracing.js';
 import { traceparentOf } from './validation.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The webhook's HTTP server span; null when tracing is off or for other routes. */
+    traceSpan: Span | null;
+  }
+}
+
 /** The span helpers of one ingress app, for its webhook path and its ghl.raw topic. */
 export interface WebhookSpans {
-  /** Starts the server span `POST <webhookPath>`, under the caller's traceparent when valid. */
-  startServerSpan(request: FastifyRequest): Span;
+  /**
+   * Starts the server span `POST <webhookPath>` on `request.traceSpan`, under the caller's
+   * traceparent when valid.
+   */
+  startServerSpan(request: FastifyRequest): void;
   /** Starts the producer span `send <topic>` under `parent`; `bytes` is the body's size. */
   startProduceSpan(parent: Span, eventId: string, bytes: number): Span;
   /** Ends and clears `request.traceSpan` (nothing when it is null) with the reply's status. */
@@ -38,7 +49,7 @@ export function createWebhookSpans(
   // semantic conventions: https://opentelemetry.io/docs/specs/semconv/http/http-spans/ and
   // .../messaging/kafka/.
   const serverSpanName = `POST ${webhookPath}`;
-  const startServerSpan = (request: FastifyRequest): Span => {
+  const startServerSpan = (request: FastifyRequest): void => {
     const { headers } = request;
     const tracestate = headers.tracestate;
     const parent = tracing.parentFrom(
@@ -46,7 +57,7 @@ export function createWebhookSpans(
       typeof tracestate === 'string' ? tracestate : undefined,
     );
     const queryAt = request.url.indexOf('?');
-    return tracing.tracer.startSpan(
+    request.traceSpan = tracing.tracer.startSpan(
       serverSpanName,
       {
         kind: SpanKind.SERVER,

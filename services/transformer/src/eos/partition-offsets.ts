@@ -7,8 +7,9 @@ export type BatchStart = { seek: bigint } | { from: bigint; skipped?: { expected
 
 /**
  * The offset bookkeeping of one partition worker: what is committed, where the next fetched batch
- * must start, and where to rewind to after a failure. Only the worker holds one; nothing else
- * reads or writes these offsets but through the worker's methods.
+ * must start, and where to rewind to after a failure. The worker owns one and hands it to its
+ * transaction runner, which reports takeovers and commits to it (`tookOver`, `committedThrough`);
+ * everything else goes through the worker's methods, and only this class does offset arithmetic.
  */
 export class PartitionOffsets {
   /** Next offset to process as committed by the last transaction (-1n: nothing committed yet). */
