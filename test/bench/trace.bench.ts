@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import type { Message } from 'kafkajs';
 import { OpsContext, opsConfigSchema } from '../../services/common/src/ops/context.js';
 import { traceEvents } from '../../services/common/src/ops/trace.js';
-import { messageBytes, partitionOf } from '../../services/common/src/ops/trace-reads.js';
+import { messageBytes } from '../../services/common/src/ops/trace-reads.js';
+import { partitionOfKey } from '../../services/common/src/kafka/partitioner.js';
 import type { TraceResult } from '../../services/common/src/ops/trace-types.js';
 import { int, loadConfig } from '../../services/common/src/config.js';
 import { createKafka } from '../../services/common/src/kafka/kafka-client.js';
@@ -180,7 +181,7 @@ try {
   if (baselineFound !== 1) throw new Error(`baseline found the event ${baselineFound} times`);
 
   // The event's partition read the previous way: a kafkajs consumer, facts of every record.
-  const eventPartition = partitionOf(targetId, offsets.length);
+  const eventPartition = partitionOfKey(targetId, offsets.length);
   const own = offsets.find((o) => o.partition === eventPartition)!;
   const c0 = performance.now();
   let consumerRecords = 0;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../../common/src/config.js';
 import { CLI_ERRORS, CliError } from '../../common/src/errors.js';
-import { KafkaJSError } from '../../common/src/kafka/kafkajs.js';
+import { isKafkaClientError } from '../../common/src/kafka/kafka-errors.js';
 import { projectRoot } from '../../common/src/project-root.js';
 import { registerConsole } from './commands/console.js';
 import { registerDlq } from './commands/dlq.js';
@@ -125,7 +125,7 @@ export function reportError(
   const e = err as Error;
   // Kafka failures (unreachable broker, missing topic, authorization …) are operational, not bugs:
   // one line, the stack only on request.
-  const prefix = err instanceof KafkaJSError ? 'kafka: ' : '';
+  const prefix = isKafkaClientError(err) ? 'kafka: ' : '';
   io.stderr.write(`error: ${prefix}${e.message}\n`);
   if (env.DEBUG) io.stderr.write(`${e.stack}\n`);
   return CLI_ERRORS.CLI_ERR_UNEXPECTED.exitCode;

@@ -1,10 +1,11 @@
 // Every code the product emits, in one place (docs/style.md): HTTP error codes of the ingress, the
 // ops console and the metrics server, the transformer's codes and the DLQ reasons they become,
-// configuration errors, and the CLI's failures with their exit codes. Each entry carries the flags
-// that decide how it is handled (HTTP status and public text, retriable, DLQ reason, exit code);
-// code branches on the code or on a flag, never on message text. The error classes here and the
-// few thin wrappers elsewhere (ConfigError, PayloadError, TransactionFailed, UsageError,
-// CommandFailed, Interrupted) are built from these entries and add no code of their own.
+// configuration errors, the exit codes of a failed service process, and the CLI's failures with
+// their exit codes. Each entry carries the flags that decide how it is handled (HTTP status and
+// public text, retriable, DLQ reason, exit code); code branches on the code or on a flag, never on
+// message text. The error classes here and the few thin wrappers elsewhere (ConfigError,
+// PayloadError, TransactionFailed, UsageError, CommandFailed, Interrupted, SelectionError) are
+// built from these entries and add no code of their own.
 //
 // To add a code: add its entry to the table of the layer that emits it (a new DLQ reason goes into
 // DLQ_REASONS as well, with the TRF_ERR_* code that produces it), construct it where it happens
@@ -91,6 +92,11 @@ export const CONSOLE_ERRORS = {
     message: 'cross-site request refused (Origin, Sec-Fetch-Site or CSRF token)',
   },
   CONSOLE_ERR_BAD_REQUEST: { statusCode: 400, message: 'bad request' },
+  CONSOLE_ERR_BODY_TOO_LARGE: { statusCode: 413, message: 'body exceeds the size limit' },
+  CONSOLE_ERR_UNSUPPORTED_MEDIA_TYPE: {
+    statusCode: 415,
+    message: 'content-type must be application/json',
+  },
   CONSOLE_ERR_NOT_FOUND: { statusCode: 404, message: 'not found' },
   CONSOLE_ERR_KAFKA: { statusCode: 502, message: 'Kafka or the registry failed the request' },
   CONSOLE_ERR_INTERNAL: { statusCode: 500, message: 'internal error' },
@@ -125,6 +131,8 @@ export class ConsoleError extends HttpCodedError<ConsoleErrorCode> {
 export const METRICS_SERVER_ERRORS = {
   NOT_FOUND: { statusCode: 404, message: 'not found' },
   METHOD_NOT_ALLOWED: { statusCode: 405, message: 'method not allowed' },
+  NOT_READY: { statusCode: 503, message: 'not ready (see reasons)' },
+  INTERNAL: { statusCode: 500, message: 'internal error' },
 } as const satisfies Record<string, HttpErrorSpec>;
 export type MetricsServerErrorCode = keyof typeof METRICS_SERVER_ERRORS;
 
@@ -210,13 +218,33 @@ export const CONFIG_ERRORS = {
 } as const satisfies Record<string, ExitErrorSpec>;
 export type ConfigErrorCode = keyof typeof CONFIG_ERRORS;
 
+/**
+ * How a service process (the ingress, the transformer; `service-runner.ts`) ends when it fails
+ * after its configuration was read (a bad one is CFG_ERR_INVALID). A clean stop on SIGTERM/SIGINT
+ * exits 0; after a failed start or an unexpected error the same clean stop runs before the exit.
+ */
+export const SERVICE_ERRORS = {
+  /** `start()` rejected (the port is taken, a refused schema, Kafka not reached in time …). */
+  SVC_ERR_START_FAILED: { exitCode: 1 },
+  /** An uncaught exception or unhandled rejection: a bug. */
+  SVC_ERR_UNEXPECTED: { exitCode: 1 },
+  /** The clean stop threw. */
+  SVC_ERR_SHUTDOWN_FAILED: { exitCode: 1 },
+  /** The clean stop did not finish within the service's stop timeout. */
+  SVC_ERR_SHUTDOWN_TIMEOUT: { exitCode: 1 },
+} as const satisfies Record<string, ExitErrorSpec>;
+export type ServiceErrorCode = keyof typeof SERVICE_ERRORS;
+
 /** Failures of the `ghl-pipeline` CLI and its exit codes (0 is success). */
 export const CLI_ERRORS = {
   /** A mistake by the person at the keyboard (UsageError, or commander's own): exit 2. */
   CLI_ERR_USAGE: { exitCode: 2 },
   /** The command ran and failed for a reason the user should read (CommandFailed). */
   CLI_ERR_FAILED: { exitCode: 1 },
-  /** Stopped by SIGINT/SIGTERM during a replay or redrive (Interrupted). */
+  /**
+   * Stopped by SIGINT/SIGTERM during a replay or redrive: the summary of what was written is
+   * printed (`interrupted`). Interrupted is caught inside the operation and never printed.
+   */
   CLI_ERR_INTERRUPTED: { exitCode: 1 },
   /** Anything else: a Kafka failure (printed with `kafka: `) or a bug (stack with DEBUG=1). */
   CLI_ERR_UNEXPECTED: { exitCode: 1 },
@@ -244,5 +272,6 @@ export const ERROR_TABLES = {
   metricsServer: METRICS_SERVER_ERRORS,
   transformer: TRANSFORMER_ERRORS,
   config: CONFIG_ERRORS,
+  service: SERVICE_ERRORS,
   cli: CLI_ERRORS,
 } as const;

@@ -10,8 +10,9 @@ export interface MetricsServer {
 /**
  * A tiny HTTP endpoint for services without an HTTP API of their own: GET /metrics (Prometheus
  * text), /healthz (liveness: the process answers) and /readyz (readiness: 200
- * `{"status":"ready"}`, or 503 `{"status":"not ready","reasons":[…]}` with what `notReady`
- * returned, e.g. "Kafka unreachable").
+ * `{"status":"ready"}`, or 503 `{"error":…,"code":"NOT_READY","status":"not ready","reasons":[…]}`
+ * with what `notReady` returned, e.g. "Kafka unreachable"). Errors answer `{error, code}` with the
+ * codes of METRICS_SERVER_ERRORS.
  */
 export async function startMetricsServer(
   registry: Registry,
@@ -24,19 +25,16 @@ export async function startMetricsServer(
     } else if (path === '/metrics') {
       registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-        () => res.writeHead(500).end(),
+        () => answerError(res, 'INTERNAL'),
       );
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     } else if (path === '/readyz') {
       const reasons = opts.notReady();
-      res
-        .writeHead(reasons.length === 0 ? 200 : 503, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify(
-            reasons.length === 0 ? { status: 'ready' } : { status: 'not ready', reasons },
-          ),
-        );
+      // Not ready: `{error, code}` with `status` and `reasons` too (the console's Overview shows
+      // the reasons; operators curl them).
+      if (reasons.length > 0) answerError(res, 'NOT_READY', { status: 'not ready', reasons });
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready"}');
     } else {
       answerError(res, 'NOT_FOUND');
     }
@@ -52,10 +50,17 @@ export async function startMetricsServer(
   };
 }
 
-/** Answers `{"error": <public text>, "code": <code>}` with the status of the code's entry. */
-function answerError(res: ServerResponse, code: MetricsServerErrorCode): void {
+/**
+ * Answers `{"error": <public text>, "code": <code>, ...extra}` with the status of the code's
+ * entry.
+ */
+function answerError(
+  res: ServerResponse,
+  code: MetricsServerErrorCode,
+  extra: Record<string, unknown> = {},
+): void {
   const { statusCode, message } = METRICS_SERVER_ERRORS[code];
   res
     .writeHead(statusCode, { 'content-type': 'application/json' })
-    .end(JSON.stringify({ error: message, code }));
+    .end(JSON.stringify({ error: message, code, ...extra }));
 }

@@ -1,3 +1,4 @@
+import { SERVICE_ERRORS } from './errors.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -5,7 +6,8 @@ import type { Logger } from './logger.js';
  * promise nobody awaited, is a bug. Node's default for both is to print and exit at once, which
  * skips the service's clean stop (finish the transaction in flight, leave the consumer group,
  * drain in-flight webhooks). This logs the error at fatal level and runs `shutdown` (the same
- * path as SIGTERM) with exit code 1, once; a supervisor then restarts the service.
+ * path as SIGTERM) with exit code 1 (SVC_ERR_UNEXPECTED), once; a supervisor then restarts the
+ * service.
  */
 export function exitCleanlyOnUnexpectedErrors(
   logger: Logger,
@@ -16,7 +18,7 @@ export function exitCleanlyOnUnexpectedErrors(
     logger.fatal({ err, kind }, 'unexpected error; shutting down');
     if (handling) return;
     handling = true;
-    void shutdown(kind, 1);
+    void shutdown(kind, SERVICE_ERRORS.SVC_ERR_UNEXPECTED.exitCode);
   };
   process.on('uncaughtException', handle('uncaughtException'));
   process.on('unhandledRejection', handle('unhandledRejection'));

@@ -4,6 +4,7 @@
 // tracing, start (exit 1 if it fails), SIGTERM/SIGINT and unexpected errors through one clean
 // stop, and a forced exit when that stop hangs.
 import { ConfigError } from './config.js';
+import { SERVICE_ERRORS } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { exitCleanlyOnUnexpectedErrors } from './process-guards.js';
 import { startTracing, type Tracing } from './tracing.js';
@@ -82,7 +83,7 @@ export async function runService<C extends { readonly LOG_LEVEL: string }>(
       logger.info({ signal: reason }, 'shutting down');
       const deadline = setTimeout(() => {
         logger.error('shutdown did not finish in time; exiting');
-        proc.exit(1);
+        proc.exit(SERVICE_ERRORS.SVC_ERR_SHUTDOWN_TIMEOUT.exitCode);
       }, definition.stopTimeoutMs(config));
       deadline.unref();
       try {
@@ -93,7 +94,7 @@ export async function runService<C extends { readonly LOG_LEVEL: string }>(
         proc.exit(exitCode);
       } catch (err) {
         logger.error({ err }, 'shutdown failed');
-        proc.exit(1);
+        proc.exit(SERVICE_ERRORS.SVC_ERR_SHUTDOWN_FAILED.exitCode);
       } finally {
         clearTimeout(deadline);
       }
@@ -108,7 +109,7 @@ export async function runService<C extends { readonly LOG_LEVEL: string }>(
     await service.start();
   } catch (err) {
     logger.fatal({ err }, `${definition.name} failed to start`);
-    await stop('start failed', 1);
+    await stop('start failed', SERVICE_ERRORS.SVC_ERR_START_FAILED.exitCode);
     return undefined;
   }
   return { config, logger, stop };

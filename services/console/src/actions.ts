@@ -251,13 +251,13 @@ export function registerActions(app: FastifyInstance, rt: ConsoleRuntime): void 
     const ctx = rt.context();
     let resolveStarted!: () => void;
     const started = new Promise<void>((r) => (resolveStarted = r));
-    const job = rt.jobs.start('replay', 0, async (progress, j) => {
+    const job = rt.jobs.start('replay', 0, async (progress) => {
       try {
         return await runReplay(ctx, opts, {
           progress,
           onStart: (replayId, total) => {
-            j.info.replayId = replayId;
-            j.total = total;
+            progress.setInfo('replayId', replayId);
+            progress.setTotal(total);
             rt.audit(req, 'replay', {
               replayId,
               from: body.from,

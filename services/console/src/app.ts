@@ -16,7 +16,7 @@ import {
   DLQ_REASONS,
   type ConsoleErrorCode,
 } from '../../common/src/errors.js';
-import { KafkaJSError } from '../../common/src/kafka/kafkajs.js';
+import { isKafkaClientError } from '../../common/src/kafka/kafka-errors.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
 import { projectRoot } from '../../common/src/project-root.js';
 import { OpsContext } from '../../common/src/ops/context.js';
@@ -160,15 +160,10 @@ export function buildConsole(
       );
     if (err instanceof UsageError || err instanceof CommandFailed)
       return answer(reply, 'CONSOLE_ERR_BAD_REQUEST', err.message);
-    // Fastify's own 4xx (validation, a body too large …) keep their status.
+    // Fastify's own 4xx (validation, a body too large …): the code for its status, with its text.
     if (err.validation || (err.statusCode && err.statusCode >= 400 && err.statusCode < 500))
-      return send(
-        reply,
-        err.statusCode ?? CONSOLE_ERRORS.CONSOLE_ERR_BAD_REQUEST.statusCode,
-        'CONSOLE_ERR_BAD_REQUEST',
-        err.message,
-      );
-    if (err instanceof KafkaJSError) {
+      return answer(reply, fastifyClientErrorCode(err.statusCode), err.message);
+    if (isKafkaClientError(err)) {
       req.log.warn({ err }, 'Kafka failed a console request');
       return answer(reply, 'CONSOLE_ERR_KAFKA', `Kafka: ${err.message}`);
     }
@@ -251,6 +246,16 @@ function send(
   extra: Record<string, unknown> = {},
 ) {
   return reply.status(status).send({ error, code, ...extra });
+}
+
+/**
+ * The code of a 4xx Fastify raises itself: a body too large (413) and an unsupported content type
+ * (415) have their own; anything else (validation, malformed JSON …) is CONSOLE_ERR_BAD_REQUEST.
+ */
+function fastifyClientErrorCode(statusCode: number | undefined): ConsoleErrorCode {
+  if (statusCode === 413) return 'CONSOLE_ERR_BODY_TOO_LARGE';
+  if (statusCode === 415) return 'CONSOLE_ERR_UNSUPPORTED_MEDIA_TYPE';
+  return 'CONSOLE_ERR_BAD_REQUEST';
 }
 
 /** Answers `code` with its status and `error` (default: the code's public text). */

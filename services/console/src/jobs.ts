@@ -20,18 +20,23 @@ export interface Job {
   info: Record<string, unknown>;
 }
 
+/** The progress sink handed to a job's work: counts, plus what is learnt once the work starts. */
+export interface JobProgress extends Progress {
+  /** Sets the units expected (0: not known). */
+  setTotal(total: number): void;
+  /** Records a fact about the job under `key` in its `info`, e.g. the replay id. */
+  setInfo(key: string, value: unknown): void;
+}
+
 export class Jobs {
   private readonly jobs = new Map<string, Job>();
 
   /**
    * Starts `work` at once with a progress sink for this job; returns the job (state `running`).
-   * A rejection ends the job as `failed` with its message.
+   * The work changes the job only through that sink. A rejection ends the job as `failed` with
+   * its message.
    */
-  start(
-    kind: Job['kind'],
-    total: number,
-    work: (progress: Progress, job: Job) => Promise<unknown>,
-  ): Job {
+  start(kind: Job['kind'], total: number, work: (progress: JobProgress) => Promise<unknown>): Job {
     const job: Job = {
       id: randomUUID(),
       kind,
@@ -45,12 +50,14 @@ export class Jobs {
       info: {},
     };
     this.jobs.set(job.id, job);
-    const progress: Progress = {
+    const progress: JobProgress = {
       tick: (n = 1) => void (job.done += n),
       set: (n) => void (job.done = n),
       done: () => undefined,
+      setTotal: (n) => void (job.total = n),
+      setInfo: (key, value) => void (job.info[key] = value),
     };
-    work(progress, job).then(
+    work(progress).then(
       (result) => {
         job.result = result;
         job.state = 'done';
@@ -65,6 +72,7 @@ export class Jobs {
     return job;
   }
 
+  /** The job with this id, while this process holds it (jobs live in memory). */
   get(id: string): Job | undefined {
     return this.jobs.get(id);
   }

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitGroupOffsets } from '../../../services/cli/src/group-offsets.js';
+import { commitGroupOffsets } from '../../../services/common/src/kafka/group-offsets.js';
 import { cli, cliEnv, cliJson } from '../../helpers/cli.js';
 import { freshTopics, sleep, testKafka, type FreshTopics } from '../../helpers/integration.js';
 

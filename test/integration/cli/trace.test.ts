@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { partitionOf } from '../../../services/common/src/ops/trace-reads.js';
+import { partitionOfKey } from '../../../services/common/src/kafka/partitioner.js';
 import type { TraceResult } from '../../../services/common/src/ops/trace-types.js';
 import type { Transformer } from '../../../services/transformer/src/app.js';
 import { cli, cliEnv, cliJson } from '../../helpers/cli.js';
@@ -97,7 +97,7 @@ describe('ghl-pipeline trace', () => {
       tenantId: 'tenant-a',
     });
     const raw = result.scanned.find((s) => s.topic === fresh.names.raw)!;
-    expect(raw.ranges.map((r) => r.partition)).toEqual([partitionOf(goodId, PARTITIONS)]);
+    expect(raw.ranges.map((r) => r.partition)).toEqual([partitionOfKey(goodId, PARTITIONS)]);
     const dlq = result.scanned.find((s) => s.topic === fresh.names.dlq)!;
     expect(dlq.ranges).toHaveLength(1);
     expect(raw.records).toBeLessThan(expected + 2);
@@ -122,7 +122,7 @@ describe('ghl-pipeline trace', () => {
     expect((await cli(['dlq', 'redrive', '--reason', 'unknown_tenant'], env)).code).toBe(0);
     expected += 1;
     await outputsOf(expected + 1);
-    const p = partitionOf(tenantlessId, PARTITIONS);
+    const p = partitionOfKey(tenantlessId, PARTITIONS);
     const ends = await fresh.admin.fetchTopicOffsets(fresh.names.raw);
     // The redrive is the last record of the event's partition: replay exactly that record.
     const redriveOffset = BigInt(ends.find((e) => e.partition === p)!.high) - 1n;
@@ -161,7 +161,7 @@ describe('ghl-pipeline trace', () => {
     expect(byContact.events.map((e) => e.eventId)).toEqual([goodId]);
     const contactScan = byContact.scanned.find((s) => s.topic === fresh.names.contact)!;
     expect(contactScan.ranges.map((r) => r.partition)).toEqual([
-      partitionOf(contactId, PARTITIONS),
+      partitionOfKey(contactId, PARTITIONS),
     ]);
 
     const byLocation = await cliJson<TraceResult>(
@@ -194,7 +194,7 @@ describe('ghl-pipeline trace', () => {
     expect(missing.code).toBe(1);
     expect(missing.stdout).toContain('no matching records found');
     expect(missing.stdout).toContain(
-      `${fresh.names.raw} ${partitionOf(`nope-${run}`, PARTITIONS)}:`,
+      `${fresh.names.raw} ${partitionOfKey(`nope-${run}`, PARTITIONS)}:`,
     );
     const usage = await cli(['trace'], env);
     expect(usage.code).toBe(2);

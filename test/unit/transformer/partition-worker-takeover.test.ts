@@ -2,7 +2,7 @@
 // state, then positioning at the committed offset (seeking back, dropping what is already
 // processed, skipping unreadable gaps), with every stage of a committed record observed.
 import { describe, expect, it } from 'vitest';
-import { isFencingError } from '../../../services/transformer/src/eos/kafka-errors.js';
+import { isFencingError } from '../../../services/common/src/kafka/kafka-errors.js';
 import { outputIds, rawRecords, type fakeWorkerDeps } from '../../helpers/fake-worker-deps.js';
 import { P, batch, committedAt, failureOf, setup } from './partition-worker-setup.js';
 

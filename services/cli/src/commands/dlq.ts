@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DLQ_REASONS } from '../../../common/src/errors.js';
+import { CLI_ERRORS, DLQ_REASONS } from '../../../common/src/errors.js';
 import { topicNames } from '../../../common/src/topics.js';
 import type { OpsContext } from '../../../common/src/ops/context.js';
 import {
@@ -204,5 +204,5 @@ async function redrive(
           )}`
       : `redriven ${summary.redriven} of ${records.length} DLQ record(s) to ${raw}${interrupted ? ' - INTERRUPTED' : ''}`,
   );
-  return interrupted ? 1 : 0;
+  return interrupted ? CLI_ERRORS.CLI_ERR_INTERRUPTED.exitCode : 0;
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { CLI_ERRORS } from '../../../common/src/errors.js';
 import type { OpsContext } from '../../../common/src/ops/context.js';
 import { CommandFailed, UsageError } from '../../../common/src/ops/errors.js';
 import type { Runner } from '../runner.js';
-import { commitGroupOffsets } from '../group-offsets.js';
+import { commitGroupOffsets } from '../../../common/src/kafka/group-offsets.js';
 import {
   parsePartitionOffsets,
   parseTime,
@@ -125,7 +126,7 @@ async function reset(ctx: OpsContext, opts: ResetOptions): Promise<number> {
   );
   if (refusal) {
     ctx.io.stderr.write(`error: ${refusal} (this dry run changed nothing)\n`);
-    return 1;
+    return CLI_ERRORS.CLI_ERR_FAILED.exitCode;
   }
   return 0;
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { CLI_ERRORS } from '../../../common/src/errors.js';
 import type { OpsContext } from '../../../common/src/ops/context.js';
 import { runReplay, type ReplayOptions } from '../../../common/src/ops/replay.js';
 import { collectList, parsePosition } from '../../../common/src/ops/specs.js';
@@ -56,5 +57,5 @@ async function replay(ctx: OpsContext, opts: ReplayOptions): Promise<number> {
       ? `dry run: ${summary.selected} record(s) would be replayed (${summary.scanned} scanned, ${summary.skipped} skipped by filter); nothing written`
       : `replay ${summary.replayId}: republished ${summary.republished} of ${summary.selected} selected record(s) to ${summary.topic} (${summary.scanned} scanned, ${summary.skipped} skipped by filter)${interrupted ? ' - INTERRUPTED' : ''}`,
   );
-  return interrupted ? 1 : 0;
+  return interrupted ? CLI_ERRORS.CLI_ERR_INTERRUPTED.exitCode : 0;
 }

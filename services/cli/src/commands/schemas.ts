@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { TransformerError } from '../../../common/src/errors.js';
+import { CLI_ERRORS, TransformerError } from '../../../common/src/errors.js';
 import { projectRoot } from '../../../common/src/project-root.js';
 import { checkBackward } from '../../../common/src/schema-compat-check.js';
 import { registerDomainSchemas } from '../../../common/src/schema-registration.js';
@@ -102,7 +102,7 @@ async function check(ctx: OpsContext, opts: DirOption): Promise<number> {
       ),
     ].join('\n'),
   );
-  return bad.length === 0 ? 0 : 1;
+  return bad.length === 0 ? 0 : CLI_ERRORS.CLI_ERR_FAILED.exitCode;
 }
 
 const schemasFile = (domain: Domain) => `${domain}.avsc`;

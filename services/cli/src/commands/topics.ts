@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
-import { ConfigResourceTypes } from '../../../common/src/kafka/kafkajs.js';
-import { applyTopics, describeDrift } from '../../../common/src/kafka/topic-apply.js';
+import {
+  applyTopics,
+  describeDrift,
+  describeTopicConfigs,
+} from '../../../common/src/kafka/topic-apply.js';
 import { topicSpecs, type TopicSpec } from '../../../common/src/topics.js';
 import type { OpsContext } from '../../../common/src/ops/context.js';
 import type { Runner } from '../runner.js';
+import { CLI_ERRORS } from '../../../common/src/errors.js';
 import { table } from '../table.js';
 import { partitionBounds } from '../../../common/src/ops/topic-positions.js';
 
@@ -73,7 +77,7 @@ async function apply(ctx: OpsContext, checkOnly: boolean, alterConfigs: boolean)
         )
         .join('\n'),
     );
-    return rows.every((r) => r.status === 'unchanged') ? 0 : 1;
+    return rows.every((r) => r.status === 'unchanged') ? 0 : CLI_ERRORS.CLI_ERR_FAILED.exitCode;
   }
   const outcomes = await applyTopics(admin, specs, { alterConfigs });
   ctx.print({ topics: outcomes }, () =>
@@ -140,13 +144,10 @@ async function describe(ctx: OpsContext, topic: string | undefined): Promise<num
   }
   if (names.length === 0) {
     ctx.print({ topics: [] }, () => 'no declared topic exists yet (ghl-pipeline topics apply)');
-    return 1;
+    return CLI_ERRORS.CLI_ERR_FAILED.exitCode;
   }
   const { topics } = await admin.fetchTopicMetadata({ topics: names });
-  const { resources } = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-  });
+  const topicConfigs = await describeTopicConfigs(admin, names);
   const described: TopicDescription[] = [];
   for (const name of names) {
     const meta = topics.find((t) => t.name === name);
@@ -165,10 +166,10 @@ async function describe(ctx: OpsContext, topic: string | undefined): Promise<num
           endOffset: b ? String(b.high) : null,
         };
       });
-    const entries = resources.find((r) => r.resourceName === name)?.configEntries ?? [];
+    const entries = topicConfigs.get(name) ?? [];
     const configs: Record<string, string> = {};
     for (const e of entries.filter((e) => !e.isDefault).sort(byName))
-      configs[e.configName] = e.isSensitive ? '(sensitive)' : e.configValue;
+      configs[e.name] = e.isSensitive ? '(sensitive)' : e.value;
     const records = partitions.reduce(
       (n, p) =>
         n + (p.endOffset && p.startOffset ? Number(p.endOffset) - Number(p.startOffset) : 0),
@@ -217,8 +218,7 @@ interface TopicDescription {
   records: number;
 }
 
-const byName = (a: { configName: string }, b: { configName: string }) =>
-  a.configName.localeCompare(b.configName);
+const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
 
 const indent = (text: string): string =>
   text

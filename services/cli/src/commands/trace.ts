@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { CLI_ERRORS } from '../../../common/src/errors.js';
 import type { OpsContext } from '../../../common/src/ops/context.js';
 import { UsageError } from '../../../common/src/ops/errors.js';
 import { collectList, parseTime } from '../../../common/src/ops/specs.js';
@@ -92,7 +93,9 @@ async function trace(
     values: ctx.json && (opts.values ?? false),
   });
   ctx.print(result, () => human(result));
-  return eventId !== undefined && result.events.length === 0 ? 1 : 0;
+  return eventId !== undefined && result.events.length === 0
+    ? CLI_ERRORS.CLI_ERR_FAILED.exitCode
+    : 0;
 }
 
 const describe = (s: LineageStep): string => {

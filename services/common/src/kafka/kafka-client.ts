@@ -1,4 +1,4 @@
-import type { KafkaConfig, LogEntry } from 'kafkajs';
+import type { Batch, KafkaConfig, LogEntry } from 'kafkajs';
 import { Kafka, logLevel } from './kafkajs.js';
 import type { Logger } from '../logger.js';
 
@@ -16,6 +16,16 @@ export type {
   Transaction,
 } from 'kafkajs';
 export type { Kafka } from './kafkajs.js';
+
+/**
+ * The offset the consumer fetched `batch` from (the Fetch request's fetch offset), as a decimal
+ * string (an int64). The batch accounts for every offset from it through `batch.lastOffset()`,
+ * including those before its first record: compacted away, transaction markers, records of
+ * aborted transactions the consumer filtered. kafkajs keeps it on its Batch as `fetchedOffset`
+ * without declaring it in its types; this is the one place that reads it.
+ */
+export const fetchedOffsetOf = (batch: Batch): string =>
+  (batch as unknown as { fetchedOffset: string }).fetchedOffset;
 
 // kafkajs warns about its v2 partitioner change on every producer; the pipeline never relied on
 // the legacy partitioner, so the warning is noise.

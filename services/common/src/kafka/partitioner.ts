@@ -36,6 +36,16 @@ export function murmur2(data: Uint8Array): number {
 }
 
 /**
+ * The partition of `partitions` (a count, > 0) a record keyed `key` lands on: Kafka's rule for a
+ * keyed record (murmur2 of the key's bytes, made positive, modulo the count), which kafkajs'
+ * DefaultPartitioner and the Java client apply too. A string key counts as its UTF-8 bytes.
+ */
+export function partitionOfKey(key: Uint8Array | string, partitions: number): number {
+  const bytes = typeof key === 'string' ? Buffer.from(key) : key;
+  return (murmur2(bytes) & 0x7fffffff) % partitions;
+}
+
+/**
  * kafkajs' DefaultPartitioner for keyed messages. Every ghl.raw record has a key (the event ID);
  * an explicit partition wins, and a key-less message falls back to round robin like kafkajs.
  */
@@ -45,8 +55,7 @@ export const Murmur2Partitioner: ICustomPartitioner = () => {
     if (message.partition !== null && message.partition !== undefined) return message.partition;
     const { key } = message;
     if (key !== null && key !== undefined) {
-      const bytes = Buffer.isBuffer(key) ? key : Buffer.from(String(key));
-      return (murmur2(bytes) & 0x7fffffff) % partitionMetadata.length;
+      return partitionOfKey(Buffer.isBuffer(key) ? key : String(key), partitionMetadata.length);
     }
     counter = (counter + 1) & 0x7fffffff;
     return counter % partitionMetadata.length;

@@ -119,6 +119,54 @@ export async function describeDrift(
   return result;
 }
 
+/** One config of a topic as the broker describes it (DescribeConfigs, without synonyms). */
+export interface TopicConfigEntry {
+  /** The config's name, e.g. `max.message.bytes`. */
+  name: string;
+  /** Its value as the broker sends it, as text (the broker withholds a sensitive one's). */
+  value: string;
+  /** True when neither the topic nor the broker sets it: Kafka's default applies. */
+  isDefault: boolean;
+  /** True for a secret (a password …), whose value the broker does not reveal. */
+  isSensitive: boolean;
+}
+
+/**
+ * The configs of `topics` as the broker describes them: topic name → its entries, in the
+ * broker's order (a topic the broker leaves out of its answer has no entry in the map). One
+ * DescribeConfigs for all of them, without synonyms; `configNames` restricts every topic to those
+ * configs, unset asks for all. Rejects with the client's error when the request fails or the
+ * broker refuses a topic (an unknown topic, no authorization), and when `topics` is empty.
+ */
+export async function describeTopicConfigs(
+  admin: Admin,
+  topics: readonly string[],
+  configNames?: readonly string[],
+): Promise<Map<string, TopicConfigEntry[]>> {
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) =>
+      configNames === undefined
+        ? { type: ConfigResourceTypes.TOPIC, name }
+        : { type: ConfigResourceTypes.TOPIC, name, configNames: [...configNames] },
+    ),
+  });
+  const result = new Map<string, TopicConfigEntry[]>();
+  for (const r of resources) {
+    if (result.has(r.resourceName)) continue;
+    result.set(
+      r.resourceName,
+      r.configEntries.map((e) => ({
+        name: e.configName,
+        value: e.configValue,
+        isDefault: e.isDefault,
+        isSensitive: e.isSensitive,
+      })),
+    );
+  }
+  return result;
+}
+
 /** createTopics that waits for leaders robustly (see waitForLeaders); for ad-hoc topics. */
 export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[]): Promise<void> {
   await admin.createTopics({ waitForLeaders: false, topics });

@@ -74,7 +74,11 @@ export class Republisher {
   }
 }
 
-/** The work was stopped by SIGINT/SIGTERM; `sent` records had been written (exit 1). */
+/**
+ * The work was stopped by SIGINT/SIGTERM after `sent` records were written. The replay and the
+ * redrive catch it and return their summary with `interrupted: true`; the CLI prints that summary
+ * and exits with CLI_ERR_INTERRUPTED's exit code.
+ */
 export class Interrupted extends CliError {
   constructor(readonly sent: number) {
     super('CLI_ERR_INTERRUPTED', `interrupted after ${sent} record(s) were written`);

@@ -1,11 +1,7 @@
-// How a trace reads little: the partition a key lives in, the bytes every record that can match
-// an ID holds (the topic reader's needle), and a record's size as read (what a ScanReport adds up).
+// How a trace reads little: the bytes every record that can match an ID holds (the topic
+// reader's needle) and a record's size as read (what a ScanReport adds up). The partition a key
+// lives in is partitionOfKey of kafka/partitioner.ts, the rule the writers use.
 import type { FetchedRecord } from '../kafka/records.js';
-import { murmur2 } from '../kafka/partitioner.js';
-
-/** kafkajs' DefaultPartitioner rule for a string key (what the ingress, transformer and CLI use). */
-export const partitionOf = (key: string, partitions: number): number =>
-  (murmur2(Buffer.from(key)) & 0x7fffffff) % partitions;
 
 /** Key, value and header bytes of a record as read (what ScanReport.bytes adds up). */
 export const messageBytes = (m: FetchedRecord): number => {

@@ -14,12 +14,13 @@
 import type { FetchedRecord } from '../kafka/records.js';
 import { recordFacts } from '../raw-record.js';
 import { OUTPUT_HEADERS, headerOf } from '../record-headers.js';
-import { DOMAIN_KEYS } from '../topics.js';
+import { DOMAIN_KEYS, keyOf } from '../topics.js';
+import { partitionOfKey } from '../kafka/partitioner.js';
 import { readTopicRange, type PartitionRange } from '../kafka/topic-reader.js';
 import type { OpsContext } from './context.js';
 import { matchesFilter } from './raw-fields.js';
 import { partitionBounds, resolvePosition, type PartitionBounds } from './topic-positions.js';
-import { messageBytes, needleOf, partitionOf } from './trace-reads.js';
+import { messageBytes, needleOf } from './trace-reads.js';
 import {
   bodyNamesContact,
   dlqStep,
@@ -152,7 +153,7 @@ export async function traceEvents(ctx: OpsContext, query: TraceQuery): Promise<T
   // 1. Which events, and their ghl.raw records.
   if (query.eventId !== undefined) {
     wanted.add(query.eventId);
-    const p = partitionOf(query.eventId, rawPartitions);
+    const p = partitionOfKey(query.eventId, rawPartitions);
     await scan(
       rawTopic,
       `event ID -> partition ${p}`,
@@ -162,20 +163,22 @@ export async function traceEvents(ctx: OpsContext, query: TraceQuery): Promise<T
     );
   } else if (query.contactId !== undefined) {
     const topic = await ctx.resolveTopic(ctx.names.contact);
-    const p = partitionOf(query.contactId, (await bounds(topic)).size);
+    // The contact topic's key rule (its key fields, infra/topics.json) applied to the contact id.
+    const contactKey = keyOf('contact', { contactId: query.contactId });
+    const p = partitionOfKey(contactKey, (await bounds(topic)).size);
     const until = query.until === undefined ? undefined : query.until + windowMs;
     await scan(
       topic,
       `contact id -> partition ${p}`,
       await rangesFor(topic, [p], since, until),
       (partition, m) => {
-        if (m.key?.toString() !== query.contactId) return;
+        if (m.key?.toString() !== contactKey) return;
         const id = headerOf(m.headers, OUTPUT_HEADERS.id);
         if (id === undefined) return;
         wanted.add(id);
         outputs.push({ partition, topic, m, eventId: id });
       },
-      query.contactId,
+      contactKey,
     );
     // Events of the contact that never became an output: their DLQ records name it in the body.
     await scan(
@@ -192,7 +195,7 @@ export async function traceEvents(ctx: OpsContext, query: TraceQuery): Promise<T
     );
     const byPartition = new Map<number, string[]>();
     for (const id of wanted) {
-      const p2 = partitionOf(id, rawPartitions);
+      const p2 = partitionOfKey(id, rawPartitions);
       byPartition.set(p2, [...(byPartition.get(p2) ?? []), id]);
     }
     if (byPartition.size > 0)
@@ -220,7 +223,7 @@ export async function traceEvents(ctx: OpsContext, query: TraceQuery): Promise<T
     const to = Math.max(...times) + windowMs;
     const dlqRanges =
       query.eventId !== undefined
-        ? await rangesFor(dlqTopic, [partitionOf(query.eventId, dlqPartitions)], from, to)
+        ? await rangesFor(dlqTopic, [partitionOfKey(query.eventId, dlqPartitions)], from, to)
         : await rangesFor(dlqTopic, undefined, from, to);
     await Promise.all([
       scan(

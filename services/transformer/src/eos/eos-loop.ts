@@ -1,14 +1,15 @@
-import type {
-  Consumer,
-  ConsumerRunConfig,
-  EachBatchPayload,
+import {
+  fetchedOffsetOf,
+  type Consumer,
+  type ConsumerRunConfig,
+  type EachBatchPayload,
 } from '../../../common/src/kafka/kafka-client.js';
 import {
   superviseConsumer,
   type ConsumerSupervisor,
 } from '../../../common/src/kafka/consumer-supervisor.js';
 import type { Logger } from '../../../common/src/logger.js';
-import { isFencingError, isGroupMembershipError } from './kafka-errors.js';
+import { isFencingError, isGroupMembershipError } from '../../../common/src/kafka/kafka-errors.js';
 import { PartitionWorker } from './partition-worker.js';
 import { TransactionFailed } from './transaction-runner.js';
 import type { WorkerDeps } from './worker-deps.js';
@@ -145,7 +146,7 @@ export class EosLoop {
       if (isStale() || this.workers.get(partition) !== worker) return;
       const accepted = worker.accept(
         {
-          fetchedOffset: BigInt((batch as unknown as { fetchedOffset: string }).fetchedOffset),
+          fetchedOffset: BigInt(fetchedOffsetOf(batch)),
           firstOffset: batch.firstOffset(),
           lastOffset: batch.lastOffset(),
           messages: batch.messages,

@@ -1,6 +1,6 @@
 import type { FetchedRecord } from '../../../common/src/kafka/records.js';
 import type { Logger } from '../../../common/src/logger.js';
-import { isSizeError } from './kafka-errors.js';
+import { isSizeError } from '../../../common/src/kafka/kafka-errors.js';
 import { PartitionOffsets } from './partition-offsets.js';
 import { TransactionFailed, TransactionRunner } from './transaction-runner.js';
 import type { WorkerDeps } from './worker-deps.js';

@@ -1,6 +1,6 @@
 import type { Admin } from '../../../common/src/kafka/kafka-client.js';
 import type { OutboundRecord } from '../../../common/src/kafka/records.js';
-import { ConfigResourceTypes } from '../../../common/src/kafka/kafkajs.js';
+import { describeTopicConfigs } from '../../../common/src/kafka/topic-apply.js';
 import { singleRecordBatchBytes } from './send-chunks.js';
 
 /** Kafka's default message.max.bytes (1 MiB + 12 bytes of log overhead), used until it is read. */
@@ -22,19 +22,10 @@ export class TopicLimits {
 
   /** Reads the limits from the broker (DescribeConfigs). Throws what kafkajs throws. */
   async refresh(): Promise<void> {
-    const { resources } = await this.admin.describeConfigs({
-      includeSynonyms: false,
-      resources: this.topics.map((name) => ({
-        type: ConfigResourceTypes.TOPIC,
-        name,
-        configNames: ['max.message.bytes'],
-      })),
-    });
-    for (const r of resources) {
-      const value = Number(
-        r.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue,
-      );
-      if (Number.isFinite(value) && value > 0) this.limits.set(r.resourceName, value);
+    const configs = await describeTopicConfigs(this.admin, this.topics, ['max.message.bytes']);
+    for (const [topic, entries] of configs) {
+      const value = Number(entries.find((e) => e.name === 'max.message.bytes')?.value);
+      if (Number.isFinite(value) && value > 0) this.limits.set(topic, value);
     }
   }
 

@@ -3,7 +3,7 @@ import type { FetchedRecord } from '../../../common/src/kafka/records.js';
 import { TransformerError } from '../../../common/src/errors.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { DedupPartition } from './dedup-store.js';
-import { permanentRecordErrorType } from './kafka-errors.js';
+import { permanentRecordErrorType } from '../../../common/src/kafka/kafka-errors.js';
 import type { PartitionOffsets } from './partition-offsets.js';
 import { sendOffsetsRetrying } from './offsets-retry.js';
 import { chunkTopicMessages } from './send-chunks.js';

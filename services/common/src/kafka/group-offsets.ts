@@ -1,12 +1,19 @@
-// Commits offsets for a consumer group that has no active members.
+// Commits offsets for a consumer group that has no active members (what `offsets reset` writes).
 //
 // kafkajs' admin.setOffsets joins the group with a consumer and waits for one fetch cycle of its
 // default maxWaitTimeInMs (5 s) before committing; this does the same with a short wait and
-// checks the assignment: if another member joined meanwhile, this member does not own every
-// partition and nothing is committed.
-import type { Kafka } from '../../common/src/kafka/kafka-client.js';
-import { CommandFailed } from '../../common/src/ops/errors.js';
+// checks the assignment (kafkajs' GROUP_JOIN event and its memberAssignment): if another member
+// joined meanwhile, this member does not own every partition and nothing is committed.
+import type { Kafka } from './kafka-client.js';
+import { CommandFailed } from '../ops/errors.js';
 
+/**
+ * Commits `offsets` (partition → next offset to read, a decimal string) of `topic` for consumer
+ * group `groupId`, as a short-lived member of the group (100 ms fetch wait, 10 s session and
+ * rebalance timeouts) that consumes nothing. Resolves once committed; rejects with CommandFailed,
+ * committing nothing, when a partition of `offsets` went to another member, and with the client's
+ * error when joining or committing fails. The member always leaves the group.
+ */
 export async function commitGroupOffsets(
   kafka: Kafka,
   groupId: string,

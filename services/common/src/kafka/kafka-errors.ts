@@ -1,4 +1,8 @@
-import { isRebalancing } from '../../../common/src/kafka/kafkajs.js';
+// What the services need to know about a Kafka client error, decided here so that no service
+// reads kafkajs' error classes or fields (`originalError`, `type`): the transformer's fencing,
+// group-membership and record-rejection predicates, and the "is this a Kafka failure" test of the
+// CLI and the console.
+import { isRebalancing, KafkaJSError } from './kafkajs.js';
 
 /** kafkajs wraps the broker's error in `originalError` (retries exceeded) or `cause`. */
 function* errorChain(err: unknown): Generator<{ type?: string; name?: string }> {
@@ -56,3 +60,13 @@ export function permanentRecordErrorType(err: unknown): string | undefined {
 /** A size rejection: the topic's limit may have changed since it was read. */
 export const isSizeError = (type: string | undefined): boolean =>
   type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE';
+
+/**
+ * Whether `err` is an error of the Kafka client (an unreachable broker, a missing topic, a refused
+ * request, retries exhausted …): an operational failure to report in one line, not a bug.
+ * kafkajs' KafkaJSError and every subclass (protocol, connection, retries-exceeded …) count;
+ * anything else, including a plain Error wrapping one, does not.
+ */
+export function isKafkaClientError(err: unknown): boolean {
+  return err instanceof KafkaJSError;
+}

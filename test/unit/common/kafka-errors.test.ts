@@ -4,7 +4,7 @@ import {
   isGroupMembershipError,
   isSizeError,
   permanentRecordErrorType,
-} from '../../../services/transformer/src/eos/kafka-errors.js';
+} from '../../../services/common/src/kafka/kafka-errors.js';
 
 const protocolError = (type: string) => Object.assign(new Error(type), { type });
 
