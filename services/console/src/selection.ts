@@ -23,6 +23,7 @@ export class SelectionError extends ConsoleError {
     readonly records: string[],
   ) {
     super(code, message);
+    this.name = 'SelectionError';
   }
 }
 

@@ -69,6 +69,11 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
     // Fastify would answer 503 while closing; GHL treats 5xx as final. Requests that reach us
     // while draining get 429 ING_ERR_SHUTTING_DOWN from the producer instead.
     return503OnClosing: false,
+    // A URL Fastify cannot decode ('%zz') is answered by Fastify itself, with its own FST_ERR_*
+    // code, unless handed over here: it becomes ING_ERR_BAD_REQUEST through the one error handler.
+    frameworkErrors: (err, request, reply) => {
+      void answerError(new IngressError('ING_ERR_BAD_REQUEST', err.message), request, reply);
+    },
   });
   app.decorateRequest('signatureScheme', 'none');
   app.decorateRequest('traceSpan', null);
@@ -209,7 +214,7 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
 
   // The one error boundary (docs/style.md): each failure becomes {error, code} with the status of
   // its code; 5xx bodies say nothing about the cause, which goes to the log only.
-  app.setErrorHandler(async (err: unknown, request, reply) => {
+  const answerError = async (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const error = toIngressError(err);
     const status = error.statusCode;
     if (status === 429) reply.header('retry-after', retryAfter);
@@ -227,7 +232,8 @@ export function buildIngress(config: IngressConfig, deps: IngressDeps) {
     // A 5xx says only the fixed text of its code; whatever the thrown error said stays in the log.
     const message = status >= 500 ? INGRESS_ERRORS[error.code].message : error.message;
     return reply.code(status).send({ error: message, code: error.code });
-  });
+  };
+  app.setErrorHandler(answerError);
 
   // Shutdown: new webhooks get 429 SHUTTING_DOWN, those in flight still get their answer. Node
   // closes idle keep-alive connections once, when close starts; a connection that was busy then

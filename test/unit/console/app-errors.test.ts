@@ -63,4 +63,20 @@ describe('console: Fastify refusals', () => {
     expect(CONSOLE_ERRORS[code].statusCode).toBe(status);
     expect(typeof body.error).toBe('string');
   });
+
+  it('a path Fastify cannot decode: 400 CONSOLE_ERR_BAD_REQUEST, never its own FST_ERR_BAD_URL', async () => {
+    for (const url of ['/api/%zz', '/assets/app.js%']) {
+      const res = await app.inject({
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const body = res.json<Record<string, unknown>>();
+      expect(Object.keys(body).sort()).toEqual(['code', 'error']);
+      expect(body.code).toBe('CONSOLE_ERR_BAD_REQUEST');
+      expect(typeof body.error).toBe('string');
+    }
+  });
 });

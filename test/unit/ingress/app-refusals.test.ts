@@ -212,4 +212,13 @@ describe('POST /webhooks/ghl: refusals, in the promised order', () => {
     expectError(get, 405, 'ING_ERR_METHOD_NOT_ALLOWED');
     expect(get.headers.allow).toBe('POST');
   });
+
+  it('400 ING_ERR_BAD_REQUEST for a path Fastify cannot decode, never its own FST_ERR_BAD_URL', async () => {
+    const { app, sink } = setup();
+    for (const url of ['/webhooks/%zz', '/webhooks/ghl%', '/%E0%A4%A']) {
+      const res = await post(app, seedBody, hmac(seedBody), url);
+      expectError(res, 400, 'ING_ERR_BAD_REQUEST');
+    }
+    expect(sink.records).toHaveLength(0);
+  });
 });
