@@ -7,7 +7,7 @@ import type { OpsContext } from './context.js';
 import type { DlqRecord } from './dlq-records.js';
 import { progressBar, type Progress } from './progress.js';
 import { rewriteHeaders } from './raw-fields.js';
-import { Interrupted, Republisher } from './republisher.js';
+import { Republisher, republishing } from './republisher.js';
 import { parseRecordAddress } from './specs.js';
 import { partitionBounds } from './topic-positions.js';
 
@@ -81,20 +81,13 @@ export async function redriveRecords(
     : new Republisher(ctx.kafka(), raw, { rate: opts.rate, signal });
   const progress =
     opts.progress ?? progressBar(ctx.io.stderr, 'redriving', dryRun ? 0 : records.length);
-  try {
-    await publisher?.connect();
+  await republishing(publisher, progress, signal, async () => {
     for (const r of records) {
       if (signal.aborted) break;
       await publisher?.add(redriveMessage(r, raw, rawPartitions));
       progress.tick();
     }
-    if (!signal.aborted) await publisher?.flush();
-  } catch (err) {
-    if (!(err instanceof Interrupted)) throw err;
-  } finally {
-    progress.done();
-    await publisher?.close().catch(() => undefined);
-  }
+  });
   return {
     dryRun,
     topic: raw,

@@ -5,7 +5,7 @@ import { REPLAY_HEADERS, recordAddress } from '../record-headers.js';
 import type { OpsContext } from './context.js';
 import { progressBar, type Progress } from './progress.js';
 import { matchesFilter, rawFields, rewriteHeaders } from './raw-fields.js';
-import { Interrupted, Republisher } from './republisher.js';
+import { Republisher, republishing } from './republisher.js';
 import type { PositionSpec } from './specs.js';
 import { rangeSize, resolveRange } from './topic-positions.js';
 import { readTopicRange } from '../kafka/topic-reader.js';
@@ -61,8 +61,7 @@ export async function runReplay(
   const progress =
     hooks.progress ??
     progressBar(ctx.io.stderr, dryRun ? 'scanning' : 'replaying', rangeSize(ranges));
-  try {
-    await publisher?.connect();
+  await republishing(publisher, progress, signal, async () => {
     const result = await readTopicRange(ctx.kafka(), {
       topic,
       ranges,
@@ -91,17 +90,11 @@ export async function runReplay(
         return true;
       },
     });
-    if (!signal.aborted) await publisher?.flush();
     for (const p of result.incomplete)
       ctx.warn(
         `${topic} partition ${p.partition}: stopped at offset ${p.position} before ${p.end}; the rest was not readable`,
       );
-  } catch (err) {
-    if (!(err instanceof Interrupted)) throw err;
-  } finally {
-    progress.done();
-    await publisher?.close().catch(() => undefined);
-  }
+  });
   return {
     replayId: dryRun ? null : replayId,
     dryRun,

@@ -5,6 +5,7 @@
 import type { Kafka, Producer } from '../kafka/kafka-client.js';
 import type { OutboundRecord } from '../kafka/records.js';
 import { CliError } from '../errors.js';
+import type { Progress } from './progress.js';
 
 export interface RepublishOptions {
   /** Records per second at most. */
@@ -83,6 +84,30 @@ export class Interrupted extends CliError {
   constructor(readonly sent: number) {
     super('CLI_ERR_INTERRUPTED', `interrupted after ${sent} record(s) were written`);
     this.name = 'Interrupted';
+  }
+}
+
+/**
+ * The lifecycle a replay and a redrive share: connects `publisher` (undefined: a dry run), runs
+ * `write`, and flushes what the publisher still holds unless `signal` aborted. An Interrupted
+ * (the signal arrived during a send) ends it quietly: the caller reports `interrupted` from the
+ * signal. Always ends `progress` and closes the publisher; any other error is rethrown.
+ */
+export async function republishing(
+  publisher: Republisher | undefined,
+  progress: Progress,
+  signal: AbortSignal,
+  write: () => Promise<void>,
+): Promise<void> {
+  try {
+    await publisher?.connect();
+    await write();
+    if (!signal.aborted) await publisher?.flush();
+  } catch (err) {
+    if (!(err instanceof Interrupted)) throw err;
+  } finally {
+    progress.done();
+    await publisher?.close().catch(() => undefined);
   }
 }
 
