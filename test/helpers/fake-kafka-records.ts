@@ -1,7 +1,7 @@
 // What the fake cluster and its producers share: the committed record, the partition a record
 // lands on (murmur2 of its key, as kafkajs' partitioner), and Kafka protocol errors as kafkajs
 // surfaces them.
-import { murmur2 } from '../../services/common/src/kafka/partitioner.js';
+import { partitionOfKey } from '../../services/common/src/kafka/partitioner.js';
 
 export interface CommittedRecord {
   topic: string;
@@ -25,5 +25,5 @@ export const slotOf = (r: CommittedRecord): string =>
       ? r.partition
       : r.key === null
         ? 'any'
-        : (murmur2(Buffer.from(r.key)) & 0x7fffffff) % PARTITIONS
+        : partitionOfKey(r.key, PARTITIONS)
   }`;

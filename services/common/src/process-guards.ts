@@ -15,7 +15,7 @@ export function exitCleanlyOnUnexpectedErrors(
 ): void {
   let handling = false;
   const handle = (kind: string) => (err: unknown) => {
-    logger.fatal({ err, kind }, 'unexpected error; shutting down');
+    logger.fatal({ err, kind, code: 'SVC_ERR_UNEXPECTED' }, 'unexpected error; shutting down');
     if (handling) return;
     handling = true;
     void shutdown(kind, SERVICE_ERRORS.SVC_ERR_UNEXPECTED.exitCode);

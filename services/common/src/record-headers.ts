@@ -58,7 +58,12 @@ export const recordAddress = (topic: string, partition: number, offset: string |
 
 /** One header value as kafkajs hands it over. */
 type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
-/** kafkajs' `IHeaders`, spelled here so this module needs no kafkajs import. */
+/**
+ * A record's headers (Kafka record format v2, KIP-82): header name → value. A value read from the
+ * broker is a Buffer (an array when the name repeats); a value to produce may be a string, which
+ * the client encodes as UTF-8; `undefined` entries are skipped when producing. The shape of
+ * kafkajs' `IHeaders`, spelled here so this module needs no kafkajs import.
+ */
 export type RecordHeaders = { [name: string]: HeaderValue };
 
 const headerText = (v: Buffer | string | undefined): string =>

@@ -82,7 +82,10 @@ export async function runService<C extends { readonly LOG_LEVEL: string }>(
     stopping ??= (async () => {
       logger.info({ signal: reason }, 'shutting down');
       const deadline = setTimeout(() => {
-        logger.error('shutdown did not finish in time; exiting');
+        logger.error(
+          { code: 'SVC_ERR_SHUTDOWN_TIMEOUT' },
+          'shutdown did not finish in time; exiting',
+        );
         proc.exit(SERVICE_ERRORS.SVC_ERR_SHUTDOWN_TIMEOUT.exitCode);
       }, definition.stopTimeoutMs(config));
       deadline.unref();
@@ -93,7 +96,7 @@ export async function runService<C extends { readonly LOG_LEVEL: string }>(
         logger.info('shut down cleanly');
         proc.exit(exitCode);
       } catch (err) {
-        logger.error({ err }, 'shutdown failed');
+        logger.error({ err, code: 'SVC_ERR_SHUTDOWN_FAILED' }, 'shutdown failed');
         proc.exit(SERVICE_ERRORS.SVC_ERR_SHUTDOWN_FAILED.exitCode);
       } finally {
         clearTimeout(deadline);
@@ -108,7 +111,7 @@ export async function runService<C extends { readonly LOG_LEVEL: string }>(
   try {
     await service.start();
   } catch (err) {
-    logger.fatal({ err }, `${definition.name} failed to start`);
+    logger.fatal({ err, code: 'SVC_ERR_START_FAILED' }, `${definition.name} failed to start`);
     await stop('start failed', SERVICE_ERRORS.SVC_ERR_START_FAILED.exitCode);
     return undefined;
   }

@@ -92,8 +92,8 @@ export function buildConsole(
     bodyLimit: 64 * 1024,
     // A URL Fastify cannot decode ('%zz') is answered by Fastify itself, with its own FST_ERR_*
     // code, unless handed over here: it becomes CONSOLE_ERR_BAD_REQUEST like every other 400.
-    frameworkErrors: (err, request, reply) => {
-      void answerError(new ConsoleError('CONSOLE_ERR_BAD_REQUEST', err.message), request, reply);
+    frameworkErrors: (err, _request, reply) => {
+      void answer(reply, 'CONSOLE_ERR_BAD_REQUEST', err.message);
     },
   }) as unknown as FastifyInstance;
   const operators = consoleOperators(config);
@@ -154,11 +154,7 @@ export function buildConsole(
     if (req.method !== 'GET' && req.method !== 'HEAD') requireSameOrigin(req, operator.token);
   });
 
-  const answerError = (
-    err: Error & { statusCode?: number; validation?: unknown },
-    req: FastifyRequest,
-    reply: FastifyReply,
-  ) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
     if (err instanceof ConsoleError)
       return send(
         reply,
@@ -178,8 +174,7 @@ export function buildConsole(
     }
     req.log.error({ err }, 'console request failed');
     return answer(reply, 'CONSOLE_ERR_INTERNAL');
-  };
-  app.setErrorHandler(answerError);
+  });
   app.setNotFoundHandler((_req, reply) => answer(reply, 'CONSOLE_ERR_NOT_FOUND'));
 
   app.get('/', async (req, reply) => {

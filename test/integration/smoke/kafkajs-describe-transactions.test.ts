@@ -91,12 +91,26 @@ describe('DescribeTransactions and the marker-only sweep against the real broker
     const before = await highWatermarks();
 
     const sweeper = await newProducer(transactionalId); // fences the first, as a takeover does
-    await sweepOpenTransactions(
-      sweeper.producer,
-      [{ topic, partitions: [0, 1, 2] }],
-      'commit',
-      groupId,
+    // What the coordinator holds just before the sweep commits: the three partitions and the
+    // group's offsets partition, so offsets left pending by skipped markers end with them.
+    let open: Awaited<ReturnType<typeof describeTransaction>>;
+    const watched: Pick<Producer, 'transaction'> = {
+      transaction: async () => {
+        const txn = await sweeper.producer.transaction();
+        return Object.assign(Object.create(txn) as typeof txn, {
+          commit: async () => {
+            open = await describeTransaction(kafka, transactionalId, 10_000);
+            return txn.commit();
+          },
+        });
+      },
+    };
+    await sweepOpenTransactions(watched, [{ topic, partitions: [0, 1, 2] }], 'commit', groupId);
+    expect(open?.state).toBe('Ongoing');
+    expect(open?.partitions.filter((p) => p.startsWith(`${topic}/`)).sort()).toEqual(
+      [0, 1, 2].map((p) => `${topic}/${p}`),
     );
+    expect(open?.partitions.some((p) => p.startsWith('__consumer_offsets/'))).toBe(true);
     expect(await highWatermarks()).toEqual(before.map((h) => h + 1));
     expect((await settled(transactionalId))?.state).toBe('CompleteCommit');
 

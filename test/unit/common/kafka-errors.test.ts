@@ -1,10 +1,18 @@
+import { createRequire } from 'node:module';
+import type * as KafkaJS from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import {
   isFencingError,
   isGroupMembershipError,
+  isKafkaClientError,
+  isRetriableKafkaError,
   isSizeError,
   permanentRecordErrorType,
 } from '../../../services/common/src/kafka/kafka-errors.js';
+
+// kafkajs' own error classes (loaded after the project's patches, as the services load it).
+await import('../../../services/common/src/kafka/kafkajs.js');
+const kafkajs = createRequire(import.meta.url)('kafkajs') as typeof KafkaJS;
 
 const protocolError = (type: string) => Object.assign(new Error(type), { type });
 
@@ -57,5 +65,26 @@ describe('kafka error classification', () => {
     expect(permanentRecordErrorType(new Error('ECONNREFUSED'))).toBeUndefined();
     expect(isSizeError('MESSAGE_TOO_LARGE')).toBe(true);
     expect(isSizeError('INVALID_RECORD')).toBe(false);
+  });
+
+  it('tells a Kafka client error from any other (the CLI prefix, the console code)', () => {
+    expect(isKafkaClientError(new kafkajs.KafkaJSError('x'))).toBe(true);
+    expect(isKafkaClientError(new kafkajs.KafkaJSConnectionError('refused'))).toBe(true);
+    expect(isKafkaClientError(new kafkajs.KafkaJSNonRetriableError('x'))).toBe(true);
+    expect(isKafkaClientError(new Error('x'))).toBe(false);
+    expect(isKafkaClientError(new Error('x', { cause: new kafkajs.KafkaJSError('y') }))).toBe(
+      false,
+    );
+    expect(isKafkaClientError(undefined)).toBe(false);
+  });
+
+  it('retries what kafkajs marks retriable and its connection, timeout and metadata errors', () => {
+    expect(isRetriableKafkaError(new kafkajs.KafkaJSError('x', { retriable: true }))).toBe(true);
+    expect(isRetriableKafkaError(new kafkajs.KafkaJSConnectionError('refused'))).toBe(true);
+    expect(isRetriableKafkaError(new kafkajs.KafkaJSRequestTimeoutError('slow'))).toBe(true);
+    expect(isRetriableKafkaError(new kafkajs.KafkaJSError('x', { retriable: false }))).toBe(false);
+    expect(isRetriableKafkaError(new kafkajs.KafkaJSNonRetriableError('x'))).toBe(false);
+    expect(isRetriableKafkaError(new Error('Connection refused'))).toBe(false);
+    expect(isRetriableKafkaError(undefined)).toBe(false);
   });
 });

@@ -4,6 +4,9 @@
 // CLI and the console.
 import { isRebalancing, KafkaJSError } from './kafkajs.js';
 
+// Decided in kafkajs-cluster.ts (which the request modules share and which must not load kafkajs).
+export { isRetriableKafkaError } from './kafkajs-cluster.js';
+
 /** kafkajs wraps the broker's error in `originalError` (retries exceeded) or `cause`. */
 function* errorChain(err: unknown): Generator<{ type?: string; name?: string }> {
   let current: unknown = err;

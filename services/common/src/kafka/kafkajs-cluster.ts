@@ -6,6 +6,24 @@ import type { Kafka } from 'kafkajs';
 
 export const READ_COMMITTED = 1;
 
+/**
+ * Errors a request to the cluster may simply be sent again after: what kafkajs marks `retriable`
+ * (a leader or coordinator moved or still loading …), and its connection, request-timeout and
+ * metadata errors, which it does not mark.
+ */
+const RETRIABLE_CLIENT_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+]);
+export function isRetriableKafkaError(err: unknown): boolean {
+  const e = err as { retriable?: boolean; name?: string } | null | undefined;
+  return e?.retriable === true || RETRIABLE_CLIENT_ERRORS.has(e?.name ?? '');
+}
+
 /** A request built by one of kafkajs' protocol definitions (or one of ours in the same shape). */
 export interface BuiltRequest {
   request: { apiVersion: number };
@@ -91,8 +109,8 @@ export async function acquireCluster(
 
 /**
  * Runs `attempt` with the shared cluster of `kafka` until it resolves, retrying what a coordinator
- * move, a coordinator still loading or a lost connection throws (kafkajs marks those `retriable`;
- * its connection errors are named Kafka…Connection…) with a backoff doubling from
+ * move, a coordinator still loading, a lost connection or a request timeout throws
+ * (`isRetriableKafkaError`) with a backoff doubling from
  * `backoffMs.initial` to `backoffMs.max`, until `timeoutMs`. An error with `fatal: true`, a
  * non-retriable one, or the last one after `timeoutMs` is thrown.
  */
@@ -109,8 +127,7 @@ export async function withClusterRetry<T>(
       try {
         return await attempt(cluster);
       } catch (err) {
-        const e = err as { retriable?: boolean; fatal?: boolean; name?: string };
-        const retriable = !e.fatal && (e.retriable === true || /Connection/.test(e.name ?? ''));
+        const retriable = (err as { fatal?: boolean }).fatal !== true && isRetriableKafkaError(err);
         if (!retriable || Date.now() + wait > deadline) throw err;
         await new Promise((r) => setTimeout(r, wait));
         wait = Math.min(wait * 2, opts.backoffMs.max);

@@ -79,7 +79,7 @@ function splitMarkerOnly(topicMessages: TopicMessages[]): [TopicData[], TopicMes
     const others: Message[] = [];
     for (const m of messages) {
       if (!isAddPartitionOnly(m)) others.push(m);
-      else if (m.partition === undefined)
+      else if (m.partition === undefined || m.partition === null)
         throw new Error('an ADD_PARTITION_ONLY message needs a partition');
       else partitions.add(m.partition);
     }

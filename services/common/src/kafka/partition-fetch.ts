@@ -21,6 +21,7 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import './kafkajs.js';
 import {
   acquireCluster,
+  isRetriableKafkaError,
   READ_COMMITTED,
   type BuiltRequest,
   type KBroker,
@@ -175,19 +176,6 @@ export interface FetchRangesResult {
   bytes: number;
 }
 
-const RETRIABLE_CONNECTION_ERRORS = new Set([
-  'KafkaJSConnectionError',
-  'KafkaJSConnectionClosedError',
-  'KafkaJSRequestTimeoutError',
-  'KafkaJSBrokerNotFound',
-  'KafkaJSMetadataNotLoaded',
-  'KafkaJSTopicMetadataNotLoaded',
-]);
-const isRetriable = (err: unknown) => {
-  const e = err as { retriable?: boolean; name?: string };
-  return e.retriable === true || RETRIABLE_CONNECTION_ERRORS.has(e.name ?? '');
-};
-
 /**
  * Reads `ranges` of `topic` read_committed with Fetch requests of its partitions' leaders (every
  * partition concurrently), handing records to `onRecord` (all of them, or with `needle` only the
@@ -259,7 +247,7 @@ export async function fetchRanges(
           }
           throw err;
         }
-        if (!isRetriable(err) || ++failures > 8) throw err;
+        if (!isRetriableKafkaError(err) || ++failures > 8) throw err;
         await sleep(Math.min(2000, 100 * 2 ** (failures - 1)));
         await cluster.refreshMetadata().catch(() => undefined);
         continue;

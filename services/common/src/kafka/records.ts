@@ -1,15 +1,11 @@
 // The record shapes the services work on: plain `{key, value, headers}` objects, independent of
 // the Kafka client. They match what kafkajs hands over and accepts (structurally), so the seam
-// costs no copy; a different client maps its own records to these in this folder.
+// costs no copy; a different client maps its own records to these in this folder. Headers
+// (`RecordHeaders`: name → Buffer or string, an array when a name repeats) are declared with the
+// header rules in record-headers.ts and re-exported here.
+import type { RecordHeaders } from '../record-headers.js';
 
-/**
- * A record's headers (Kafka record format v2, KIP-82): header name → value. A value read from the
- * broker is a Buffer (an array when the name repeats); a value to produce may be a string, which
- * the client encodes as UTF-8. `undefined` entries are skipped when producing.
- */
-export interface RecordHeaders {
-  [name: string]: Buffer | string | (Buffer | string)[] | undefined;
-}
+export type { RecordHeaders };
 
 /**
  * A record to produce, without its topic (the topic is the batch's, {@link TopicRecords}).

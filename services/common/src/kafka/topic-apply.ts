@@ -92,14 +92,11 @@ export async function describeDrift(
   const result = new Map<string, string[]>();
   if (specs.length === 0) return result;
   const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
-  const { resources } = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: specs.map((s) => ({
-      type: ConfigResourceTypes.TOPIC,
-      name: s.name,
-      configNames: Object.keys(s.configs),
-    })),
-  });
+  const configs = await describeTopicConfigs(
+    admin,
+    specs.map((s) => s.name),
+    [...new Set(specs.flatMap((s) => Object.keys(s.configs)))],
+  );
   for (const spec of specs) {
     const differences: string[] = [];
     const meta = topics.find((t) => t.name === spec.name);
@@ -109,9 +106,9 @@ export async function describeDrift(
     const rf = meta?.partitions[0]?.replicas.length ?? 0;
     if (rf !== spec.replicationFactor)
       differences.push(`replication factor: ${rf}, declared ${spec.replicationFactor}`);
-    const entries = resources.find((r) => r.resourceName === spec.name)?.configEntries ?? [];
+    const entries = configs.get(spec.name) ?? [];
     for (const [name, want] of Object.entries(spec.configs)) {
-      const have = entries.find((e) => e.configName === name)?.configValue;
+      const have = entries.find((e) => e.name === name)?.value;
       if (have !== want) differences.push(`${name}: ${have ?? '(unset)'}, declared ${want}`);
     }
     result.set(spec.name, differences);
@@ -152,8 +149,7 @@ export async function describeTopicConfigs(
     ),
   });
   const result = new Map<string, TopicConfigEntry[]>();
-  for (const r of resources) {
-    if (result.has(r.resourceName)) continue;
+  for (const r of resources)
     result.set(
       r.resourceName,
       r.configEntries.map((e) => ({
@@ -163,7 +159,6 @@ export async function describeTopicConfigs(
         isSensitive: e.isSensitive,
       })),
     );
-  }
   return result;
 }
 

@@ -7,8 +7,7 @@ import type { FetchedRecord } from '../kafka/records.js';
 export const messageBytes = (m: FetchedRecord): number => {
   let n = (m.key?.length ?? 0) + (m.value?.length ?? 0);
   for (const [name, v] of Object.entries(m.headers ?? {}))
-    for (const x of Array.isArray(v) ? v : [v])
-      n += name.length + (x === undefined ? 0 : typeof x === 'string' ? x.length : x.length);
+    for (const x of Array.isArray(v) ? v : [v]) n += name.length + (x?.length ?? 0);
   return n;
 };
 /**
