@@ -1,5 +1,5 @@
 import type { Producer } from '../../../common/src/kafka/kafka-client.js';
-import type { FetchedRecord } from '../../../common/src/kafka/records.js';
+import type { FetchedRecord, TopicRecords } from '../../../common/src/kafka/records.js';
 import { TransformerError } from '../../../common/src/errors.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { DedupPartition } from './dedup-store.js';
@@ -8,7 +8,7 @@ import type { PartitionOffsets } from './partition-offsets.js';
 import { sendOffsetsRetrying } from './offsets-retry.js';
 import { chunkTopicMessages } from './send-chunks.js';
 import { Takeover } from './takeover.js';
-import { recordCommitted, type Phases } from './transaction-metrics.js';
+import { recordCommitted, type CommitTiming, type Phases } from './transaction-metrics.js';
 import {
   planTransaction,
   RecordFailure,
@@ -24,6 +24,15 @@ import type { WorkerDeps } from './worker-deps.js';
 const MAX_SEND_BYTES = 768 * 1024;
 /** Per topic per sendBatch call: bounds kafkajs' quadratic per-partition grouping (send-chunks.ts). */
 const MAX_SEND_RECORDS_PER_TOPIC = 500;
+
+/** One partition's share of a transaction: its records, their plan, the next offset, what to send. */
+export interface PreparedPart {
+  messages: FetchedRecord[];
+  plan: Plan;
+  /** The offset to commit (the last record's + 1), as a decimal string. */
+  next: string;
+  topicMessages: TopicRecords[];
+}
 
 /**
  * A transaction that did not commit (TRF_ERR_TRANSACTION_FAILED, retriable). `ambiguous`: it may
@@ -179,11 +188,9 @@ export class TransactionRunner {
     fetchedAt: Pick<WeakMap<FetchedRecord, number>, 'get'>,
   ): Promise<void> {
     const started = Date.now();
-    const plan = this.plan(topic, messages, started);
-    const last = messages[messages.length - 1];
-    if (!last) return;
-    const next = (BigInt(last.offset) + 1n).toString();
-    const topicMessages = topicMessagesOf(plan, this.deps.names);
+    const part = this.prepare(topic, messages, started);
+    if (!part) return;
+    const { next, topicMessages } = part;
 
     let txn;
     try {
@@ -232,7 +239,7 @@ export class TransactionRunner {
           () => false,
         );
       this.deps.metrics.transactions.inc({ result: 'abort' });
-      this.deps.tracing?.fail(plan.spans, err);
+      this.failed(part, err);
       throw new TransactionFailed(
         err,
         !aborted,
@@ -240,7 +247,37 @@ export class TransactionRunner {
       );
     }
 
-    // Only now is the batch's dedup state real: apply it (tombstoned keys first, then new ones).
+    this.applyCommitted(part, { started, phases, fetchedAt });
+  }
+
+  /**
+   * Plans `messages` (offset order) as one transaction's part: the plan (transaction-plan.ts),
+   * the offset to commit next (decimal string) and the records to send. Undefined for no messages.
+   * Throws only to retry (a record's failure is counted against it first).
+   */
+  prepare(topic: string, messages: FetchedRecord[], now: number): PreparedPart | undefined {
+    const last = messages[messages.length - 1];
+    if (!last) return undefined;
+    const plan = this.plan(topic, messages, now);
+    return {
+      messages,
+      plan,
+      next: (BigInt(last.offset) + 1n).toString(),
+      topicMessages: topicMessagesOf(plan, this.deps.names),
+    };
+  }
+
+  /** A part that did not commit: its record spans end with `err`. */
+  failed(part: PreparedPart, err: unknown): void {
+    this.deps.tracing?.fail(part.plan.spans, err);
+  }
+
+  /**
+   * Applies a committed part: only now is its dedup state real (tombstoned keys first, then new
+   * ones), its records' attempts forgotten, its offset committed; metrics and spans recorded.
+   */
+  applyCommitted(part: PreparedPart, timing: CommitTiming): void {
+    const { plan, messages, next } = part;
     for (const key of plan.expired) this.dedup.remove(key);
     for (const [key, expiry] of plan.added) this.dedup.add(key, expiry);
     for (const m of messages) this.attempts.delete(m.offset);
@@ -249,7 +286,7 @@ export class TransactionRunner {
       this.log.debug(
         {
           from: messages[0]?.offset,
-          through: last.offset,
+          through: messages[messages.length - 1]?.offset,
           outputs: messages.length - plan.dlq.length - plan.duplicates - plan.skipped,
           dlq: plan.dlq.length,
           duplicates: plan.duplicates,
@@ -258,11 +295,7 @@ export class TransactionRunner {
         'transaction committed',
       );
     this.deps.tracing?.end(plan.spans);
-    recordCommitted(this.deps.metrics, this.partition, this.dedup, plan, messages, {
-      started,
-      phases,
-      fetchedAt,
-    });
+    recordCommitted(this.deps.metrics, this.partition, this.dedup, plan, messages, timing);
     this.deps.onCommitted?.(this.partition);
   }
 
