@@ -167,6 +167,9 @@ export async function spawnTransformer(
       TRANSFORMER_HEARTBEAT_INTERVAL_MS: '1000',
       TRANSFORMER_BACKOFF_MAX_MS: '2000',
       LOG_LEVEL: faultConfig.FAULTS_TRANSFORMER_LOG_LEVEL,
+      ...(process.env.TRANSFORMER_TRANSACTIONS
+        ? { TRANSFORMER_TRANSACTIONS: process.env.TRANSFORMER_TRANSACTIONS }
+        : {}),
       ...extra,
     },
     port,

@@ -37,6 +37,10 @@ export function transformerEnv(
     TRANSFORMER_HEARTBEAT_INTERVAL_MS: '1000',
     TRANSFORMER_BACKOFF_MAX_MS: '2000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    // The suites can run against either transaction arrangement (config.ts).
+    ...(process.env.TRANSFORMER_TRANSACTIONS
+      ? { TRANSFORMER_TRANSACTIONS: process.env.TRANSFORMER_TRANSACTIONS }
+      : {}),
     ...overrides,
   };
 }

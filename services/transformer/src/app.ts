@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Admin, Kafka } from '../../common/src/kafka/kafka-client.js';
 import { supervisedRetry } from '../../common/src/kafka/consumer-supervisor.js';
@@ -10,6 +11,7 @@ import type { Tracing } from '../../common/src/tracing.js';
 import { ChangelogReader } from './eos/changelog-reader.js';
 import type { TransformerConfig } from './config.js';
 import { EosLoop } from './eos/eos-loop.js';
+import { InstanceTransactions } from './eos/instance-transactions.js';
 import { createTransformerMetrics, type TransformerMetrics } from './metrics.js';
 import { RecordTracing } from './eos/record-tracing.js';
 import { registerSchemas } from './avro/schema-catalog.js';
@@ -111,14 +113,38 @@ export function createTransformer(
       maxWaitTimeInMs: 100,
       retry: supervisedRetry(),
     });
+    const transactions = {
+      describe: (id: string) => describeTransaction(kafka, id, DESCRIBE_TRANSACTION_TIMEOUT_MS),
+    };
+    const shared =
+      config.TRANSFORMER_TRANSACTIONS === 'per-instance'
+        ? new InstanceTransactions({
+            kafka,
+            admin,
+            transactions,
+            names,
+            limits,
+            metrics,
+            logger,
+            group: () => loop?.groupMetadata,
+            settings: {
+              groupId,
+              transactionalId: `${groupId}-${names.raw}-instance-${config.TRANSFORMER_INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`}`,
+              transactionTimeoutMs: config.TRANSFORMER_TRANSACTION_TIMEOUT_MS,
+              maxTransactionRecords: config.TRANSFORMER_MAX_TRANSACTION_RECORDS,
+              transactionGapMs: config.TRANSFORMER_TRANSACTION_GAP_MS,
+              slowTransactionMs: config.TRANSFORMER_SLOW_TRANSACTION_MS,
+              stableOffsetTimeoutMs: config.TRANSFORMER_RESTORE_TIMEOUT_MS,
+            },
+          })
+        : undefined;
     loop = new EosLoop(
       consumer,
       {
         kafka,
         admin,
-        transactions: {
-          describe: (id) => describeTransaction(kafka, id, DESCRIBE_TRANSACTION_TIMEOUT_MS),
-        },
+        transactions,
+        shared,
         names,
         reader,
         encoder,

@@ -65,6 +65,15 @@ export const transformerConfigSchema = {
     min: 1,
     describe: 'partitions processed concurrently',
   }),
+  TRANSFORMER_TRANSACTIONS: oneOf(['per-partition', 'per-instance'] as const, {
+    default: 'per-partition',
+    describe:
+      'per-partition: a transactional producer per ghl.raw partition, fenced by its transactional.id; per-instance: one producer and one transaction for all partitions, fenced by the group generation (KIP-447, Kafka Streams exactly-once v2)',
+  }),
+  TRANSFORMER_INSTANCE_ID: optionalStr({
+    describe:
+      "per-instance transactions: this instance's identity in its transactional.id, unique among live instances; keep it across restarts (a pod name) so a restart aborts what a crash left open (default: host, pid and a random suffix)",
+  }),
   TRANSFORMER_TRANSACTION_TIMEOUT_MS: int({
     default: 60_000,
     min: 1000,

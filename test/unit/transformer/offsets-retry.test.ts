@@ -10,14 +10,9 @@ const concurrent = Object.assign(new Error('concurrent'), { type: 'CONCURRENT_TR
 describe('sendOffsetsRetrying', () => {
   it('asks again while the coordinator answers CONCURRENT_TRANSACTIONS', async () => {
     let calls = 0;
-    await sendOffsetsRetrying(
-      {
-        sendOffsets: async () => {
-          if (++calls < 3) throw concurrent;
-        },
-      },
-      offsets,
-    );
+    await sendOffsetsRetrying(async () => {
+      if (++calls < 3) throw concurrent;
+    }, offsets);
     expect(calls).toBe(3);
   });
 
@@ -25,15 +20,10 @@ describe('sendOffsetsRetrying', () => {
     let calls = 0;
     const fenced = Object.assign(new Error('fenced'), { type: 'INVALID_PRODUCER_EPOCH' });
     await expect(
-      sendOffsetsRetrying(
-        {
-          sendOffsets: async () => {
-            calls++;
-            throw fenced;
-          },
-        },
-        offsets,
-      ),
+      sendOffsetsRetrying(async () => {
+        calls++;
+        throw fenced;
+      }, offsets),
     ).rejects.toBe(fenced);
     expect(calls).toBe(1);
   });
@@ -41,15 +31,10 @@ describe('sendOffsetsRetrying', () => {
   it('gives up after its retries', async () => {
     let calls = 0;
     await expect(
-      sendOffsetsRetrying(
-        {
-          sendOffsets: async () => {
-            calls++;
-            throw concurrent;
-          },
-        },
-        offsets,
-      ),
+      sendOffsetsRetrying(async () => {
+        calls++;
+        throw concurrent;
+      }, offsets),
     ).rejects.toBe(concurrent);
     expect(calls).toBe(13);
   }, 20_000);

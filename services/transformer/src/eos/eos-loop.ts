@@ -10,6 +10,7 @@ import {
 } from '../../../common/src/kafka/consumer-supervisor.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { isFencingError, isGroupMembershipError } from '../../../common/src/kafka/kafka-errors.js';
+import type { ConsumerGroupMetadata } from '../../../common/src/kafka/kafkajs-group-metadata.js';
 import { PartitionWorker } from './partition-worker.js';
 import { TransactionFailed } from './transaction-runner.js';
 import type { WorkerDeps } from './worker-deps.js';
@@ -49,6 +50,8 @@ export class EosLoop {
   /** When a broker last answered the consumer (any request: fetch, heartbeat, commit …). */
   private lastResponseAt = 0;
   private supervisor: ConsumerSupervisor | undefined;
+  /** The generation and member id of the last join; undefined while not in the group. */
+  private membership: ConsumerGroupMetadata | undefined;
 
   constructor(
     private readonly consumer: Consumer,
@@ -57,12 +60,22 @@ export class EosLoop {
     private readonly logger: Logger,
   ) {
     this.workerDeps = { ...deps, onCommitted: (partition) => this.failures.delete(partition) };
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
-      this.onGroupJoin(payload.memberAssignment[deps.names.raw] ?? []),
-    );
-    consumer.on(consumer.events.REBALANCING, () => (this.inGroup = false));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      // kafkajs-member-reuse.ts adds the generation to kafkajs' payload.
+      const { generationId } = payload as { generationId?: number | null };
+      this.membership =
+        typeof generationId === 'number' && generationId >= 0
+          ? { generationId, memberId: payload.memberId }
+          : undefined;
+      this.onGroupJoin(payload.memberAssignment[deps.names.raw] ?? []);
+    });
+    const left = () => {
+      this.inGroup = false;
+      this.membership = undefined;
+    };
+    consumer.on(consumer.events.REBALANCING, left);
     consumer.on(consumer.events.REQUEST, () => (this.lastResponseAt = Date.now()));
-    consumer.on(consumer.events.CRASH, () => (this.inGroup = false));
+    consumer.on(consumer.events.CRASH, left);
   }
 
   /**
@@ -79,6 +92,14 @@ export class EosLoop {
     const restoring = [...this.workers.values()].filter((w) => w.restoring).map((w) => w.partition);
     if (restoring.length > 0) reasons.push(`taking over partitions ${restoring.join(', ')}`);
     return reasons;
+  }
+
+  /**
+   * The consumer's group metadata (generation, member id) for per-instance transactions' offset
+   * commits; undefined while it is not in the group.
+   */
+  get groupMetadata(): ConsumerGroupMetadata | undefined {
+    return this.membership;
   }
 
   get ownedPartitions(): number[] {
@@ -106,6 +127,7 @@ export class EosLoop {
     await this.consumer.disconnect();
     await Promise.all([...this.workers.values()].map((w) => w.close()));
     this.workers.clear();
+    await this.deps.shared?.close();
   }
 
   private onGroupJoin(partitions: number[]): void {
@@ -221,7 +243,9 @@ export class EosLoop {
     worker: PartitionWorker | undefined,
     err: unknown,
   ): Promise<void> {
-    const fenced = isFencingError(err);
+    // Per-instance transactions: a stale generation means this instance is a zombie, like a fence.
+    const fenced =
+      isFencingError(err) || (this.deps.shared !== undefined && isGroupMembershipError(err));
     const ambiguous = err instanceof TransactionFailed && err.ambiguous;
     const cause = fenced
       ? 'fenced'

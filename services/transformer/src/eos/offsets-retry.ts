@@ -1,22 +1,24 @@
 import type { Transaction } from '../../../common/src/kafka/kafka-client.js';
 
+type Offsets = Parameters<Transaction['sendOffsets']>[0];
+
 /** CONCURRENT_TRANSACTIONS retries of AddOffsetsToTxn: 10 ms growing 1.5× up to 500 ms, 12 times. */
 const OFFSETS_RETRY = { initialMs: 10, multiplier: 1.5, maxMs: 500, retries: 12 };
 
 /**
- * `transaction.sendOffsets`, retried while the transaction coordinator answers
+ * `send` (a transaction's sendOffsets), retried while the transaction coordinator answers
  * CONCURRENT_TRANSACTIONS: right after the previous commit it is still writing that transaction's
  * markers. kafkajs retries AddPartitionsToTxn on it but not AddOffsetsToTxn, which used to come
  * after the produce requests had waited the markers out and now goes first, in parallel.
  */
 export async function sendOffsetsRetrying(
-  txn: Pick<Transaction, 'sendOffsets'>,
-  offsets: Parameters<Transaction['sendOffsets']>[0],
+  send: (offsets: Offsets) => Promise<void>,
+  offsets: Offsets,
 ): Promise<void> {
   let wait = OFFSETS_RETRY.initialMs;
   for (let attempt = 0; ; attempt++) {
     try {
-      await txn.sendOffsets(offsets);
+      await send(offsets);
       return;
     } catch (err) {
       if (

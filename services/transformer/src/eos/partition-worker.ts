@@ -1,8 +1,10 @@
 import type { FetchedRecord } from '../../../common/src/kafka/records.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { isSizeError } from '../../../common/src/kafka/kafka-errors.js';
+import type { Participant } from './instance-transactions.js';
 import { PartitionOffsets } from './partition-offsets.js';
-import { TransactionFailed, TransactionRunner } from './transaction-runner.js';
+import type { Phases } from './transaction-metrics.js';
+import { TransactionFailed, TransactionRunner, type PreparedPart } from './transaction-runner.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 /** A batch kafkajs fetched for the worker's partition. */
@@ -27,7 +29,7 @@ export type Accepted = 'queued' | 'failed' | { seek: bigint };
  * takeover.ts, the transactions transaction-runner.ts; this holds the partition's offsets
  * (partition-offsets.ts), the queue of fetched records and the pump that feeds the transactions.
  */
-export class PartitionWorker {
+export class PartitionWorker implements Participant {
   private readonly offsets = new PartitionOffsets();
   private readonly transactions: TransactionRunner;
   /** Set when a transaction failed: the queue was dropped and the partition is being rewound. */
@@ -42,6 +44,8 @@ export class PartitionWorker {
   private pumping: Promise<void> | undefined;
   private held = false;
   private roomWaiters: (() => void)[] = [];
+  /** Per-instance transactions: where a failure is reported (set by the first accepted batch). */
+  private onFailure: ((err: unknown) => void) | undefined;
   private closed = false;
   private readonly log: Logger;
 
@@ -62,7 +66,11 @@ export class PartitionWorker {
   async init(): Promise<void> {
     this.takingOver = true;
     try {
-      await this.transactions.takeOver();
+      const shared = this.deps.shared;
+      if (shared) {
+        await this.transactions.takeOverShared(shared);
+        if (!this.closed) shared.add(this);
+      } else await this.transactions.takeOver();
     } finally {
       this.takingOver = false;
     }
@@ -159,6 +167,11 @@ export class PartitionWorker {
   }
 
   private startPump(onFailure: (err: unknown) => void): void {
+    if (this.deps.shared) {
+      this.onFailure = onFailure;
+      if (!this.held) this.deps.shared.wake();
+      return;
+    }
     if (this.pumping || this.held) return;
     this.pumping = this.pump(onFailure).finally(() => {
       this.pumping = undefined;
@@ -193,6 +206,59 @@ export class PartitionWorker {
     }
   }
 
+  /** Per-instance transactions: a rejected record is being isolated (its records go one each). */
+  get isolating(): boolean {
+    const head = this.queue[0];
+    return (
+      this.isolateThrough !== undefined &&
+      head !== undefined &&
+      BigInt(head.offset) <= this.isolateThrough
+    );
+  }
+
+  /** Per-instance transactions: records ready for the next round. */
+  get ready(): number {
+    return this.closed || this.failed || this.held || this.takingOver ? 0 : this.queue.length;
+  }
+
+  /** Per-instance transactions: takes and plans the next records (instance-transactions.ts). */
+  takePart(max: number, now: number): PreparedPart | undefined {
+    if (this.ready === 0) return undefined;
+    const chunk = this.queue.splice(0, this.chunkSize(max));
+    this.wakeRoomWaiters();
+    try {
+      return this.transactions.prepare(this.deps.names.raw, chunk, now);
+    } catch (err) {
+      this.fail(err);
+      return undefined;
+    }
+  }
+
+  partCommitted(part: PreparedPart, started: number, phases: Phases): void {
+    this.transactions.applyCommitted(part, { started, phases, fetchedAt: this.fetchedAt });
+  }
+
+  partFailed(part: PreparedPart, err: TransactionFailed, alone: boolean): void {
+    this.transactions.failed(part, err);
+    if (this.closed) return;
+    if (!err.rejectedAs) {
+      this.fail(err);
+      return;
+    }
+    void this.isolate(part.messages, err, alone).then(
+      (requeued) => (requeued ? this.deps.shared?.wake() : this.fail(err)),
+      (e: unknown) => this.fail(e),
+    );
+  }
+
+  /** Drops the queue and reports `err` (the loop rewinds the partition). */
+  private fail(err: unknown): void {
+    if (this.failed || this.closed) return;
+    this.failed = true;
+    this.queue = [];
+    this.onFailure?.(err);
+  }
+
   /** Records for the next transaction: one at a time while a rejected record is being isolated. */
   private chunkSize(max: number): number {
     const head = this.queue[0];
@@ -209,14 +275,19 @@ export class PartitionWorker {
    * Returns false once even its last-resort DLQ record was rejected: the caller then backs off
    * and retries like any failure (an operator has to look at the DLQ topic).
    */
-  private async isolate(chunk: FetchedRecord[], err: TransactionFailed): Promise<boolean> {
+  private async isolate(
+    chunk: FetchedRecord[],
+    err: TransactionFailed,
+    alone = true,
+  ): Promise<boolean> {
     if (isSizeError(err.rejectedAs))
       await this.deps.limits
         .refresh()
         .catch((e: unknown) => this.log.warn({ err: e }, 'topic limits not refreshed'));
     this.queue.unshift(...chunk);
     const last = chunk[chunk.length - 1] as FetchedRecord;
-    if (chunk.length > 1) {
+    // Not alone: the rejected record may be another partition's; isolate these all the same.
+    if (chunk.length > 1 || !alone) {
       this.isolateThrough = BigInt(last.offset);
       this.log.warn(
         { err, rejectedAs: err.rejectedAs, from: chunk[0]?.offset, through: last.offset },
@@ -251,7 +322,7 @@ export class PartitionWorker {
    */
   private async hold(): Promise<void> {
     this.held = true;
-    await this.pumping;
+    await (this.deps.shared ? this.deps.shared.idle() : this.pumping);
   }
 
   private release(onFailure: (err: unknown) => void): void {
@@ -265,6 +336,10 @@ export class PartitionWorker {
     this.closed = true;
     this.queue = [];
     this.wakeRoomWaiters();
+    if (this.deps.shared) {
+      this.deps.shared.remove(this);
+      await this.deps.shared.idle();
+    }
     await this.transactions.close();
   }
 }

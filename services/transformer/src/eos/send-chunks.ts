@@ -4,6 +4,11 @@ import type {
   TopicRecords,
 } from '../../../common/src/kafka/records.js';
 
+/** Per sendBatch call; a topic's part of it is also kept under its max.message.bytes. */
+export const MAX_SEND_BYTES = 768 * 1024;
+/** Per topic per sendBatch call: bounds kafkajs' quadratic per-partition grouping. */
+export const MAX_SEND_RECORDS_PER_TOPIC = 500;
+
 /**
  * Bytes a v2 record batch adds around its records: base offset (8), batch length (4), partition
  * leader epoch (4), magic (1), CRC (4), attributes (2), last offset delta (4), first and max

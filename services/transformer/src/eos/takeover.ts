@@ -10,6 +10,7 @@ import {
 } from './transaction-sweep.js';
 import { ChangelogReader } from './changelog-reader.js';
 import { DedupPartition } from './dedup-store.js';
+import type { InstanceTransactions } from './instance-transactions.js';
 import type { WorkerDeps, WorkerSettings } from './worker-deps.js';
 
 /** The part of a worker's dependencies (worker-deps.ts) a takeover uses. */
@@ -66,14 +67,39 @@ export class Takeover {
    */
   async run(producer: Producer): Promise<TakenOver> {
     const started = Date.now();
-    const { names, settings, reader, metrics } = this.deps;
     await producer.connect();
     const swept = await this.fenceAndSweep(producer);
+    const marker = await this.commitMarker(producer);
+    const { dedup, restored } = await this.restore(marker);
+    const committed = await this.fetchCommitted();
+    return this.done(started, dedup, committed, { restoredRecords: restored, swept });
+  }
+
+  /**
+   * The takeover with per-instance transactions (instance-transactions.ts), where the group
+   * generation is the fence: this instance's own transactions are settled first (a failed one
+   * would hold the offsets); the committed offset is read with require_stable, which waits for a
+   * previous owner's transaction that holds offsets for the partition; one that has not sent its
+   * offsets yet can no longer commit them (its generation is stale), so it aborts. Then the
+   * marker, committed by the shared producer, and the restore up to it: a previous owner's
+   * changelog records before the marker are read once their transaction has ended.
+   */
+  async runShared(shared: InstanceTransactions): Promise<TakenOver> {
+    const started = Date.now();
+    await shared.settle();
+    const committed = await shared.fetchStable(this.partition);
+    const marker = await shared.exclusive((producer) => this.commitMarker(producer));
+    const { dedup, restored } = await this.restore(marker);
+    return this.done(started, dedup, committed, { restoredRecords: restored });
+  }
+
+  /** Commits a new marker to this partition's changelog partition; returns it. */
+  private async commitMarker(producer: Producer): Promise<string> {
     const marker = ChangelogReader.newMarker();
     const txn = await producer.transaction();
     try {
       await txn.send({
-        topic: names.dedup,
+        topic: this.deps.names.dedup,
         acks: -1,
         messages: [{ key: marker, value: null, partition: this.partition }],
       });
@@ -82,17 +108,30 @@ export class Takeover {
       await txn.abort().catch(() => undefined);
       throw err;
     }
+    return marker;
+  }
+
+  /** The dedup state read from the changelog partition up to `marker`. */
+  private async restore(marker: string): Promise<{ dedup: DedupPartition; restored: number }> {
     const dedup = new DedupPartition();
+    const { reader, settings } = this.deps;
     const restored = await reader.restore(this.partition, marker, dedup, settings.restoreTimeoutMs);
-    const committed = await this.fetchCommitted();
-    metrics.restores.observe((Date.now() - started) / 1000);
-    metrics.dedupKeys.set({ partition: this.partition }, dedup.size);
+    return { dedup, restored };
+  }
+
+  private done(
+    started: number,
+    dedup: DedupPartition,
+    committed: bigint,
+    extra: Record<string, unknown>,
+  ): TakenOver {
+    this.deps.metrics.restores.observe((Date.now() - started) / 1000);
+    this.deps.metrics.dedupKeys.set({ partition: this.partition }, dedup.size);
     this.log.info(
       {
-        restoredRecords: restored,
+        ...extra,
         dedupKeys: dedup.size,
         committed: String(committed),
-        swept,
         ms: Date.now() - started,
       },
       'partition taken over',

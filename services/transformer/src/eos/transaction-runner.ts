@@ -4,9 +4,10 @@ import { TransformerError } from '../../../common/src/errors.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { DedupPartition } from './dedup-store.js';
 import { permanentRecordErrorType } from '../../../common/src/kafka/kafka-errors.js';
+import type { InstanceTransactions } from './instance-transactions.js';
 import type { PartitionOffsets } from './partition-offsets.js';
 import { sendOffsetsRetrying } from './offsets-retry.js';
-import { chunkTopicMessages } from './send-chunks.js';
+import { chunkTopicMessages, MAX_SEND_BYTES, MAX_SEND_RECORDS_PER_TOPIC } from './send-chunks.js';
 import { Takeover } from './takeover.js';
 import { recordCommitted, type CommitTiming, type Phases } from './transaction-metrics.js';
 import {
@@ -19,11 +20,6 @@ import {
 } from './transaction-plan.js';
 import type { DlqStage } from '../mapping/transform-types.js';
 import type { WorkerDeps } from './worker-deps.js';
-
-/** Per sendBatch call; a topic's part of it is also kept under its max.message.bytes (send-chunks.ts). */
-const MAX_SEND_BYTES = 768 * 1024;
-/** Per topic per sendBatch call: bounds kafkajs' quadratic per-partition grouping (send-chunks.ts). */
-const MAX_SEND_RECORDS_PER_TOPIC = 500;
 
 /** One partition's share of a transaction: its records, their plan, the next offset, what to send. */
 export interface PreparedPart {
@@ -111,8 +107,18 @@ export class TransactionRunner {
     }
   }
 
+  /** Per-instance transactions: the takeover without a producer of its own (takeover.ts). */
+  async takeOverShared(shared: InstanceTransactions): Promise<void> {
+    const { dedup, committed } = await this.takeover.runShared(shared);
+    this.dedup = dedup;
+    this.offsets.tookOver(committed);
+  }
+
+  /** The group's committed offset; with per-instance transactions read with require_stable. */
   fetchCommitted(): Promise<bigint> {
-    return this.takeover.fetchCommitted();
+    return this.deps.shared
+      ? this.deps.shared.fetchStable(this.partition)
+      : this.takeover.fetchCommitted();
   }
 
   /** The broker rejected the record at `offset` for good: one more attempt; returns the count. */
@@ -216,7 +222,7 @@ export class TransactionRunner {
         }
         phases.sent = Date.now() - started;
       })();
-      const offsets = sendOffsetsRetrying(txn, {
+      const offsets = sendOffsetsRetrying((o) => txn.sendOffsets(o), {
         consumerGroupId: this.deps.settings.groupId,
         topics: [{ topic, partitions: [{ partition: this.partition, offset: next }] }],
       });

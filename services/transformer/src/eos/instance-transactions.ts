@@ -1,0 +1,367 @@
+import type { Admin, Kafka, Producer } from '../../../common/src/kafka/kafka-client.js';
+import {
+  fetchStableOffsets,
+  sendOffsetsToTransaction,
+  type ConsumerGroupMetadata,
+} from '../../../common/src/kafka/kafkajs-group-metadata.js';
+import type { TransactionDescription } from '../../../common/src/kafka/kafkajs-describe-transactions.js';
+import { permanentRecordErrorType } from '../../../common/src/kafka/kafka-errors.js';
+import { Murmur2Partitioner } from '../../../common/src/kafka/partitioner.js';
+import type { TopicRecords } from '../../../common/src/kafka/records.js';
+import type { Logger } from '../../../common/src/logger.js';
+import { domainTopicNames, type TopicNames } from '../../../common/src/topics.js';
+import type { TransformerMetrics } from '../metrics.js';
+import { sendOffsetsRetrying } from './offsets-retry.js';
+import { chunkTopicMessages, MAX_SEND_BYTES, MAX_SEND_RECORDS_PER_TOPIC } from './send-chunks.js';
+import type { TopicLimits } from './topic-limits.js';
+import type { Phases } from './transaction-metrics.js';
+import { TransactionFailed, type PreparedPart } from './transaction-runner.js';
+import { sweepDecisionOf, sweepOpenTransactions, type SweepTarget } from './transaction-sweep.js';
+
+/**
+ * A partition worker as a participant of the instance's transactions: it hands over its next
+ * records, planned, and hears how their transaction ended.
+ */
+export interface Participant {
+  readonly partition: number;
+  /** True while a record the broker rejected is being isolated: its records go alone, one each. */
+  readonly isolating: boolean;
+  /** Records queued and ready to be taken (0 while held, failed, closed or taking over). */
+  readonly ready: number;
+  /** Takes and plans up to `max` records; undefined when it has none (or planning failed). */
+  takePart(max: number, now: number): PreparedPart | undefined;
+  /** The part's transaction committed; `started`: when it was planned (epoch ms). */
+  partCommitted(part: PreparedPart, started: number, phases: Phases): void;
+  /**
+   * The part's transaction did not commit. `alone`: the part was the transaction's only one, so a
+   * record the broker rejected (err.rejectedAs) was one of its own.
+   */
+  partFailed(part: PreparedPart, err: TransactionFailed, alone: boolean): void;
+}
+
+export interface InstanceTransactionsSettings {
+  groupId: string;
+  /** This instance's transactional.id: unique among live instances, ideally stable across restarts. */
+  transactionalId: string;
+  transactionTimeoutMs: number;
+  /** Records per transaction at most, over all partitions. */
+  maxTransactionRecords: number;
+  /** Pause between a commit and the next transaction (CONCURRENT_TRANSACTIONS, partition-worker.ts). */
+  transactionGapMs: number;
+  slowTransactionMs: number;
+  /** How long a require_stable offset read may wait for another transaction to end. */
+  stableOffsetTimeoutMs: number;
+}
+
+export interface InstanceTransactionsDeps {
+  kafka: Pick<Kafka, 'producer'> & Parameters<typeof fetchStableOffsets>[0];
+  admin: Pick<Admin, 'fetchTopicMetadata'>;
+  transactions: {
+    describe(transactionalId: string): Promise<TransactionDescription | undefined>;
+  };
+  names: TopicNames;
+  limits: Pick<TopicLimits, 'limitOf'>;
+  metrics: TransformerMetrics;
+  logger: Logger;
+  settings: InstanceTransactionsSettings;
+  /** The consumer's group membership now; undefined while it is not in the group. */
+  group: () => ConsumerGroupMetadata | undefined;
+}
+
+/**
+ * One transactional producer for the whole transformer instance and one transaction at a time
+ * for every partition it owns: Kafka Streams' exactly-once v2 (KIP-447). Each round takes what
+ * the partition workers have queued, has each plan its part (outputs, DLQ, changelog), sends it
+ * all, commits every part's next offset with the consumer's group metadata, and commits. The
+ * group coordinator rejects the offsets of a member whose generation is stale (ILLEGAL_GENERATION,
+ * UNKNOWN_MEMBER_ID), so a zombie that lost its partitions in a rebalance cannot commit; its
+ * transaction aborts. A worker applies its part only after the commit.
+ *
+ * After any failed transaction the producer is replaced before the next one: the new producer's
+ * InitProducerId bumps the epoch (which aborts this transactional.id's open transaction) and its
+ * first transaction is the sweep (transaction-sweep.ts), which ends whatever the transactional.id
+ * left open anywhere the way the coordinator decided its last transaction.
+ */
+export class InstanceTransactions {
+  private readonly participants = new Set<Participant>();
+  private producer: Producer | undefined;
+  /** After a failed transaction, or before the first: the producer must be replaced. */
+  private stale = true;
+  private closed = false;
+  private wakeUp: (() => void) | undefined;
+  private pending = false;
+  private running: Promise<void> | undefined;
+  /** Serialises rounds and exclusive() users (a takeover's marker, a settle). */
+  private lock: Promise<unknown> = Promise.resolve();
+  private turn = 0;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: InstanceTransactionsDeps) {
+    this.log = deps.logger.child({ component: 'instance-transactions' });
+  }
+
+  get transactionalId(): string {
+    return this.deps.settings.transactionalId;
+  }
+
+  add(p: Participant): void {
+    this.participants.add(p);
+    this.running ??= this.run();
+  }
+
+  remove(p: Participant): void {
+    this.participants.delete(p);
+  }
+
+  /** Something was queued (or a hold released, or an isolation re-queued): run a round soon. */
+  wake(): void {
+    this.pending = true;
+    this.wakeUp?.();
+  }
+
+  /**
+   * Runs `fn` with a ready producer while no round runs (a takeover's marker transaction).
+   * If `fn` throws, the producer is replaced before its next use.
+   */
+  exclusive<T>(fn: (producer: Producer) => Promise<T>): Promise<T> {
+    return this.serialised(async () => {
+      const producer = await this.ready();
+      try {
+        return await fn(producer);
+      } catch (err) {
+        this.stale = true;
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Resolves once no transaction of this instance is open or in doubt: waits for the round in
+   * flight and, if the last transaction failed, replaces the producer (whose fence and sweep end
+   * it). A require_stable offset read would otherwise wait for this instance's own failed
+   * transaction until the broker timed it out.
+   */
+  settle(): Promise<void> {
+    return this.exclusive(async () => undefined);
+  }
+
+  /** Resolves once the round in flight, if any, has ended. */
+  idle(): Promise<void> {
+    return this.serialised(async () => undefined);
+  }
+
+  /**
+   * The group's committed offset for `partition` of ghl.raw (next to read; -1n when none), read
+   * with require_stable: it waits while another transaction holds offsets for it.
+   */
+  async fetchStable(partition: number): Promise<bigint> {
+    const offsets = await fetchStableOffsets(this.deps.kafka, {
+      groupId: this.deps.settings.groupId,
+      topic: this.deps.names.raw,
+      partitions: [partition],
+      timeoutMs: this.deps.settings.stableOffsetTimeoutMs,
+    });
+    return offsets.get(partition) ?? -1n;
+  }
+
+  /** Stops after the round in flight and disconnects the producer. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wakeUp?.();
+    await this.running?.catch(() => undefined);
+    await this.idle();
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+  }
+
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The producer, replaced first (fence and sweep) when stale. Throws TransactionFailed. */
+  private async ready(): Promise<Producer> {
+    if (this.closed) throw new TransactionFailed(new Error('transformer stopping'), true);
+    if (this.producer && !this.stale) return this.producer;
+    const old = this.producer;
+    this.producer = undefined;
+    // kafkajs' disconnect can wait on requests of a connection that died in an outage.
+    await Promise.race([
+      old?.disconnect().catch(() => undefined),
+      new Promise((r) => setTimeout(r, 2000)),
+    ]);
+    const producer = this.deps.kafka.producer({
+      transactionalId: this.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: this.deps.settings.transactionTimeoutMs,
+      createPartitioner: Murmur2Partitioner,
+      retry: { initialRetryTime: 10, multiplier: 1.5, maxRetryTime: 500, retries: 12 },
+    });
+    try {
+      await producer.connect();
+      const targets = await this.sweepTargets();
+      const last = await this.deps.transactions.describe(this.transactionalId);
+      const decision = sweepDecisionOf(last);
+      await sweepOpenTransactions(producer, targets, decision, this.deps.settings.groupId);
+      this.log.info({ last: last?.state ?? 'none', swept: decision }, 'fenced and swept');
+    } catch (err) {
+      await producer.disconnect().catch(() => undefined);
+      throw new TransactionFailed(err, true);
+    }
+    this.producer = producer;
+    this.stale = false;
+    return producer;
+  }
+
+  /** Every partition of the output topics, the DLQ and the changelog: where it may have written. */
+  private async sweepTargets(): Promise<SweepTarget[]> {
+    const { names, admin } = this.deps;
+    const topics = [...domainTopicNames(names), names.dlq, names.dedup];
+    const metadata = await admin.fetchTopicMetadata({ topics });
+    return metadata.topics.map((t) => ({
+      topic: t.name,
+      partitions: t.partitions.map((p) => p.partitionId),
+    }));
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      if (!this.pending)
+        await new Promise<void>((resolve) => {
+          this.wakeUp = resolve;
+        });
+      this.wakeUp = undefined;
+      if (this.closed) break;
+      this.pending = false;
+      let more = false;
+      try {
+        more = await this.serialised(() => this.round());
+      } catch (err) {
+        this.log.error({ err }, 'transaction round failed unexpectedly');
+      }
+      if (more) {
+        this.pending = true;
+        if (this.deps.settings.transactionGapMs > 0)
+          await new Promise((r) => setTimeout(r, this.deps.settings.transactionGapMs));
+      }
+    }
+  }
+
+  /** One transaction over every participant with records ready. Returns true if records remain. */
+  private async round(): Promise<boolean> {
+    const started = Date.now();
+    const all = [...this.participants];
+    if (all.length === 0) return false;
+    // Rotate who goes first, so the record budget is shared fairly under load.
+    const first = this.turn++ % all.length;
+    const ordered = [...all.slice(first), ...all.slice(0, first)];
+    const isolating = ordered.find((p) => p.isolating && p.ready > 0);
+    const candidates = (isolating ? [isolating] : ordered).filter((p) => p.ready > 0);
+    let budget = isolating ? 1 : this.deps.settings.maxTransactionRecords;
+    const parts: { by: Participant; part: PreparedPart }[] = [];
+    for (let i = 0; i < candidates.length && budget > 0; i++) {
+      const by = candidates[i] as Participant;
+      const share = Math.ceil(budget / (candidates.length - i));
+      const part = by.takePart(share, started);
+      if (!part) continue;
+      budget -= part.messages.length;
+      parts.push({ by, part });
+    }
+    if (parts.length > 0) await this.transact(parts, started);
+    return [...this.participants].some((p) => p.ready > 0);
+  }
+
+  /** A new transaction of the (ready) producer, with the group metadata its offsets carry. */
+  private async begin() {
+    const group = this.deps.group();
+    if (!group) throw new Error('the consumer is not in its group (starting or rejoining)');
+    const producer = await this.ready();
+    return { txn: await producer.transaction(), group };
+  }
+
+  private async transact(
+    parts: { by: Participant; part: PreparedPart }[],
+    started: number,
+  ): Promise<void> {
+    const fail = (err: TransactionFailed) => {
+      this.deps.metrics.transactions.inc({ result: 'abort' });
+      for (const { by, part } of parts) by.partFailed(part, err, parts.length === 1);
+    };
+    const byTopic = new Map<string, TopicRecords['messages']>();
+    for (const { part } of parts)
+      for (const { topic, messages } of part.topicMessages) {
+        const into = byTopic.get(topic);
+        if (into) into.push(...messages);
+        else byTopic.set(topic, [...messages]);
+      }
+    const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+
+    const offsets = {
+      consumerGroupId: this.deps.settings.groupId,
+      topics: [
+        {
+          topic: this.deps.names.raw,
+          partitions: parts.map(({ by, part }) => ({ partition: by.partition, offset: part.next })),
+        },
+      ],
+    };
+    let begun;
+    try {
+      begun = await this.begin();
+    } catch (err) {
+      this.stale = true;
+      fail(err instanceof TransactionFailed ? err : new TransactionFailed(err, false));
+      return;
+    }
+    const { txn, group } = begun;
+    let committing = false;
+    const phases: Phases = { began: Date.now() - started, sent: 0, offsets: 0, committed: 0 };
+    try {
+      // As in the per-partition runner: offsets go while the produce requests are in flight.
+      const sends = (async () => {
+        for (const call of chunkTopicMessages(
+          topicMessages,
+          MAX_SEND_BYTES,
+          MAX_SEND_RECORDS_PER_TOPIC,
+          this.deps.limits.limitOf,
+        ))
+          await txn.sendBatch({ topicMessages: call, acks: -1 });
+        phases.sent = Date.now() - started;
+      })();
+      const committed = sendOffsetsRetrying(
+        (o) => sendOffsetsToTransaction(txn, o, group),
+        offsets,
+      );
+      const [sent, added] = await Promise.allSettled([sends, committed]);
+      if (sent.status === 'rejected') throw sent.reason;
+      if (added.status === 'rejected') throw added.reason;
+      phases.offsets = Date.now() - started;
+      committing = true;
+      await txn.commit();
+      phases.committed = Date.now() - started;
+    } catch (err) {
+      this.stale = true;
+      let aborted = false;
+      if (!committing)
+        aborted = await txn.abort().then(
+          () => true,
+          () => false,
+        );
+      this.log.warn(
+        { err, partitions: parts.map(({ by }) => by.partition), ambiguous: !aborted },
+        'transaction failed',
+      );
+      fail(
+        new TransactionFailed(err, !aborted, aborted ? permanentRecordErrorType(err) : undefined),
+      );
+      return;
+    }
+    const records = parts.reduce((n, { part }) => n + part.messages.length, 0);
+    if (phases.committed >= this.deps.settings.slowTransactionMs)
+      this.log.warn({ records, partitions: parts.length, msSince: phases }, 'slow transaction');
+    for (const { by, part } of parts) by.partCommitted(part, started, phases);
+  }
+}
