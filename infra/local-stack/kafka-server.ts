@@ -95,6 +95,12 @@ function serverProperties(o: KafkaServerOptions): string {
     // fault suite's rolling restarts pay six times. The session timeout (fencing a dead node,
     // 9 s) stays Kafka's default.
     'broker.heartbeat.interval.ms=500',
+    // The broker aborts a transaction open past its transaction.timeout.ms at its next scan of
+    // the transaction log (every 10 s by default). With per-instance transactions a transformer
+    // frozen or killed mid-transaction holds up whoever takes its partitions over until then
+    // (their committed offsets are read with require_stable): scanning every second bounds that
+    // wait by the timeout plus 1 s.
+    'transaction.abort.timed.out.transaction.cleanup.interval.ms=1000',
     '',
   ].join('\n');
 }

@@ -9,7 +9,7 @@ import { startMetricsServer, type MetricsServer } from '../../common/src/metrics
 import { domainTopicNames, topicNames } from '../../common/src/topics.js';
 import type { Tracing } from '../../common/src/tracing.js';
 import { ChangelogReader } from './eos/changelog-reader.js';
-import type { TransformerConfig } from './config.js';
+import { transactionTimeoutMs, type TransformerConfig } from './config.js';
 import { EosLoop } from './eos/eos-loop.js';
 import { InstanceTransactions } from './eos/instance-transactions.js';
 import { createTransformerMetrics, type TransformerMetrics } from './metrics.js';
@@ -130,7 +130,7 @@ export function createTransformer(
             settings: {
               groupId,
               transactionalId: `${groupId}-${names.raw}-instance-${config.TRANSFORMER_INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`}`,
-              transactionTimeoutMs: config.TRANSFORMER_TRANSACTION_TIMEOUT_MS,
+              transactionTimeoutMs: transactionTimeoutMs(config),
               maxTransactionRecords: config.TRANSFORMER_MAX_TRANSACTION_RECORDS,
               transactionGapMs: config.TRANSFORMER_TRANSACTION_GAP_MS,
               slowTransactionMs: config.TRANSFORMER_SLOW_TRANSACTION_MS,
@@ -163,7 +163,7 @@ export function createTransformer(
         settings: {
           groupId,
           dedupWindowMs: config.DEDUP_WINDOW_MS,
-          transactionTimeoutMs: config.TRANSFORMER_TRANSACTION_TIMEOUT_MS,
+          transactionTimeoutMs: transactionTimeoutMs(config),
           restoreTimeoutMs: config.TRANSFORMER_RESTORE_TIMEOUT_MS,
           maxRecordAttempts: config.TRANSFORMER_MAX_RECORD_ATTEMPTS,
           expirySweepLimit: 1000,

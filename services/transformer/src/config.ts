@@ -1,4 +1,12 @@
-import { int, loadConfig, oneOf, optionalStr, str, type Env } from '../../common/src/config.js';
+import {
+  int,
+  loadConfig,
+  oneOf,
+  optionalInt,
+  optionalStr,
+  str,
+  type Env,
+} from '../../common/src/config.js';
 import { kafkaConfigSchema } from '../../common/src/kafka/kafka-config.js';
 
 export const transformerConfigSchema = {
@@ -74,10 +82,10 @@ export const transformerConfigSchema = {
     describe:
       "per-instance transactions: this instance's identity in its transactional.id, unique among live instances; keep it across restarts (a pod name) so a restart aborts what a crash left open (default: host, pid and a random suffix)",
   }),
-  TRANSFORMER_TRANSACTION_TIMEOUT_MS: int({
-    default: 60_000,
+  TRANSFORMER_TRANSACTION_TIMEOUT_MS: optionalInt({
     min: 1000,
-    describe: 'transaction.timeout.ms of each producer',
+    describe:
+      'transaction.timeout.ms of the transactional producers (default 10000 per-instance, as Kafka Streams under exactly-once v2: a crashed instance holds up the new owner of its partitions that long; 60000 per-partition)',
   }),
   TRANSFORMER_SESSION_TIMEOUT_MS: int({
     default: 30_000,
@@ -116,3 +124,8 @@ export type TransformerConfig = ReturnType<typeof loadConfig<typeof transformerC
 
 export const loadTransformerConfig = (env: Env = process.env): TransformerConfig =>
   loadConfig(transformerConfigSchema, env);
+
+/** transaction.timeout.ms in effect: the configured one, else the default of the arrangement. */
+export const transactionTimeoutMs = (config: TransformerConfig): number =>
+  config.TRANSFORMER_TRANSACTION_TIMEOUT_MS ??
+  (config.TRANSFORMER_TRANSACTIONS === 'per-instance' ? 10_000 : 60_000);

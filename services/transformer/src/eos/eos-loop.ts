@@ -197,8 +197,11 @@ export class EosLoop {
     partition: number,
     existing: PartitionWorker | undefined,
   ): Promise<PartitionWorker> {
-    if (existing && !existing.rebalanced) return existing;
-    if (existing) {
+    if (existing && !existing.rebalanced && !existing.needsTakeover) return existing;
+    if (existing?.needsTakeover) {
+      this.workers.delete(partition);
+      await existing.close();
+    } else if (existing) {
       // Kept across a rebalance: still ours only if nobody committed in between.
       if (await existing.confirmOwnership((err) => void this.onFailure(partition, existing, err)))
         return existing;

@@ -14,30 +14,10 @@ import type { TransformerMetrics } from '../metrics.js';
 import { sendOffsetsRetrying } from './offsets-retry.js';
 import { chunkTopicMessages, MAX_SEND_BYTES, MAX_SEND_RECORDS_PER_TOPIC } from './send-chunks.js';
 import type { TopicLimits } from './topic-limits.js';
-import type { Phases } from './transaction-metrics.js';
-import { TransactionFailed, type PreparedPart } from './transaction-runner.js';
+import { recordTransaction, type Phases } from './transaction-metrics.js';
+import type { Participant, SharedTransactions } from './participant.js';
+import { TransactionFailed, type PreparedPart } from './transaction-part.js';
 import { sweepDecisionOf, sweepOpenTransactions, type SweepTarget } from './transaction-sweep.js';
-
-/**
- * A partition worker as a participant of the instance's transactions: it hands over its next
- * records, planned, and hears how their transaction ended.
- */
-export interface Participant {
-  readonly partition: number;
-  /** True while a record the broker rejected is being isolated: its records go alone, one each. */
-  readonly isolating: boolean;
-  /** Records queued and ready to be taken (0 while held, failed, closed or taking over). */
-  readonly ready: number;
-  /** Takes and plans up to `max` records; undefined when it has none (or planning failed). */
-  takePart(max: number, now: number): PreparedPart | undefined;
-  /** The part's transaction committed; `started`: when it was planned (epoch ms). */
-  partCommitted(part: PreparedPart, started: number, phases: Phases): void;
-  /**
-   * The part's transaction did not commit. `alone`: the part was the transaction's only one, so a
-   * record the broker rejected (err.rejectedAs) was one of its own.
-   */
-  partFailed(part: PreparedPart, err: TransactionFailed, alone: boolean): void;
-}
 
 export interface InstanceTransactionsSettings {
   groupId: string;
@@ -82,7 +62,7 @@ export interface InstanceTransactionsDeps {
  * first transaction is the sweep (transaction-sweep.ts), which ends whatever the transactional.id
  * left open anywhere the way the coordinator decided its last transaction.
  */
-export class InstanceTransactions {
+export class InstanceTransactions implements SharedTransactions {
   private readonly participants = new Set<Participant>();
   private producer: Producer | undefined;
   /** After a failed transaction, or before the first: the producer must be replaced. */
@@ -207,6 +187,7 @@ export class InstanceTransactions {
       const decision = sweepDecisionOf(last);
       await sweepOpenTransactions(producer, targets, decision, this.deps.settings.groupId);
       this.log.info({ last: last?.state ?? 'none', swept: decision }, 'fenced and swept');
+      await this.verifyParticipants();
     } catch (err) {
       await producer.disconnect().catch(() => undefined);
       throw new TransactionFailed(err, true);
@@ -214,6 +195,23 @@ export class InstanceTransactions {
     this.producer = producer;
     this.stale = false;
     return producer;
+  }
+
+  /**
+   * After a fence and sweep, before any new transaction: every participant compares the group's
+   * committed offset with its own. A commit the participant applied whose markers Kafka skipped
+   * was aborted whole by the sweep; its offset shows it, and the participant is taken over again.
+   */
+  private async verifyParticipants(): Promise<void> {
+    const all = [...this.participants];
+    if (all.length === 0) return;
+    const committed = await fetchStableOffsets(this.deps.kafka, {
+      groupId: this.deps.settings.groupId,
+      topic: this.deps.names.raw,
+      partitions: all.map((p) => p.partition),
+      timeoutMs: this.deps.settings.stableOffsetTimeoutMs,
+    });
+    for (const p of all) p.verifyCommitted(committed.get(p.partition) ?? -1n);
   }
 
   /** Every partition of the output topics, the DLQ and the changelog: where it may have written. */
@@ -362,6 +360,7 @@ export class InstanceTransactions {
     const records = parts.reduce((n, { part }) => n + part.messages.length, 0);
     if (phases.committed >= this.deps.settings.slowTransactionMs)
       this.log.warn({ records, partitions: parts.length, msSince: phases }, 'slow transaction');
+    recordTransaction(this.deps.metrics, records, started);
     for (const { by, part } of parts) by.partCommitted(part, started, phases);
   }
 }

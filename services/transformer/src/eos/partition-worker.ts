@@ -1,7 +1,7 @@
 import type { FetchedRecord } from '../../../common/src/kafka/records.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { isSizeError } from '../../../common/src/kafka/kafka-errors.js';
-import type { Participant } from './instance-transactions.js';
+import type { Participant } from './participant.js';
 import { PartitionOffsets } from './partition-offsets.js';
 import type { Phases } from './transaction-metrics.js';
 import { TransactionFailed, TransactionRunner, type PreparedPart } from './transaction-runner.js';
@@ -37,6 +37,8 @@ export class PartitionWorker implements Participant {
   /** While set, records up to this offset go one per transaction, to find the one rejected. */
   private isolateThrough: bigint | undefined;
   private takingOver = false;
+  /** Per-instance transactions: set when the committed offset moved under us (verifyCommitted). */
+  private inDoubt = false;
   /** Fetched, not yet committed records, in offset order, contiguous with the committed ones. */
   private queue: FetchedRecord[] = [];
   /** When each queued record was fetched (ms), for the `queue_wait` stage of recordStage. */
@@ -133,7 +135,7 @@ export class PartitionWorker implements Participant {
 
   /** More than `limit` records wait for a transaction (and the worker did not fail). */
   hasBacklog(limit: number): boolean {
-    return this.queue.length > limit && !this.failed;
+    return this.queue.length > limit && !this.failed && !this.inDoubt;
   }
 
   /** False until the worker accepted a batch (and after a rewind to an unknown offset). */
@@ -218,7 +220,32 @@ export class PartitionWorker implements Participant {
 
   /** Per-instance transactions: records ready for the next round. */
   get ready(): number {
-    return this.closed || this.failed || this.held || this.takingOver ? 0 : this.queue.length;
+    return this.closed || this.failed || this.held || this.takingOver || this.inDoubt
+      ? 0
+      : this.queue.length;
+  }
+
+  /**
+   * Per-instance transactions, after the shared producer was fenced and swept: a committed offset
+   * other than ours means a commit we applied did not take effect (instance-transactions.ts). The
+   * worker stops and asks for a takeover, which restores the state and re-reads the offset.
+   */
+  verifyCommitted(committed: bigint): void {
+    if (!this.offsets.positioned || committed === this.offsets.committedNext) return;
+    this.log.warn(
+      { committed: String(committed), ours: String(this.offsets.committedNext) },
+      'committed offset differs from ours after the sweep; taking the partition over again',
+    );
+    this.inDoubt = true;
+    this.fail(
+      new TransactionFailed(new Error(`committed offset moved to ${committed} under us`), true),
+    );
+    this.wakeRoomWaiters();
+  }
+
+  /** The worker's state can no longer be trusted: the loop must replace it (a new takeover). */
+  get needsTakeover(): boolean {
+    return this.inDoubt;
   }
 
   /** Per-instance transactions: takes and plans the next records (instance-transactions.ts). */

@@ -10,7 +10,7 @@ import {
 } from './transaction-sweep.js';
 import { ChangelogReader } from './changelog-reader.js';
 import { DedupPartition } from './dedup-store.js';
-import type { InstanceTransactions } from './instance-transactions.js';
+import type { SharedTransactions } from './participant.js';
 import type { WorkerDeps, WorkerSettings } from './worker-deps.js';
 
 /** The part of a worker's dependencies (worker-deps.ts) a takeover uses. */
@@ -84,7 +84,7 @@ export class Takeover {
    * marker, committed by the shared producer, and the restore up to it: a previous owner's
    * changelog records before the marker are read once their transaction has ended.
    */
-  async runShared(shared: InstanceTransactions): Promise<TakenOver> {
+  async runShared(shared: SharedTransactions): Promise<TakenOver> {
     const started = Date.now();
     await shared.settle();
     const committed = await shared.fetchStable(this.partition);

@@ -20,7 +20,17 @@ export interface CommitTiming {
   fetchedAt: Pick<WeakMap<FetchedRecord, number>, 'get'>;
 }
 
-/** The metrics of a committed transaction of `messages` on `partition`, after its plan was applied. */
+/** A committed transaction of `records` records (over all its partitions), begun at `started` (epoch ms). */
+export function recordTransaction(m: TransformerMetrics, records: number, started: number): void {
+  m.transactions.inc({ result: 'commit' });
+  m.batchRecords.observe(records);
+  m.batchSeconds.observe((Date.now() - started) / 1000);
+}
+
+/**
+ * The metrics of one partition's committed part (`messages` on `partition`), after its plan was
+ * applied; the transaction itself is counted by recordTransaction.
+ */
 export function recordCommitted(
   m: TransformerMetrics,
   partition: number,
@@ -30,10 +40,7 @@ export function recordCommitted(
   timing: CommitTiming,
 ): void {
   const records = messages.length;
-  m.transactions.inc({ result: 'commit' });
   m.processed.inc({ partition }, records);
-  m.batchRecords.observe(records);
-  m.batchSeconds.observe((Date.now() - timing.started) / 1000);
   for (const [typeKey, n] of plan.emittedByType) {
     const [topic, type] = typeKey.split('\u0000') as [string, string];
     m.emitted.inc({ topic, type }, n);

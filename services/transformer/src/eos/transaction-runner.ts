@@ -1,15 +1,20 @@
 import type { Producer } from '../../../common/src/kafka/kafka-client.js';
-import type { FetchedRecord, TopicRecords } from '../../../common/src/kafka/records.js';
+import type { FetchedRecord } from '../../../common/src/kafka/records.js';
 import { TransformerError } from '../../../common/src/errors.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { DedupPartition } from './dedup-store.js';
 import { permanentRecordErrorType } from '../../../common/src/kafka/kafka-errors.js';
-import type { InstanceTransactions } from './instance-transactions.js';
+import type { SharedTransactions } from './participant.js';
 import type { PartitionOffsets } from './partition-offsets.js';
 import { sendOffsetsRetrying } from './offsets-retry.js';
 import { chunkTopicMessages, MAX_SEND_BYTES, MAX_SEND_RECORDS_PER_TOPIC } from './send-chunks.js';
 import { Takeover } from './takeover.js';
-import { recordCommitted, type CommitTiming, type Phases } from './transaction-metrics.js';
+import {
+  recordCommitted,
+  recordTransaction,
+  type CommitTiming,
+  type Phases,
+} from './transaction-metrics.js';
 import {
   planTransaction,
   RecordFailure,
@@ -21,35 +26,9 @@ import {
 import type { DlqStage } from '../mapping/transform-types.js';
 import type { WorkerDeps } from './worker-deps.js';
 
-/** One partition's share of a transaction: its records, their plan, the next offset, what to send. */
-export interface PreparedPart {
-  messages: FetchedRecord[];
-  plan: Plan;
-  /** The offset to commit (the last record's + 1), as a decimal string. */
-  next: string;
-  topicMessages: TopicRecords[];
-}
+import { TransactionFailed, type PreparedPart } from './transaction-part.js';
 
-/**
- * A transaction that did not commit (TRF_ERR_TRANSACTION_FAILED, retriable). `ambiguous`: it may
- * have committed; the worker must re-init. `rejectedAs`: it was aborted because the broker rejected
- * a record for good (a Kafka error type such as MESSAGE_TOO_LARGE); the worker isolates that record
- * instead of retrying the chunk.
- */
-export class TransactionFailed extends TransformerError {
-  constructor(
-    cause: unknown,
-    readonly ambiguous: boolean,
-    readonly rejectedAs?: string,
-  ) {
-    super(
-      'TRF_ERR_TRANSACTION_FAILED',
-      `transaction failed: ${(cause as Error)?.message ?? String(cause)}`,
-      { cause },
-    );
-    this.name = 'TransactionFailed';
-  }
-}
+export { TransactionFailed, type PreparedPart };
 
 /**
  * The transactions of one partition worker: its producer (taken over, renewed after a failure),
@@ -108,7 +87,7 @@ export class TransactionRunner {
   }
 
   /** Per-instance transactions: the takeover without a producer of its own (takeover.ts). */
-  async takeOverShared(shared: InstanceTransactions): Promise<void> {
+  async takeOverShared(shared: SharedTransactions): Promise<void> {
     const { dedup, committed } = await this.takeover.runShared(shared);
     this.dedup = dedup;
     this.offsets.tookOver(committed);
@@ -254,6 +233,7 @@ export class TransactionRunner {
     }
 
     this.applyCommitted(part, { started, phases, fetchedAt });
+    recordTransaction(this.deps.metrics, messages.length, started);
   }
 
   /**

@@ -3,7 +3,7 @@ import type { TransactionDescription } from '../../../common/src/kafka/kafkajs-d
 import type { Logger } from '../../../common/src/logger.js';
 import type { TopicNames } from '../../../common/src/topics.js';
 import type { ChangelogReader } from './changelog-reader.js';
-import type { InstanceTransactions } from './instance-transactions.js';
+import type { SharedTransactions } from './participant.js';
 import type { TransformerMetrics } from '../metrics.js';
 import type { RecordTracing } from './record-tracing.js';
 import type { TopicLimits } from './topic-limits.js';
@@ -51,7 +51,7 @@ export interface WorkerDeps {
    * Per-instance transactions (instance-transactions.ts): one producer and one transaction for
    * all partitions, fenced by the group generation. Absent: one producer per partition.
    */
-  shared?: InstanceTransactions;
+  shared?: SharedTransactions;
   /** A span per record (record-tracing.ts); absent when tracing is off. */
   tracing?: RecordTracing;
 }
