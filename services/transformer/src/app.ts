@@ -4,6 +4,7 @@ import type { Admin, Kafka } from '../../common/src/kafka/kafka-client.js';
 import { supervisedRetry } from '../../common/src/kafka/consumer-supervisor.js';
 import { createKafka, parseBrokers } from '../../common/src/kafka/kafka-client.js';
 import { describeTransaction } from '../../common/src/kafka/kafkajs-describe-transactions.js';
+import { fetchStableOffsets } from '../../common/src/kafka/kafkajs-group-metadata.js';
 import { createLogger, type Logger } from '../../common/src/logger.js';
 import { startMetricsServer, type MetricsServer } from '../../common/src/metrics-server.js';
 import { domainTopicNames, topicNames } from '../../common/src/topics.js';
@@ -127,6 +128,13 @@ export function createTransformer(
             metrics,
             logger,
             group: () => loop?.groupMetadata,
+            stableOffsets: (partitions) =>
+              fetchStableOffsets(kafka, {
+                groupId,
+                topic: names.raw,
+                partitions,
+                timeoutMs: config.TRANSFORMER_RESTORE_TIMEOUT_MS,
+              }),
             settings: {
               groupId,
               transactionalId: `${groupId}-${names.raw}-instance-${config.TRANSFORMER_INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`}`,
@@ -134,7 +142,6 @@ export function createTransformer(
               maxTransactionRecords: config.TRANSFORMER_MAX_TRANSACTION_RECORDS,
               transactionGapMs: config.TRANSFORMER_TRANSACTION_GAP_MS,
               slowTransactionMs: config.TRANSFORMER_SLOW_TRANSACTION_MS,
-              stableOffsetTimeoutMs: config.TRANSFORMER_RESTORE_TIMEOUT_MS,
             },
           })
         : undefined;

@@ -1,6 +1,5 @@
 import type { Admin, Kafka, Producer } from '../../../common/src/kafka/kafka-client.js';
 import {
-  fetchStableOffsets,
   sendOffsetsToTransaction,
   type ConsumerGroupMetadata,
 } from '../../../common/src/kafka/kafkajs-group-metadata.js';
@@ -29,12 +28,16 @@ export interface InstanceTransactionsSettings {
   /** Pause between a commit and the next transaction (CONCURRENT_TRANSACTIONS, partition-worker.ts). */
   transactionGapMs: number;
   slowTransactionMs: number;
-  /** How long a require_stable offset read may wait for another transaction to end. */
-  stableOffsetTimeoutMs: number;
 }
 
 export interface InstanceTransactionsDeps {
-  kafka: Pick<Kafka, 'producer'> & Parameters<typeof fetchStableOffsets>[0];
+  kafka: Pick<Kafka, 'producer'>;
+  /**
+   * The group's committed offsets (next to read; absent: none) of these ghl.raw partitions, read
+   * with require_stable (kafkajs-stable-offsets.ts): it waits while a transaction holds offsets
+   * for one of them. Throws after its own deadline.
+   */
+  stableOffsets(partitions: number[]): Promise<Map<number, bigint>>;
   admin: Pick<Admin, 'fetchTopicMetadata'>;
   transactions: {
     describe(transactionalId: string): Promise<TransactionDescription | undefined>;
@@ -135,13 +138,7 @@ export class InstanceTransactions implements SharedTransactions {
    * with require_stable: it waits while another transaction holds offsets for it.
    */
   async fetchStable(partition: number): Promise<bigint> {
-    const offsets = await fetchStableOffsets(this.deps.kafka, {
-      groupId: this.deps.settings.groupId,
-      topic: this.deps.names.raw,
-      partitions: [partition],
-      timeoutMs: this.deps.settings.stableOffsetTimeoutMs,
-    });
-    return offsets.get(partition) ?? -1n;
+    return (await this.deps.stableOffsets([partition])).get(partition) ?? -1n;
   }
 
   /** Stops after the round in flight and disconnects the producer. Idempotent. */
@@ -205,12 +202,7 @@ export class InstanceTransactions implements SharedTransactions {
   private async verifyParticipants(): Promise<void> {
     const all = [...this.participants];
     if (all.length === 0) return;
-    const committed = await fetchStableOffsets(this.deps.kafka, {
-      groupId: this.deps.settings.groupId,
-      topic: this.deps.names.raw,
-      partitions: all.map((p) => p.partition),
-      timeoutMs: this.deps.settings.stableOffsetTimeoutMs,
-    });
+    const committed = await this.deps.stableOffsets(all.map((p) => p.partition));
     for (const p of all) p.verifyCommitted(committed.get(p.partition) ?? -1n);
   }
 

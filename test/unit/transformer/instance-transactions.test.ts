@@ -1,0 +1,181 @@
+// Per-instance transactions (instance-transactions.ts): one producer, one transaction for every
+// partition's queued records, over the fake cluster (test/helpers/fake-kafka.ts). The group fence
+// itself (ILLEGAL_GENERATION) is the broker's and is tested against it
+// (test/integration/smoke/kafkajs-group-metadata.test.ts).
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ConsumerGroupMetadata } from '../../../services/common/src/kafka/kafkajs-group-metadata.js';
+import { InstanceTransactions } from '../../../services/transformer/src/eos/instance-transactions.js';
+import { PartitionWorker } from '../../../services/transformer/src/eos/partition-worker.js';
+import { TransactionFailed } from '../../../services/transformer/src/eos/transaction-runner.js';
+import { FakeCluster } from '../../helpers/fake-kafka.js';
+import { fakeWorkerDeps, GROUP, names, rawRecords } from '../../helpers/fake-worker-deps.js';
+import { batch } from './partition-worker-setup.js';
+
+const ID = 'test-group-ghl.raw-instance-a';
+
+function setup(opts: { group?: () => ConsumerGroupMetadata | undefined } = {}) {
+  const cluster = new FakeCluster();
+  const base = fakeWorkerDeps(cluster);
+  const shared = new InstanceTransactions({
+    kafka: base.kafka,
+    admin: base.admin,
+    transactions: base.transactions,
+    names,
+    limits: base.limits,
+    metrics: base.metrics,
+    logger: base.logger,
+    group: opts.group ?? (() => ({ generationId: 1, memberId: 'member-1' })),
+    stableOffsets: async (partitions) =>
+      new Map(
+        partitions.flatMap((p) => (cluster.offsets.has(p) ? [[p, cluster.offsets.get(p)!]] : [])),
+      ),
+    settings: {
+      groupId: GROUP,
+      transactionalId: ID,
+      transactionTimeoutMs: 10_000,
+      maxTransactionRecords: 100,
+      transactionGapMs: 0,
+      slowTransactionMs: 60_000,
+    },
+  });
+  const deps = { ...base, shared };
+  const failures = new Map<number, unknown[]>();
+  const worker = async (partition: number) => {
+    const w = new PartitionWorker(partition, deps);
+    await w.init();
+    return w;
+  };
+  const onFailure = (partition: number) => (err: unknown) => {
+    const list = failures.get(partition) ?? [];
+    list.push(err);
+    failures.set(partition, list);
+  };
+  return { cluster, shared, deps, worker, failures, onFailure };
+}
+
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+describe('per-instance transactions', () => {
+  it('commits the queued records of several partitions in one transaction, with every offset', async () => {
+    const t = setup();
+    cleanup = () => t.shared.close();
+    const [a, b] = await Promise.all([t.worker(1), t.worker(4)]);
+    const afterTakeovers = t.cluster.commits.length;
+    const release = t.cluster.holdCommits();
+    expect(a.accept(batch(rawRecords(0, 3)), t.onFailure(1))).toBe('queued');
+    // Held: the first round is waiting to commit; what arrives meanwhile goes into the next one.
+    await vi.waitFor(() => expect(t.cluster.describe(ID)?.state).toBe('Ongoing'));
+    expect(a.accept(batch(rawRecords(3, 2)), t.onFailure(1))).toBe('queued');
+    expect(b.accept(batch(rawRecords(0, 4)), t.onFailure(4))).toBe('queued');
+    release();
+    await vi.waitFor(() => {
+      expect(t.cluster.offsets.get(1)).toBe(5n);
+      expect(t.cluster.offsets.get(4)).toBe(4n);
+    });
+    // One producer for the instance, one transactional.id, and two transactions: the 3 records
+    // of the first round, then 2 + 4 records of both partitions together.
+    expect(new Set(t.cluster.producers.map((p) => p.transactionalId))).toEqual(new Set([ID]));
+    expect(t.cluster.commits.length - afterTakeovers).toBe(2);
+    expect(t.failures.size).toBe(0);
+  });
+
+  it('a failed transaction fails every part in it; the next one starts from a fresh producer after the sweep', async () => {
+    const t = setup();
+    cleanup = () => t.shared.close();
+    const [a, b] = await Promise.all([t.worker(0), t.worker(3)]);
+    const producersBefore = t.cluster.producers.length;
+    t.cluster.failNext('sendOffsets', Object.assign(new Error('boom'), { type: 'NETWORK' }));
+    a.accept(batch(rawRecords(0, 2)), t.onFailure(0));
+    b.accept(batch(rawRecords(0, 2)), t.onFailure(3));
+    await vi.waitFor(() => {
+      expect(t.failures.get(0)).toHaveLength(1);
+      expect(t.failures.get(3)).toHaveLength(1);
+    });
+    const err = t.failures.get(0)![0] as TransactionFailed;
+    expect(err).toBeInstanceOf(TransactionFailed);
+    expect(err.ambiguous).toBe(false);
+    expect(t.cluster.offsets.has(0)).toBe(false);
+    // The worker is rewound by the loop; here, directly.
+    a.rewound(0n);
+    a.accept(batch(rawRecords(0, 2)), t.onFailure(0));
+    await vi.waitFor(() => expect(t.cluster.offsets.get(0)).toBe(2n));
+    expect(t.cluster.producers.length).toBe(producersBefore + 1);
+    expect(t.cluster.describe(ID)?.state).toBe('CompleteCommit');
+  });
+
+  it('a part whose committed offset moved while its transaction failed is taken over again after the sweep', async () => {
+    const t = setup();
+    cleanup = () => t.shared.close();
+    const [a, b] = await Promise.all([t.worker(0), t.worker(5)]);
+    a.accept(batch(rawRecords(0, 2)), t.onFailure(0));
+    await vi.waitFor(() => expect(t.cluster.offsets.get(0)).toBe(2n));
+    // A commit whose offset marker Kafka skipped is aborted whole by the sweep: the group's
+    // offset stays behind what the worker applied (modelled as the offset going back).
+    t.cluster.failNext('sendBatch', Object.assign(new Error('boom'), { type: 'NETWORK' }));
+    b.accept(batch(rawRecords(0, 1)), t.onFailure(5));
+    await vi.waitFor(() => expect(t.failures.get(5)).toHaveLength(1));
+    t.cluster.commitElsewhere(0, 1n);
+    b.rewound(0n);
+    b.accept(batch(rawRecords(0, 1)), t.onFailure(5));
+    await vi.waitFor(() => expect(t.cluster.offsets.get(5)).toBe(1n));
+    expect(a.needsTakeover).toBe(true);
+    expect(b.needsTakeover).toBe(false);
+    const moved = t.failures.get(0)?.[0] as TransactionFailed | undefined;
+    expect(moved?.ambiguous).toBe(true);
+  });
+
+  it('begins no transaction while the consumer is not in its group', async () => {
+    let group: ConsumerGroupMetadata | undefined;
+    const t = setup({ group: () => group });
+    cleanup = () => t.shared.close();
+    const a = await t.worker(2);
+    a.accept(batch(rawRecords(0, 2)), t.onFailure(2));
+    await vi.waitFor(() => expect(t.failures.get(2)).toHaveLength(1));
+    expect((t.failures.get(2)![0] as Error).message).toMatch(/not in its group/);
+    expect(t.cluster.offsets.has(2)).toBe(false);
+    group = { generationId: 3, memberId: 'm' };
+    a.rewound(0n);
+    a.accept(batch(rawRecords(0, 2)), t.onFailure(2));
+    await vi.waitFor(() => expect(t.cluster.offsets.get(2)).toBe(2n));
+  });
+
+  it('a record the broker rejects in a shared transaction: the parts go again one record each, and only a lone record counts an attempt', async () => {
+    const t = setup();
+    cleanup = () => t.shared.close();
+    const [a, b] = await Promise.all([t.worker(1), t.worker(2)]);
+    const tooLarge = Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' });
+    t.cluster.failNext('sendBatch', tooLarge);
+    a.accept(batch(rawRecords(0, 3)), t.onFailure(1));
+    b.accept(batch(rawRecords(0, 2)), t.onFailure(2));
+    await vi.waitFor(() => {
+      expect(t.cluster.offsets.get(1)).toBe(3n);
+      expect(t.cluster.offsets.get(2)).toBe(2n);
+    });
+    expect(t.failures.size).toBe(0);
+    // Isolated: after the rejection, one transaction per record until the rejected chunks passed.
+    expect(t.cluster.commits.filter((n) => n > 0).length).toBeGreaterThanOrEqual(3);
+    expect(t.cluster.on(names.dlq)).toHaveLength(0);
+  });
+
+  it('close waits for the transaction in flight', async () => {
+    const t = setup();
+    const a = await t.worker(0);
+    const release = t.cluster.holdCommits();
+    a.accept(batch(rawRecords(0, 1)), t.onFailure(0));
+    await vi.waitFor(() => expect(t.cluster.describe(ID)?.state).toBe('Ongoing'));
+    let closed = false;
+    const closing = a
+      .close()
+      .then(() => t.shared.close())
+      .then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(t.cluster.offsets.get(0)).toBe(1n);
+  });
+});
