@@ -94,3 +94,10 @@ export function cpuMs(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+/** The CPU time (ms) the processes `pids` have used so far, summed; undefined if one is unreadable. */
+export const sumCpuMs = (pids: readonly number[]): number | undefined =>
+  pids.reduce<number | undefined>((sum, pid) => {
+    const ms = cpuMs(pid);
+    return sum === undefined || ms === undefined ? undefined : sum + ms;
+  }, 0);

@@ -22,7 +22,7 @@ import { OUTPUT_HEADERS } from '../../services/common/src/record-headers.js';
 import { applyTopics } from '../../services/common/src/kafka/topic-apply.js';
 import { topicNames, topicSpecs } from '../../services/common/src/topics.js';
 import { freePort } from '../../infra/local-stack/free-port.js';
-import { benchStack, cpuMs, type BenchStack } from './bench-stack.js';
+import { benchStack, cpuMs, sumCpuMs as sumCpu, type BenchStack } from './bench-stack.js';
 import {
   percentile,
   printBreakdown,
@@ -52,12 +52,6 @@ const config = loadConfig({
 const log = (...parts: unknown[]) => console.error('[bench:e2e]', ...parts);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const SECRET = `bench-${randomUUID()}`;
-
-const sumCpu = (pids: number[]) =>
-  pids.reduce<number | undefined>((sum, pid) => {
-    const ms = cpuMs(pid);
-    return sum === undefined || ms === undefined ? undefined : sum + ms;
-  }, 0);
 
 /**
  * One measured run: an ingress and the consuming child (`mode`) on fresh topics, open-loop load

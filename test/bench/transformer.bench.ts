@@ -25,7 +25,7 @@ import { TRANSFORMER_NODE_FLAGS } from '../../services/transformer/src/node-flag
 import { SEED_FIXTURES } from '../fixtures/index.js';
 import { committedTotal } from '../helpers/committed-offsets.js';
 import { rawMessage } from '../helpers/raw-events.js';
-import { benchStack, peakRssMb } from './bench-stack.js';
+import { benchStack, peakRssMb, sumCpuMs } from './bench-stack.js';
 import { freePort } from '../../infra/local-stack/free-port.js';
 
 const config = loadConfig({
@@ -116,10 +116,12 @@ async function measure(
   admin: Admin,
   groupId: string,
   topic: string,
+  brokerPids: readonly number[],
   metricsUrl?: string,
 ) {
   let t0 = 0;
   let at0 = 0;
+  let brokerCpu0: number | undefined;
   const deadline = Date.now() + 20 * 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited early with ${child.exitCode}`);
@@ -129,11 +131,18 @@ async function measure(
     if (t0 === 0 && done > 0) {
       t0 = Date.now();
       at0 = done;
+      brokerCpu0 = sumCpuMs(brokerPids);
     }
     if (done >= N) break;
     await sleep(50);
   }
   const seconds = (Date.now() - t0) / 1000;
+  const brokerCpu1 = sumCpuMs(brokerPids);
+  // The brokers' CPU per event over the same window (null without broker pids).
+  const brokerCpuMsPerEvent =
+    brokerPids.length === 0 || brokerCpu0 === undefined || brokerCpu1 === undefined
+      ? null
+      : Number(((brokerCpu1 - brokerCpu0) / (N - at0)).toFixed(3));
   const rss = child.pid ? peakRssMb(child.pid) : undefined;
   if (metricsUrl) log(`${name} memory at the end: ${await memoryBreakdown(metricsUrl)}`);
   if (child.exitCode === null && child.signalCode === null) {
@@ -145,7 +154,7 @@ async function measure(
   log(
     `${name}: ${N - at0} events in ${seconds.toFixed(2)}s after first commit = ${eps} events/s, peak RSS ${rss} MB`,
   );
-  return { eps, rss: rss ?? 0 };
+  return { eps, rss: rss ?? 0, brokerCpuMsPerEvent };
 }
 
 /**
@@ -247,6 +256,7 @@ try {
     admin,
     transformerGroup,
     names.raw,
+    stack.brokerPids,
     `http://127.0.0.1:${metricsPort}/metrics`,
   );
   const passthroughGroup = `${prefix}passthrough`;
@@ -261,6 +271,7 @@ try {
     admin,
     passthroughGroup,
     names.raw,
+    stack.brokerPids,
   );
   const ids = new Set(messages.map((m) => String(m.key)));
   const ok = await verifyExactlyOnce(
@@ -275,6 +286,9 @@ try {
       passthrough_eps: plain.eps,
       ratio: Number((eos.eps / plain.eps).toFixed(2)),
       rss_mb: eos.rss,
+      transactions: process.env.TRANSFORMER_TRANSACTIONS ?? 'per-instance',
+      broker_cpu_ms_per_event: eos.brokerCpuMsPerEvent,
+      passthrough_broker_cpu_ms_per_event: plain.brokerCpuMsPerEvent,
       exactly_once: ok,
     }),
   );

@@ -45,6 +45,15 @@ export function transformerEnv(
   };
 }
 
+/**
+ * The transaction arrangements (TRANSFORMER_TRANSACTIONS) the exactly-once suites run under: the
+ * default first, with the suite's plain name, then one producer per partition.
+ */
+export const ARRANGEMENTS: readonly { label: string; env: Record<string, string> }[] = [
+  { label: '', env: {} },
+  { label: ' (per-partition transactions)', env: { TRANSFORMER_TRANSACTIONS: 'per-partition' } },
+];
+
 export async function startTransformer(
   fresh: FreshTopics,
   overrides: Record<string, string> = {},

@@ -73,8 +73,8 @@ export const transformerConfigSchema = {
     min: 1,
     describe: 'partitions processed concurrently',
   }),
-  TRANSFORMER_TRANSACTIONS: oneOf(['per-partition', 'per-instance'] as const, {
-    default: 'per-partition',
+  TRANSFORMER_TRANSACTIONS: oneOf(['per-instance', 'per-partition'] as const, {
+    default: 'per-instance',
     describe:
       'per-partition: a transactional producer per ghl.raw partition, fenced by its transactional.id; per-instance: one producer and one transaction for all partitions, fenced by the group generation (KIP-447, Kafka Streams exactly-once v2)',
   }),

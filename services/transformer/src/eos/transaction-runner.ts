@@ -93,11 +93,15 @@ export class TransactionRunner {
     this.offsets.tookOver(committed);
   }
 
-  /** The group's committed offset; with per-instance transactions read with require_stable. */
-  fetchCommitted(): Promise<bigint> {
-    return this.deps.shared
-      ? this.deps.shared.fetchStable(this.partition)
-      : this.takeover.fetchCommitted();
+  /**
+   * The group's committed offset. Per-instance: read with require_stable once this instance's own
+   * transactions are settled (a failed one of ours would otherwise hold the read until it timed out).
+   */
+  async fetchCommitted(): Promise<bigint> {
+    const shared = this.deps.shared;
+    if (!shared) return this.takeover.fetchCommitted();
+    await shared.settle();
+    return shared.fetchStable(this.partition);
   }
 
   /** The broker rejected the record at `offset` for good: one more attempt; returns the count. */
