@@ -129,7 +129,7 @@ describe('per-instance transactions', () => {
   });
 
   it('begins no transaction while the consumer is not in its group', async () => {
-    let group: ConsumerGroupMetadata | undefined;
+    let group: ConsumerGroupMetadata | undefined = undefined;
     const t = setup({ group: () => group });
     cleanup = () => t.shared.close();
     const a = await t.worker(2);

@@ -1,55 +1,14 @@
-import type { Admin, Kafka, Producer } from '../../../common/src/kafka/kafka-client.js';
-import {
-  sendOffsetsToTransaction,
-  type ConsumerGroupMetadata,
-} from '../../../common/src/kafka/kafkajs-group-metadata.js';
-import type { TransactionDescription } from '../../../common/src/kafka/kafkajs-describe-transactions.js';
+import type { Producer } from '../../../common/src/kafka/kafka-client.js';
+import { sendOffsetsToTransaction } from '../../../common/src/kafka/kafkajs-group-metadata.js';
 import { permanentRecordErrorType } from '../../../common/src/kafka/kafka-errors.js';
-import { Murmur2Partitioner } from '../../../common/src/kafka/partitioner.js';
 import type { TopicRecords } from '../../../common/src/kafka/records.js';
 import type { Logger } from '../../../common/src/logger.js';
-import { domainTopicNames, type TopicNames } from '../../../common/src/topics.js';
-import type { TransformerMetrics } from '../metrics.js';
 import { sendOffsetsRetrying } from './offsets-retry.js';
 import { chunkTopicMessages, MAX_SEND_BYTES, MAX_SEND_RECORDS_PER_TOPIC } from './send-chunks.js';
-import type { TopicLimits } from './topic-limits.js';
 import { recordTransaction, type Phases } from './transaction-metrics.js';
-import type { Participant, SharedTransactions } from './participant.js';
+import { fencedProducer } from './instance-producer.js';
+import type { InstanceTransactionsDeps, Participant, SharedTransactions } from './participant.js';
 import { TransactionFailed, type PreparedPart } from './transaction-part.js';
-import { sweepDecisionOf, sweepOpenTransactions, type SweepTarget } from './transaction-sweep.js';
-
-export interface InstanceTransactionsSettings {
-  groupId: string;
-  /** This instance's transactional.id: unique among live instances, ideally stable across restarts. */
-  transactionalId: string;
-  transactionTimeoutMs: number;
-  /** Records per transaction at most, over all partitions. */
-  maxTransactionRecords: number;
-  /** Pause between a commit and the next transaction (CONCURRENT_TRANSACTIONS, partition-worker.ts). */
-  transactionGapMs: number;
-  slowTransactionMs: number;
-}
-
-export interface InstanceTransactionsDeps {
-  kafka: Pick<Kafka, 'producer'>;
-  /**
-   * The group's committed offsets (next to read; absent: none) of these ghl.raw partitions, read
-   * with require_stable (kafkajs-stable-offsets.ts): it waits while a transaction holds offsets
-   * for one of them. Throws after its own deadline.
-   */
-  stableOffsets(partitions: number[]): Promise<Map<number, bigint>>;
-  admin: Pick<Admin, 'fetchTopicMetadata'>;
-  transactions: {
-    describe(transactionalId: string): Promise<TransactionDescription | undefined>;
-  };
-  names: TopicNames;
-  limits: Pick<TopicLimits, 'limitOf'>;
-  metrics: TransformerMetrics;
-  logger: Logger;
-  settings: InstanceTransactionsSettings;
-  /** The consumer's group membership now; undefined while it is not in the group. */
-  group: () => ConsumerGroupMetadata | undefined;
-}
 
 /**
  * One transactional producer for the whole transformer instance and one transaction at a time
@@ -169,21 +128,13 @@ export class InstanceTransactions implements SharedTransactions {
       old?.disconnect().catch(() => undefined),
       new Promise((r) => setTimeout(r, 2000)),
     ]);
-    const producer = this.deps.kafka.producer({
-      transactionalId: this.transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      transactionTimeout: this.deps.settings.transactionTimeoutMs,
-      createPartitioner: Murmur2Partitioner,
-      retry: { initialRetryTime: 10, multiplier: 1.5, maxRetryTime: 500, retries: 12 },
-    });
+    let producer;
     try {
-      await producer.connect();
-      const targets = await this.sweepTargets();
-      const last = await this.deps.transactions.describe(this.transactionalId);
-      const decision = sweepDecisionOf(last);
-      await sweepOpenTransactions(producer, targets, decision, this.deps.settings.groupId);
-      this.log.info({ last: last?.state ?? 'none', swept: decision }, 'fenced and swept');
+      producer = await fencedProducer(this.deps, this.log);
+    } catch (err) {
+      throw new TransactionFailed(err, true);
+    }
+    try {
       await this.verifyParticipants();
     } catch (err) {
       await producer.disconnect().catch(() => undefined);
@@ -204,17 +155,6 @@ export class InstanceTransactions implements SharedTransactions {
     if (all.length === 0) return;
     const committed = await this.deps.stableOffsets(all.map((p) => p.partition));
     for (const p of all) p.verifyCommitted(committed.get(p.partition) ?? -1n);
-  }
-
-  /** Every partition of the output topics, the DLQ and the changelog: where it may have written. */
-  private async sweepTargets(): Promise<SweepTarget[]> {
-    const { names, admin } = this.deps;
-    const topics = [...domainTopicNames(names), names.dlq, names.dedup];
-    const metadata = await admin.fetchTopicMetadata({ topics });
-    return metadata.topics.map((t) => ({
-      topic: t.name,
-      partitions: t.partitions.map((p) => p.partitionId),
-    }));
   }
 
   private async run(): Promise<void> {

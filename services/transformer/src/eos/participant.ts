@@ -1,4 +1,10 @@
-import type { Producer } from '../../../common/src/kafka/kafka-client.js';
+import type { Admin, Kafka, Producer } from '../../../common/src/kafka/kafka-client.js';
+import type { ConsumerGroupMetadata } from '../../../common/src/kafka/kafkajs-group-metadata.js';
+import type { TransactionDescription } from '../../../common/src/kafka/kafkajs-describe-transactions.js';
+import type { Logger } from '../../../common/src/logger.js';
+import type { TopicNames } from '../../../common/src/topics.js';
+import type { TransformerMetrics } from '../metrics.js';
+import type { TopicLimits } from './topic-limits.js';
 import type { Phases } from './transaction-metrics.js';
 import type { PreparedPart, TransactionFailed } from './transaction-part.js';
 
@@ -47,4 +53,37 @@ export interface SharedTransactions {
   /** The group's committed offset for a ghl.raw partition, read with require_stable (-1n: none). */
   fetchStable(partition: number): Promise<bigint>;
   close(): Promise<void>;
+}
+
+export interface InstanceTransactionsSettings {
+  groupId: string;
+  /** This instance's transactional.id: unique among live instances, ideally stable across restarts. */
+  transactionalId: string;
+  transactionTimeoutMs: number;
+  /** Records per transaction at most, over all partitions. */
+  maxTransactionRecords: number;
+  /** Pause between a commit and the next transaction (CONCURRENT_TRANSACTIONS, partition-worker.ts). */
+  transactionGapMs: number;
+  slowTransactionMs: number;
+}
+
+export interface InstanceTransactionsDeps {
+  kafka: Pick<Kafka, 'producer'>;
+  /**
+   * The group's committed offsets (next to read; absent: none) of these ghl.raw partitions, read
+   * with require_stable (kafkajs-stable-offsets.ts): it waits while a transaction holds offsets
+   * for one of them. Throws after its own deadline.
+   */
+  stableOffsets(partitions: number[]): Promise<Map<number, bigint>>;
+  admin: Pick<Admin, 'fetchTopicMetadata'>;
+  transactions: {
+    describe(transactionalId: string): Promise<TransactionDescription | undefined>;
+  };
+  names: TopicNames;
+  limits: Pick<TopicLimits, 'limitOf'>;
+  metrics: TransformerMetrics;
+  logger: Logger;
+  settings: InstanceTransactionsSettings;
+  /** The consumer's group membership now; undefined while it is not in the group. */
+  group: () => ConsumerGroupMetadata | undefined;
 }
