@@ -44,7 +44,7 @@ export const transformerConfigSchema = {
   TRANSFORMER_MAX_TRANSACTION_RECORDS: int({
     default: 2000,
     min: 1,
-    describe: 'ghl.raw records per transaction at most',
+    describe: 'ghl.raw records of one partition per transaction at most',
   }),
   TRANSFORMER_TRANSACTION_GAP_MS: int({
     default: 3,

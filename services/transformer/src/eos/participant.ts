@@ -60,7 +60,7 @@ export interface InstanceTransactionsSettings {
   /** This instance's transactional.id: unique among live instances, ideally stable across restarts. */
   transactionalId: string;
   transactionTimeoutMs: number;
-  /** Records per transaction at most, over all partitions. */
+  /** Records of one partition per transaction at most. */
   maxTransactionRecords: number;
   /** Pause between a commit and the next transaction (CONCURRENT_TRANSACTIONS, partition-worker.ts). */
   transactionGapMs: number;
