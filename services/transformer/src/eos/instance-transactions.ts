@@ -1,10 +1,8 @@
 import type { Producer } from '../../../common/src/kafka/kafka-client.js';
+import { sendAndCommit } from './transaction-commit.js';
 import { sendOffsetsToTransaction } from '../../../common/src/kafka/kafkajs-group-metadata.js';
-import { permanentRecordErrorType } from '../../../common/src/kafka/kafka-errors.js';
 import type { TopicRecords } from '../../../common/src/kafka/records.js';
 import type { Logger } from '../../../common/src/logger.js';
-import { sendOffsetsRetrying } from './offsets-retry.js';
-import { chunkTopicMessages, MAX_SEND_BYTES, MAX_SEND_RECORDS_PER_TOPIC } from './send-chunks.js';
 import { recordTransaction, type Phases } from './transaction-metrics.js';
 import { fencedProducer } from './instance-producer.js';
 import type { InstanceTransactionsDeps, Participant, SharedTransactions } from './participant.js';
@@ -241,46 +239,27 @@ export class InstanceTransactions implements SharedTransactions {
       return;
     }
     const { txn, group } = begun;
-    let committing = false;
     const phases: Phases = { began: Date.now() - started, sent: 0, offsets: 0, committed: 0 };
     try {
-      // As in the per-partition runner: offsets go while the produce requests are in flight.
-      const sends = (async () => {
-        for (const call of chunkTopicMessages(
+      await sendAndCommit(
+        txn,
+        {
           topicMessages,
-          MAX_SEND_BYTES,
-          MAX_SEND_RECORDS_PER_TOPIC,
-          this.deps.limits.limitOf,
-        ))
-          await txn.sendBatch({ topicMessages: call, acks: -1 });
-        phases.sent = Date.now() - started;
-      })();
-      const committed = sendOffsetsRetrying(
-        (o) => sendOffsetsToTransaction(txn, o, group),
-        offsets,
+          sendOffsets: (o) => sendOffsetsToTransaction(txn, o, group),
+          offsets,
+          limitOf: this.deps.limits.limitOf,
+        },
+        started,
+        phases,
       );
-      const [sent, added] = await Promise.allSettled([sends, committed]);
-      if (sent.status === 'rejected') throw sent.reason;
-      if (added.status === 'rejected') throw added.reason;
-      phases.offsets = Date.now() - started;
-      committing = true;
-      await txn.commit();
-      phases.committed = Date.now() - started;
     } catch (err) {
       this.stale = true;
-      let aborted = false;
-      if (!committing)
-        aborted = await txn.abort().then(
-          () => true,
-          () => false,
-        );
+      const failed = err as TransactionFailed;
       this.log.warn(
-        { err, partitions: parts.map(({ by }) => by.partition), ambiguous: !aborted },
+        { err, partitions: parts.map(({ by }) => by.partition), ambiguous: failed.ambiguous },
         'transaction failed',
       );
-      fail(
-        new TransactionFailed(err, !aborted, aborted ? permanentRecordErrorType(err) : undefined),
-      );
+      fail(failed);
       return;
     }
     const records = parts.reduce((n, { part }) => n + part.messages.length, 0);

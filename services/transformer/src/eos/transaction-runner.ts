@@ -1,13 +1,11 @@
 import type { Producer } from '../../../common/src/kafka/kafka-client.js';
+import { sendAndCommit } from './transaction-commit.js';
 import type { FetchedRecord } from '../../../common/src/kafka/records.js';
 import { TransformerError } from '../../../common/src/errors.js';
 import type { Logger } from '../../../common/src/logger.js';
 import { DedupPartition } from './dedup-store.js';
-import { permanentRecordErrorType } from '../../../common/src/kafka/kafka-errors.js';
 import type { SharedTransactions } from './participant.js';
 import type { PartitionOffsets } from './partition-offsets.js';
-import { sendOffsetsRetrying } from './offsets-retry.js';
-import { chunkTopicMessages, MAX_SEND_BYTES, MAX_SEND_RECORDS_PER_TOPIC } from './send-chunks.js';
 import { Takeover } from './takeover.js';
 import {
   recordCommitted,
@@ -187,54 +185,30 @@ export class TransactionRunner {
     } catch (err) {
       throw new TransactionFailed(err, true);
     }
-    let committing = false;
     const phases: Phases = { began: Date.now() - started, sent: 0, offsets: 0, committed: 0 };
     try {
-      // The offsets do not depend on the outputs: AddOffsetsToTxn and TxnOffsetCommit go to the
-      // coordinators while the produce requests (and their AddPartitionsToTxn) are in flight, one
-      // chain of round trips instead of two in a row. Both must succeed before the commit; if
-      // either fails, the transaction aborts with whatever the other wrote.
-      const sends = (async () => {
-        for (const call of chunkTopicMessages(
+      await sendAndCommit(
+        txn,
+        {
           topicMessages,
-          MAX_SEND_BYTES,
-          MAX_SEND_RECORDS_PER_TOPIC,
-          this.deps.limits.limitOf,
-        )) {
-          await txn.sendBatch({ topicMessages: call, acks: -1 });
-        }
-        phases.sent = Date.now() - started;
-      })();
-      const offsets = sendOffsetsRetrying((o) => txn.sendOffsets(o), {
-        consumerGroupId: this.deps.settings.groupId,
-        topics: [{ topic, partitions: [{ partition: this.partition, offset: next }] }],
-      });
-      const [sent, added] = await Promise.allSettled([sends, offsets]);
-      if (sent.status === 'rejected') throw sent.reason;
-      if (added.status === 'rejected') throw added.reason;
-      phases.offsets = Date.now() - started;
-      committing = true;
-      await txn.commit();
-      phases.committed = Date.now() - started;
-      if (phases.committed >= this.deps.settings.slowTransactionMs) {
-        this.log.warn({ records: messages.length, msSince: phases }, 'slow transaction');
-      }
+          sendOffsets: (o) => txn.sendOffsets(o),
+          offsets: {
+            consumerGroupId: this.deps.settings.groupId,
+            topics: [{ topic, partitions: [{ partition: this.partition, offset: next }] }],
+          },
+          limitOf: this.deps.limits.limitOf,
+        },
+        started,
+        phases,
+      );
     } catch (err) {
       this.producerStale = true;
-      let aborted = false;
-      if (!committing)
-        aborted = await txn.abort().then(
-          () => true,
-          () => false,
-        );
       this.deps.metrics.transactions.inc({ result: 'abort' });
       this.failed(part, err);
-      throw new TransactionFailed(
-        err,
-        !aborted,
-        aborted ? permanentRecordErrorType(err) : undefined,
-      );
+      throw err;
     }
+    if (phases.committed >= this.deps.settings.slowTransactionMs)
+      this.log.warn({ records: messages.length, msSince: phases }, 'slow transaction');
 
     this.applyCommitted(part, { started, phases, fetchedAt });
     recordTransaction(this.deps.metrics, messages.length, started);
