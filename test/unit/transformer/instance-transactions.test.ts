@@ -13,9 +13,16 @@ import { batch } from './partition-worker-setup.js';
 
 const ID = 'test-group-ghl.raw-instance-a';
 
-function setup(opts: { group?: () => ConsumerGroupMetadata | undefined } = {}) {
+function setup(opts: { group?: () => ConsumerGroupMetadata | undefined; refreshMs?: number } = {}) {
   const cluster = new FakeCluster();
   const base = fakeWorkerDeps(cluster);
+  if (opts.refreshMs !== undefined) {
+    const refreshMs = opts.refreshMs;
+    base.limits = {
+      ...base.limits,
+      refresh: () => new Promise<void>((r) => setTimeout(r, refreshMs)),
+    };
+  }
   const shared = new InstanceTransactions({
     kafka: base.kafka,
     admin: base.admin,
@@ -159,6 +166,67 @@ describe('per-instance transactions', () => {
     // Isolated: after the rejection, one transaction per record until the rejected chunks passed.
     expect(t.cluster.commits.filter((n) => n > 0).length).toBeGreaterThanOrEqual(3);
     expect(t.cluster.on(names.dlq)).toHaveLength(0);
+  });
+
+  it('a size rejection: no later record of the partition commits before the rejected chunk is queued again (the offset never jumps past it)', async () => {
+    // Refreshing the topic limits takes a while; rounds go on meanwhile.
+    const t = setup({ refreshMs: 50 });
+    cleanup = () => t.shared.close();
+    const a = await t.worker(1);
+    const seen: bigint[] = [];
+    const watch = setInterval(() => {
+      const at = t.cluster.offsets.get(1);
+      if (at !== undefined && seen[seen.length - 1] !== at) seen.push(at);
+    }, 1);
+    try {
+      const tooLarge = Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' });
+      t.cluster.failNext('sendBatch', tooLarge);
+      a.accept(batch(rawRecords(0, 3)), t.onFailure(1));
+      // Later records arrive while the refresh runs.
+      await new Promise((r) => setTimeout(r, 5));
+      a.accept(batch(rawRecords(3, 2)), t.onFailure(1));
+      await vi.waitFor(() => expect(t.cluster.offsets.get(1)).toBe(5n), { timeout: 3000 });
+    } finally {
+      clearInterval(watch);
+    }
+    expect(t.failures.size).toBe(0);
+    // Monotonic: a commit of the later records before the chunk would show 5 and then less.
+    expect([...seen].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))).toEqual(seen);
+  });
+
+  it('a partition found in doubt when the producer is replaced has no part in that transaction', async () => {
+    const t = setup();
+    cleanup = () => t.shared.close();
+    const [a, b] = await Promise.all([t.worker(0), t.worker(5)]);
+    a.accept(batch(rawRecords(0, 2)), t.onFailure(0));
+    await vi.waitFor(() => expect(t.cluster.offsets.get(0)).toBe(2n));
+    t.cluster.failNext('sendBatch', Object.assign(new Error('boom'), { type: 'NETWORK' }));
+    b.accept(batch(rawRecords(0, 1)), t.onFailure(5));
+    await vi.waitFor(() => expect(t.failures.get(5)).toHaveLength(1));
+    // The skipped-markers case: the group's offset is behind what the worker applied.
+    t.cluster.commitElsewhere(0, 1n);
+    // Both have records when the next round begins (and replaces the producer).
+    a.accept(batch(rawRecords(2, 2)), t.onFailure(0));
+    b.rewound(0n);
+    b.accept(batch(rawRecords(0, 1)), t.onFailure(5));
+    await vi.waitFor(() => expect(t.cluster.offsets.get(5)).toBe(1n));
+    expect(a.needsTakeover).toBe(true);
+    // Partition 0's records 2-3 were not committed on top of the state in doubt.
+    expect(t.cluster.offsets.get(0)).toBe(1n);
+  });
+
+  it('a partition kept across a rebalance takes no part in transactions until its ownership is confirmed', async () => {
+    const t = setup();
+    cleanup = () => t.shared.close();
+    const a = await t.worker(3);
+    a.accept(batch(rawRecords(0, 1)), t.onFailure(3));
+    await vi.waitFor(() => expect(t.cluster.offsets.get(3)).toBe(1n));
+    a.markRebalanced();
+    a.accept(batch(rawRecords(1, 2)), t.onFailure(3));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(t.cluster.offsets.get(3)).toBe(1n);
+    expect(await a.confirmOwnership(t.onFailure(3))).toBe(true);
+    await vi.waitFor(() => expect(t.cluster.offsets.get(3)).toBe(3n));
   });
 
   it('close waits for the transaction in flight', async () => {

@@ -141,6 +141,9 @@ export class EosLoop {
     for (const [partition, worker] of this.workers) {
       if (this.assigned.has(partition)) {
         worker.markRebalanced();
+        // Per-instance, a kept partition takes no part in transactions until its ownership is
+        // confirmed: check now rather than at its next fetched batch, which may not come soon.
+        if (this.deps.shared) void this.confirmKept(partition, worker);
       } else {
         this.workers.delete(partition);
         void worker.close();
@@ -188,6 +191,28 @@ export class EosLoop {
       }
     } catch (err) {
       if (isGroupMembershipError(err)) throw err; // kafkajs rejoins the group on these
+      await this.onFailure(partition, worker, err);
+    }
+  }
+
+  /**
+   * Per-instance transactions: the ownership check of a partition kept across a rebalance. Not
+   * ours any more (someone committed meanwhile): the worker is closed, and the next batch takes
+   * the partition over. A failed check is handled like a failed transaction (rewind, back off,
+   * check again with the next batch). Never throws.
+   */
+  private async confirmKept(partition: number, worker: PartitionWorker): Promise<void> {
+    try {
+      if (await worker.confirmOwnership((err) => void this.onFailure(partition, worker, err)))
+        return;
+      if (this.workers.get(partition) !== worker) return;
+      this.logger.info(
+        { partition },
+        'partition was processed elsewhere during the rebalance; taking it over again',
+      );
+      this.workers.delete(partition);
+      await worker.close();
+    } catch (err) {
       await this.onFailure(partition, worker, err);
     }
   }

@@ -180,8 +180,21 @@ export class InstanceTransactions implements SharedTransactions {
   /** One transaction over every participant with records ready. Returns true if records remain. */
   private async round(): Promise<boolean> {
     const started = Date.now();
+    const more = () => [...this.participants].some((p) => p.ready > 0);
+    if (!more()) return false;
+    // Begin first: a producer replaced here re-checks every participant's committed offset
+    // (verifyParticipants), and one found in doubt must not have a part in this transaction.
+    let begun;
+    try {
+      begun = await this.begin();
+    } catch (err) {
+      this.stale = true;
+      const failed = err instanceof TransactionFailed ? err : new TransactionFailed(err, false);
+      // Each participant rewinds and backs off (the loop), then wakes the rounds again.
+      for (const p of [...this.participants]) if (p.ready > 0) p.abandon(failed);
+      return false;
+    }
     const all = [...this.participants];
-    if (all.length === 0) return false;
     const isolating = all.find((p) => p.isolating && p.ready > 0);
     // Each partition's part holds at most maxTransactionRecords, as a partition's transaction
     // does per-partition: under a backlog a round carries every partition's share, which keeps
@@ -192,8 +205,10 @@ export class InstanceTransactions implements SharedTransactions {
       const part = by.ready > 0 ? by.takePart(max, started) : undefined;
       if (part) parts.push({ by, part });
     }
-    if (parts.length > 0) await this.transact(parts, started);
-    return [...this.participants].some((p) => p.ready > 0);
+    if (parts.length > 0) await this.transact(parts, started, begun);
+    // Nothing added to it: kafkajs ends it locally, without EndTxn.
+    else await begun.txn.abort().catch(() => (this.stale = true));
+    return more();
   }
 
   /** A new transaction of the (ready) producer, with the group metadata its offsets carry. */
@@ -207,6 +222,7 @@ export class InstanceTransactions implements SharedTransactions {
   private async transact(
     parts: { by: Participant; part: PreparedPart }[],
     started: number,
+    { txn, group }: Awaited<ReturnType<InstanceTransactions['begin']>>,
   ): Promise<void> {
     const fail = (err: TransactionFailed) => {
       this.deps.metrics.transactions.inc({ result: 'abort' });
@@ -230,15 +246,6 @@ export class InstanceTransactions implements SharedTransactions {
         },
       ],
     };
-    let begun;
-    try {
-      begun = await this.begin();
-    } catch (err) {
-      this.stale = true;
-      fail(err instanceof TransactionFailed ? err : new TransactionFailed(err, false));
-      return;
-    }
-    const { txn, group } = begun;
     const phases: Phases = { began: Date.now() - started, sent: 0, offsets: 0, committed: 0 };
     try {
       await sendAndCommit(

@@ -28,6 +28,8 @@ export interface Participant {
   takePart(max: number, now: number): PreparedPart | undefined;
   /** The part's transaction committed; `started`: when it was planned (epoch ms). */
   partCommitted(part: PreparedPart, started: number, phases: Phases): void;
+  /** No transaction could begin (`err`): drop what is queued and report it, like a failed part. */
+  abandon(err: TransactionFailed): void;
   /**
    * The part's transaction did not commit. `alone`: the part was the transaction's only one, so a
    * record the broker rejected (err.rejectedAs) was one of its own.

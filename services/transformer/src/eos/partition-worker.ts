@@ -46,6 +46,13 @@ export class PartitionWorker implements Participant {
   private pumping: Promise<void> | undefined;
   private held = false;
   private roomWaiters: (() => void)[] = [];
+  /**
+   * Per-instance transactions: set from a broker rejection until its chunk is queued again for
+   * isolation; no round may take this partition's later records before that.
+   */
+  private requeueing = false;
+  /** An ownership check in progress (confirmOwnership), shared by whoever asks meanwhile. */
+  private confirming: Promise<boolean> | undefined;
   /** Per-instance transactions: where a failure is reported (set by the first accepted batch). */
   private onFailure: ((err: unknown) => void) | undefined;
   private closed = false;
@@ -97,7 +104,12 @@ export class PartitionWorker implements Participant {
    * compares the group's committed offset with ours. Equal: nobody processed the partition
    * meanwhile, the worker goes on (true). Different: it stays held (false); the caller closes it.
    */
-  async confirmOwnership(onFailure: (err: unknown) => void): Promise<boolean> {
+  confirmOwnership(onFailure: (err: unknown) => void): Promise<boolean> {
+    this.confirming ??= this.confirmOnce(onFailure).finally(() => (this.confirming = undefined));
+    return this.confirming;
+  }
+
+  private async confirmOnce(onFailure: (err: unknown) => void): Promise<boolean> {
     await this.hold();
     const committed = await this.transactions.fetchCommitted();
     if (!this.offsets.confirm(committed)) return false;
@@ -135,7 +147,9 @@ export class PartitionWorker implements Participant {
 
   /** More than `limit` records wait for a transaction (and the worker did not fail). */
   hasBacklog(limit: number): boolean {
-    return this.queue.length > limit && !this.failed && !this.inDoubt;
+    // Per-instance, a partition kept across a rebalance waits for its ownership check.
+    const waiting = this.deps.shared !== undefined && this.offsets.rebalanced;
+    return this.queue.length > limit && !this.failed && !this.inDoubt && !waiting;
   }
 
   /** False until the worker accepted a batch (and after a rewind to an unknown offset). */
@@ -220,9 +234,20 @@ export class PartitionWorker implements Participant {
 
   /** Per-instance transactions: records ready for the next round. */
   get ready(): number {
-    return this.closed || this.failed || this.held || this.takingOver || this.inDoubt
+    // Kept across a rebalance: not until the ownership check passed (the loop starts it).
+    return this.closed ||
+      this.failed ||
+      this.held ||
+      this.takingOver ||
+      this.inDoubt ||
+      this.requeueing ||
+      this.offsets.rebalanced
       ? 0
       : this.queue.length;
+  }
+
+  abandon(err: TransactionFailed): void {
+    this.fail(err);
   }
 
   /**
@@ -272,9 +297,18 @@ export class PartitionWorker implements Participant {
       this.fail(err);
       return;
     }
+    this.requeueing = true;
+    const done = () => (this.requeueing = false);
     void this.isolate(part.messages, err, alone).then(
-      (requeued) => (requeued ? this.deps.shared?.wake() : this.fail(err)),
-      (e: unknown) => this.fail(e),
+      (requeued) => {
+        done();
+        if (requeued) this.deps.shared?.wake();
+        else this.fail(err);
+      },
+      (e: unknown) => {
+        done();
+        this.fail(e);
+      },
     );
   }
 
