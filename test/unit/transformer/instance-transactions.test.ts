@@ -60,6 +60,22 @@ function setup(opts: { group?: () => ConsumerGroupMetadata | undefined; refreshM
   return { cluster, shared, deps, worker, failures, onFailure };
 }
 
+/**
+ * Partition 0 commits offset 2, then a transaction of partition 5 fails (the producer is now
+ * stale) and the group's offset for 0 goes back to 1: the skipped-markers case, where the sweep
+ * aborted a commit the worker had applied.
+ */
+async function committedThenMoved(t: ReturnType<typeof setup>) {
+  const [a, b] = await Promise.all([t.worker(0), t.worker(5)]);
+  a.accept(batch(rawRecords(0, 2)), t.onFailure(0));
+  await vi.waitFor(() => expect(t.cluster.offsets.get(0)).toBe(2n));
+  t.cluster.failNext('sendBatch', Object.assign(new Error('boom'), { type: 'NETWORK' }));
+  b.accept(batch(rawRecords(0, 1)), t.onFailure(5));
+  await vi.waitFor(() => expect(t.failures.get(5)).toHaveLength(1));
+  t.cluster.commitElsewhere(0, 1n);
+  return [a, b] as const;
+}
+
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await cleanup?.();
@@ -117,15 +133,7 @@ describe('per-instance transactions', () => {
   it('a part whose committed offset moved while its transaction failed is taken over again after the sweep', async () => {
     const t = setup();
     cleanup = () => t.shared.close();
-    const [a, b] = await Promise.all([t.worker(0), t.worker(5)]);
-    a.accept(batch(rawRecords(0, 2)), t.onFailure(0));
-    await vi.waitFor(() => expect(t.cluster.offsets.get(0)).toBe(2n));
-    // A commit whose offset marker Kafka skipped is aborted whole by the sweep: the group's
-    // offset stays behind what the worker applied (modelled as the offset going back).
-    t.cluster.failNext('sendBatch', Object.assign(new Error('boom'), { type: 'NETWORK' }));
-    b.accept(batch(rawRecords(0, 1)), t.onFailure(5));
-    await vi.waitFor(() => expect(t.failures.get(5)).toHaveLength(1));
-    t.cluster.commitElsewhere(0, 1n);
+    const [a, b] = await committedThenMoved(t);
     b.rewound(0n);
     b.accept(batch(rawRecords(0, 1)), t.onFailure(5));
     await vi.waitFor(() => expect(t.cluster.offsets.get(5)).toBe(1n));
@@ -197,14 +205,7 @@ describe('per-instance transactions', () => {
   it('a partition found in doubt when the producer is replaced has no part in that transaction', async () => {
     const t = setup();
     cleanup = () => t.shared.close();
-    const [a, b] = await Promise.all([t.worker(0), t.worker(5)]);
-    a.accept(batch(rawRecords(0, 2)), t.onFailure(0));
-    await vi.waitFor(() => expect(t.cluster.offsets.get(0)).toBe(2n));
-    t.cluster.failNext('sendBatch', Object.assign(new Error('boom'), { type: 'NETWORK' }));
-    b.accept(batch(rawRecords(0, 1)), t.onFailure(5));
-    await vi.waitFor(() => expect(t.failures.get(5)).toHaveLength(1));
-    // The skipped-markers case: the group's offset is behind what the worker applied.
-    t.cluster.commitElsewhere(0, 1n);
+    const [a, b] = await committedThenMoved(t);
     // Both have records when the next round begins (and replaces the producer).
     a.accept(batch(rawRecords(2, 2)), t.onFailure(0));
     b.rewound(0n);

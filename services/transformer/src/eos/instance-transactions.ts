@@ -224,10 +224,6 @@ export class InstanceTransactions implements SharedTransactions {
     started: number,
     { txn, group }: Awaited<ReturnType<InstanceTransactions['begin']>>,
   ): Promise<void> {
-    const fail = (err: TransactionFailed) => {
-      this.deps.metrics.transactions.inc({ result: 'abort' });
-      for (const { by, part } of parts) by.partFailed(part, err, parts.length === 1);
-    };
     const byTopic = new Map<string, TopicRecords['messages']>();
     for (const { part } of parts)
       for (const { topic, messages } of part.topicMessages) {
@@ -266,7 +262,8 @@ export class InstanceTransactions implements SharedTransactions {
         { err, partitions: parts.map(({ by }) => by.partition), ambiguous: failed.ambiguous },
         'transaction failed',
       );
-      fail(failed);
+      this.deps.metrics.transactions.inc({ result: 'abort' });
+      for (const { by, part } of parts) by.partFailed(part, failed, parts.length === 1);
       return;
     }
     const records = parts.reduce((n, { part }) => n + part.messages.length, 0);
