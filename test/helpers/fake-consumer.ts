@@ -42,6 +42,11 @@ export class FakeConsumer extends EventEmitter {
     this.emit(this.events.GROUP_JOIN, { payload: { memberAssignment: { [topic]: partitions } } });
   }
 
+  /** kafkajs' runner saw a rebalance error and is about to rejoin (REBALANCING event). */
+  rebalancing(): void {
+    this.emit(this.events.REBALANCING, { payload: {} });
+  }
+
   /**
    * Delivers `messages` of `partition`, fetched from `fetchedOffset` (default: the first one's
    * offset), as kafkajs' eachBatch would; resolves when the loop returns from it.

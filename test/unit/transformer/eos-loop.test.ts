@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../services/common/src/logger.js';
 import { EosLoop } from '../../../services/transformer/src/eos/eos-loop.js';
@@ -146,6 +147,34 @@ describe('EosLoop', () => {
     expect(outputIds(cluster)).toEqual(ids(0, 7));
     expect(await restores(deps)).toBe(1);
     expect(cluster.producers).toHaveLength(1);
+  });
+
+  it('kafkajs fetching outside the group after a failed rejoin: the batch makes it rejoin, nothing commits until the join', async () => {
+    // kafkajs' runner retries a failed JoinGroup ("coordinator loading") by fetching again with
+    // the old assignment; only an eachBatch error of its rebalance kind makes it rejoin.
+    const { isRebalancing } = createRequire(import.meta.url)('kafkajs/src/errors.js') as {
+      isRebalancing: (e: unknown) => boolean;
+    };
+    const { cluster, consumer, loop } = await setup();
+    await consumer.deliver(P, rawRecords(0, 2));
+    await committedAt(cluster, 2);
+    consumer.rebalancing();
+    const outside = await consumer.deliver(P, rawRecords(2, 3)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(outside).toBeDefined();
+    expect(isRebalancing(outside)).toBe(true);
+    expect(loop.notReadyReasons()).toContain(
+      'consumer not in its group (starting, rejoining or crashed)',
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    expect(cluster.offsets.get(P)).toBe(2n);
+    consumer.join(names.raw, [P]);
+    const { resolved } = await consumer.deliver(P, rawRecords(2, 3));
+    expect(resolved).toBe('4');
+    await committedAt(cluster, 5);
+    expect(outputIds(cluster)).toEqual(ids(0, 5));
   });
 
   it('a rebalance after which another instance committed: the partition is taken over again', async () => {

@@ -2,7 +2,7 @@
 // reads kafkajs' error classes or fields (`originalError`, `type`): the transformer's fencing,
 // group-membership and record-rejection predicates, and the "is this a Kafka failure" test of the
 // CLI and the console.
-import { isRebalancing, KafkaJSError } from './kafkajs.js';
+import { isRebalancing, KafkaJSError, KafkaJSProtocolError } from './kafkajs.js';
 
 // Decided in kafkajs-cluster.ts (which the request modules share and which must not load kafkajs).
 export { isRetriableKafkaError } from './kafkajs-cluster.js';
@@ -38,6 +38,21 @@ export function isGroupMembershipError(err: unknown): boolean {
       return true;
   }
   return false;
+}
+
+/**
+ * An error that makes a kafkajs consumer's runner rejoin its group when thrown from `eachBatch`:
+ * kafkajs 2.2.4 rejoins on REBALANCE_IN_PROGRESS (src/consumer/runner.js, scheduleFetchManager).
+ * For a consumer kafkajs left fetching outside its group (see the transformer's EosLoop).
+ */
+export function rejoinRequired(reason: string): Error {
+  // kafkajs' constructor copies `type`, `code` and `retriable` from the error it is given.
+  const cause = Object.assign(new Error(reason), {
+    type: 'REBALANCE_IN_PROGRESS',
+    code: 27,
+    retriable: true,
+  });
+  return new KafkaJSProtocolError(cause);
 }
 
 /**

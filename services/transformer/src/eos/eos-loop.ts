@@ -9,7 +9,11 @@ import {
   type ConsumerSupervisor,
 } from '../../../common/src/kafka/consumer-supervisor.js';
 import type { Logger } from '../../../common/src/logger.js';
-import { isFencingError, isGroupMembershipError } from '../../../common/src/kafka/kafka-errors.js';
+import {
+  isFencingError,
+  isGroupMembershipError,
+  rejoinRequired,
+} from '../../../common/src/kafka/kafka-errors.js';
 import type { ConsumerGroupMetadata } from '../../../common/src/kafka/kafkajs-group-metadata.js';
 import { PartitionWorker } from './partition-worker.js';
 import { TransactionFailed } from './transaction-runner.js';
@@ -162,6 +166,15 @@ export class EosLoop {
   }: EachBatchPayload): Promise<void> {
     const partition = batch.partition;
     if (this.stopping || !isRunning() || isStale() || batch.isEmpty()) return;
+    if (!this.inGroup) {
+      // kafkajs 2.2.4 fetches outside its group after a failed rejoin: when the JoinGroup fails
+      // with anything but a rebalance error ("coordinator loading" while the coordinator moves),
+      // its runner retries by fetching again with the old assignment, and learns to rejoin only
+      // from a heartbeat, which it sends only when a fetch returns nothing. Under steady load that
+      // is never, while no transaction may commit outside the group. Make it rejoin now.
+      this.logger.warn({ partition }, 'kafkajs fetched outside the group; making it rejoin');
+      throw rejoinRequired('fetched while not in the group (a rejoin failed); rejoining');
+    }
     // A batch fetched before a rebalance that took the partition away: not ours to touch.
     if (!this.assigned.has(partition)) return;
     let worker = this.workers.get(partition);
