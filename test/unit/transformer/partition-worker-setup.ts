@@ -3,10 +3,8 @@
 // committed offset or for the failure a worker reports.
 import type { KafkaMessage } from 'kafkajs';
 import { expect, vi } from 'vitest';
-import {
-  PartitionWorker,
-  type FetchedBatch,
-} from '../../../services/transformer/src/eos/partition-worker.js';
+import { PartitionWorker } from '../../../services/transformer/src/eos/partition-worker.js';
+import type { FetchedBatch } from '../../../services/transformer/src/eos/record-queue.js';
 import type { WorkerSettings } from '../../../services/transformer/src/eos/worker-deps.js';
 import { FakeCluster } from '../../helpers/fake-kafka.js';
 import { fakeWorkerDeps } from '../../helpers/fake-worker-deps.js';

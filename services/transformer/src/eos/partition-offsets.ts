@@ -8,8 +8,10 @@ export type BatchStart = { seek: bigint } | { from: bigint; skipped?: { expected
 /**
  * The offset bookkeeping of one partition worker: what is committed, where the next fetched batch
  * must start, and where to rewind to after a failure. The worker owns one and hands it to its
- * transaction runner, which reports takeovers and commits to it (`tookOver`, `committedThrough`);
- * everything else goes through the worker's methods, and only this class does offset arithmetic.
+ * queue, which asks it which records of a batch are new (`accept`, `queued`; record-queue.ts),
+ * and to its transaction runner, which reports takeovers and commits to it (`tookOver`,
+ * `committedThrough`); everything else goes through the worker's methods, and only this class
+ * does offset arithmetic.
  */
 export class PartitionOffsets {
   /** Next offset to process as committed by the last transaction (-1n: nothing committed yet). */

@@ -1,20 +1,11 @@
-import type { FetchedRecord } from '../../../common/src/kafka/records.js';
 import type { Logger } from '../../../common/src/logger.js';
-import { isSizeError } from '../../../common/src/kafka/kafka-errors.js';
 import type { Participant } from './participant.js';
 import { PartitionOffsets } from './partition-offsets.js';
+import { RecordIsolation } from './record-isolation.js';
+import { RecordQueue, type FetchedBatch } from './record-queue.js';
 import type { Phases } from './transaction-metrics.js';
 import { TransactionFailed, TransactionRunner, type PreparedPart } from './transaction-runner.js';
 import type { WorkerDeps } from './worker-deps.js';
-
-/** A batch kafkajs fetched for the worker's partition. */
-export interface FetchedBatch {
-  /** The offset kafkajs fetched from (its fetch position, not necessarily the first record's). */
-  fetchedOffset: bigint;
-  firstOffset: string | null;
-  lastOffset: string;
-  messages: FetchedRecord[];
-}
 
 /**
  * What became of a fetched batch: queued (its new records, possibly none), dropped because the
@@ -27,30 +18,21 @@ export type Accepted = 'queued' | 'failed' | { seek: bigint };
  * (transactional.id = <group>-<topic>-<partition>, the zombie fence kafkajs allows), its dedup
  * state, and the one-transaction-per-chunk processing of docs/exactly-once.md. The takeover is
  * takeover.ts, the transactions transaction-runner.ts; this holds the partition's offsets
- * (partition-offsets.ts), the queue of fetched records and the pump that feeds the transactions.
+ * (partition-offsets.ts), its queue of fetched records (record-queue.ts), the pump that feeds the
+ * transactions, and what becomes of a record the broker rejects (record-isolation.ts).
  */
 export class PartitionWorker implements Participant {
   private readonly offsets = new PartitionOffsets();
   private readonly transactions: TransactionRunner;
   /** Set when a transaction failed: the queue was dropped and the partition is being rewound. */
   private failed = false;
-  /** While set, records up to this offset go one per transaction, to find the one rejected. */
-  private isolateThrough: bigint | undefined;
   private takingOver = false;
   /** Per-instance transactions: set when the committed offset moved under us (verifyCommitted). */
   private inDoubt = false;
-  /** Fetched, not yet committed records, in offset order, contiguous with the committed ones. */
-  private queue: FetchedRecord[] = [];
-  /** When each queued record was fetched (ms), for the `queue_wait` stage of recordStage. */
-  private readonly fetchedAt = new WeakMap<FetchedRecord, number>();
+  private readonly queue: RecordQueue;
+  private readonly isolation: RecordIsolation;
   private pumping: Promise<void> | undefined;
   private held = false;
-  private roomWaiters: (() => void)[] = [];
-  /**
-   * Per-instance transactions: set from a broker rejection until its chunk is queued again for
-   * isolation; no round may take this partition's later records before that.
-   */
-  private requeueing = false;
   /** An ownership check in progress (confirmOwnership), shared by whoever asks meanwhile. */
   private confirming: Promise<boolean> | undefined;
   /** Per-instance transactions: where a failure is reported (set by the first accepted batch). */
@@ -63,7 +45,9 @@ export class PartitionWorker implements Participant {
     private readonly deps: WorkerDeps,
   ) {
     this.log = deps.logger.child({ partition });
+    this.queue = new RecordQueue(this.offsets, deps.metrics, this.log);
     this.transactions = new TransactionRunner(partition, this.offsets, deps, this.log);
+    this.isolation = new RecordIsolation(this.queue, this.transactions, deps, this.log);
   }
 
   /**
@@ -126,22 +110,11 @@ export class PartitionWorker implements Participant {
    */
   accept(batch: FetchedBatch, onFailure: (err: unknown) => void): Accepted {
     if (this.failed) return 'failed';
-    const start = this.offsets.accept(batch.fetchedOffset, BigInt(batch.lastOffset));
-    if ('seek' in start) return start;
-    if (start.skipped)
-      this.log.warn(
-        {
-          expected: String(start.skipped.expected),
-          fetched: String(batch.fetchedOffset),
-          first: batch.firstOffset,
-        },
-        'fetch started past the expected offset; treating the gap as unreadable records',
-      );
-    const from = start.from;
-    this.enqueue(
-      batch.messages.filter((m) => BigInt(m.offset) >= from),
-      onFailure,
-    );
+    const records = this.queue.newRecords(batch);
+    if ('seek' in records) return records;
+    if (this.closed || records.length === 0) return 'queued';
+    this.queue.push(records);
+    this.startPump(onFailure);
     return 'queued';
   }
 
@@ -164,22 +137,9 @@ export class PartitionWorker implements Participant {
 
   /** Clears the failure after a rewind: kafkajs will deliver again from `offset`. */
   rewound(offset: bigint | undefined): void {
-    this.queue = [];
+    this.queue.clear();
     this.offsets.rewound(offset);
     this.failed = false;
-  }
-
-  private enqueue(messages: FetchedRecord[], onFailure: (err: unknown) => void): void {
-    if (this.failed || this.closed || messages.length === 0) return;
-    this.offsets.queued((messages[0] as FetchedRecord).offset);
-    const now = Date.now();
-    const fetchWait = this.deps.metrics.recordStage.labels('fetch_wait');
-    for (const m of messages) {
-      this.queue.push(m);
-      this.fetchedAt.set(m, now);
-      fetchWait.observe(Math.max(0, now - Number(m.timestamp)) / 1000);
-    }
-    this.startPump(onFailure);
   }
 
   private startPump(onFailure: (err: unknown) => void): void {
@@ -191,7 +151,7 @@ export class PartitionWorker implements Participant {
     if (this.pumping || this.held) return;
     this.pumping = this.pump(onFailure).finally(() => {
       this.pumping = undefined;
-      this.wakeRoomWaiters();
+      this.queue.wakeRoomWaiters();
     });
   }
 
@@ -207,15 +167,14 @@ export class PartitionWorker implements Participant {
       if (!first && transactionGapMs > 0) await new Promise((r) => setTimeout(r, transactionGapMs));
       first = false;
       if (this.closed || this.failed || this.held || this.queue.length === 0) break;
-      const chunk = this.queue.splice(0, this.chunkSize(max));
-      this.wakeRoomWaiters();
+      const chunk = this.queue.take(max);
       try {
-        await this.transactions.run(this.deps.names.raw, chunk, this.fetchedAt);
+        await this.transactions.run(this.deps.names.raw, chunk, this.queue.fetchedAt);
       } catch (err) {
-        if (err instanceof TransactionFailed && err.rejectedAs && (await this.isolate(chunk, err)))
-          continue;
+        const rejected = err instanceof TransactionFailed && err.rejectedAs;
+        if (rejected && (await this.isolation.isolate(chunk, err))) continue;
         this.failed = true;
-        this.queue = [];
+        this.queue.clear();
         onFailure(err);
         return;
       }
@@ -224,12 +183,7 @@ export class PartitionWorker implements Participant {
 
   /** Per-instance transactions: a rejected record is being isolated (its records go one each). */
   get isolating(): boolean {
-    const head = this.queue[0];
-    return (
-      this.isolateThrough !== undefined &&
-      head !== undefined &&
-      BigInt(head.offset) <= this.isolateThrough
-    );
+    return this.queue.isolating;
   }
 
   /** Per-instance transactions: records ready for the next round. */
@@ -240,7 +194,7 @@ export class PartitionWorker implements Participant {
       this.held ||
       this.takingOver ||
       this.inDoubt ||
-      this.requeueing ||
+      this.isolation.requeueing ||
       this.offsets.rebalanced
       ? 0
       : this.queue.length;
@@ -265,7 +219,7 @@ export class PartitionWorker implements Participant {
     this.fail(
       new TransactionFailed(new Error(`committed offset moved to ${committed} under us`), true),
     );
-    this.wakeRoomWaiters();
+    this.queue.wakeRoomWaiters();
   }
 
   /** The worker's state can no longer be trusted: the loop must replace it (a new takeover). */
@@ -276,8 +230,7 @@ export class PartitionWorker implements Participant {
   /** Per-instance transactions: takes and plans the next records (instance-transactions.ts). */
   takePart(max: number, now: number): PreparedPart | undefined {
     if (this.ready === 0) return undefined;
-    const chunk = this.queue.splice(0, this.chunkSize(max));
-    this.wakeRoomWaiters();
+    const chunk = this.queue.take(max);
     try {
       return this.transactions.prepare(this.deps.names.raw, chunk, now);
     } catch (err) {
@@ -287,7 +240,7 @@ export class PartitionWorker implements Participant {
   }
 
   partCommitted(part: PreparedPart, started: number, phases: Phases): void {
-    this.transactions.applyCommitted(part, { started, phases, fetchedAt: this.fetchedAt });
+    this.transactions.applyCommitted(part, { started, phases, fetchedAt: this.queue.fetchedAt });
   }
 
   partFailed(part: PreparedPart, err: TransactionFailed, alone: boolean): void {
@@ -297,84 +250,24 @@ export class PartitionWorker implements Participant {
       this.fail(err);
       return;
     }
-    this.requeueing = true;
-    const done = () => (this.requeueing = false);
-    void this.isolate(part.messages, err, alone).then(
-      (requeued) => {
-        done();
-        if (requeued) this.deps.shared?.wake();
-        else this.fail(err);
-      },
-      (e: unknown) => {
-        done();
-        this.fail(e);
-      },
-    );
+    this.isolation.requeue(part.messages, err, alone, {
+      requeued: () => this.deps.shared?.wake(),
+      failed: (e) => this.fail(e),
+    });
   }
 
   /** Drops the queue and reports `err` (the loop rewinds the partition). */
   private fail(err: unknown): void {
     if (this.failed || this.closed) return;
     this.failed = true;
-    this.queue = [];
+    this.queue.clear();
     this.onFailure?.(err);
-  }
-
-  /** Records for the next transaction: one at a time while a rejected record is being isolated. */
-  private chunkSize(max: number): number {
-    const head = this.queue[0];
-    if (this.isolateThrough === undefined || !head) return max;
-    if (BigInt(head.offset) <= this.isolateThrough) return 1;
-    this.isolateThrough = undefined;
-    return max;
-  }
-
-  /**
-   * After the broker rejected a record of `chunk` for good (the transaction was aborted): puts
-   * the chunk back and retries it one record per transaction, so the rest commits and only the
-   * rejected record's attempts count; the planner dead-letters it after the configured attempts.
-   * Returns false once even its last-resort DLQ record was rejected: the caller then backs off
-   * and retries like any failure (an operator has to look at the DLQ topic).
-   */
-  private async isolate(
-    chunk: FetchedRecord[],
-    err: TransactionFailed,
-    alone = true,
-  ): Promise<boolean> {
-    if (isSizeError(err.rejectedAs))
-      await this.deps.limits
-        .refresh()
-        .catch((e: unknown) => this.log.warn({ err: e }, 'topic limits not refreshed'));
-    this.queue.unshift(...chunk);
-    const last = chunk[chunk.length - 1] as FetchedRecord;
-    // Not alone: the rejected record may be another partition's; isolate these all the same.
-    if (chunk.length > 1 || !alone) {
-      this.isolateThrough = BigInt(last.offset);
-      this.log.warn(
-        { err, rejectedAs: err.rejectedAs, from: chunk[0]?.offset, through: last.offset },
-        'the broker rejected a record for good; retrying these records one per transaction',
-      );
-      return true;
-    }
-    const count = this.transactions.noteRejected(last.offset, err);
-    this.log.warn({ err, offset: last.offset, attempts: count }, 'the broker rejected a record');
-    return count <= this.deps.settings.maxRecordAttempts + 1;
   }
 
   /** Resolves once at most `limit` records are queued, the worker failed or closed, or after `ms`. */
   waitForRoom(limit: number, ms: number): Promise<void> {
-    if (this.queue.length <= limit || this.failed || this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.roomWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private wakeRoomWaiters(): void {
-    for (const wake of this.roomWaiters.splice(0)) wake();
+    if (this.failed || this.closed) return Promise.resolve();
+    return this.queue.waitForRoom(limit, ms);
   }
 
   /**
@@ -395,8 +288,8 @@ export class PartitionWorker implements Participant {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.queue = [];
-    this.wakeRoomWaiters();
+    this.queue.clear();
+    this.queue.wakeRoomWaiters();
     if (this.deps.shared) {
       this.deps.shared.remove(this);
       await this.deps.shared.idle();

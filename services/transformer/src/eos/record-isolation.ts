@@ -1,0 +1,89 @@
+import type { FetchedRecord } from '../../../common/src/kafka/records.js';
+import type { Logger } from '../../../common/src/logger.js';
+import { isSizeError } from '../../../common/src/kafka/kafka-errors.js';
+import type { RecordQueue } from './record-queue.js';
+import type { TransactionFailed } from './transaction-part.js';
+import type { TransactionRunner } from './transaction-runner.js';
+import type { WorkerDeps } from './worker-deps.js';
+
+/**
+ * What becomes of a record the broker rejected for good in one partition worker (a transaction
+ * aborted with TransactionFailed.rejectedAs, a Kafka error type such as MESSAGE_TOO_LARGE): its
+ * chunk goes back to the head of the worker's queue, which then hands those records out one per
+ * transaction (record-queue.ts), so the rest commits and only the rejected record's attempts
+ * count (the worker's transactions count them, transaction-runner.ts; the planner dead-letters
+ * it after `maxRecordAttempts`). Per-instance transactions: the partition also stays out of
+ * rounds while a rejected part's records are on their way back to the queue (`requeueing`).
+ */
+export class RecordIsolation {
+  /**
+   * Per-instance transactions: set from a broker rejection until its chunk is queued again for
+   * isolation; no round may take this partition's later records before that.
+   */
+  private inRequeue = false;
+
+  constructor(
+    private readonly queue: RecordQueue,
+    private readonly attempts: Pick<TransactionRunner, 'noteRejected'>,
+    private readonly deps: Pick<WorkerDeps, 'limits' | 'settings'>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Per-instance transactions: a rejected part's records are not queued again yet. */
+  get requeueing(): boolean {
+    return this.inRequeue;
+  }
+
+  /**
+   * After the broker rejected a record of `chunk` for good (the transaction was aborted): puts
+   * the chunk back and retries it one record per transaction, so the rest commits and only the
+   * rejected record's attempts count; the planner dead-letters it after the configured attempts.
+   * Returns false once even its last-resort DLQ record was rejected: the caller then backs off
+   * and retries like any failure (an operator has to look at the DLQ topic).
+   */
+  async isolate(chunk: FetchedRecord[], err: TransactionFailed, alone = true): Promise<boolean> {
+    if (isSizeError(err.rejectedAs))
+      await this.deps.limits
+        .refresh()
+        .catch((e: unknown) => this.log.warn({ err: e }, 'topic limits not refreshed'));
+    this.queue.putBack(chunk);
+    const last = chunk[chunk.length - 1] as FetchedRecord;
+    // Not alone: the rejected record may be another partition's; isolate these all the same.
+    if (chunk.length > 1 || !alone) {
+      this.queue.isolateThrough(BigInt(last.offset));
+      this.log.warn(
+        { err, rejectedAs: err.rejectedAs, from: chunk[0]?.offset, through: last.offset },
+        'the broker rejected a record for good; retrying these records one per transaction',
+      );
+      return true;
+    }
+    const count = this.attempts.noteRejected(last.offset, err);
+    this.log.warn({ err, offset: last.offset, attempts: count }, 'the broker rejected a record');
+    return count <= this.deps.settings.maxRecordAttempts + 1;
+  }
+
+  /**
+   * Per-instance transactions: isolates the records of a part whose transaction was aborted for
+   * a rejected record (`alone`: the part was the transaction's only one), `requeueing` meanwhile.
+   * Then `requeued`, or `failed` with what to report (`err`, or the isolation's own failure).
+   */
+  requeue(
+    chunk: FetchedRecord[],
+    err: TransactionFailed,
+    alone: boolean,
+    then: { requeued: () => void; failed: (err: unknown) => void },
+  ): void {
+    this.inRequeue = true;
+    void this.isolate(chunk, err, alone).then(
+      (requeued) => {
+        this.inRequeue = false;
+        if (requeued) then.requeued();
+        else then.failed(err);
+      },
+      (e: unknown) => {
+        this.inRequeue = false;
+        then.failed(e);
+      },
+    );
+  }
+}
