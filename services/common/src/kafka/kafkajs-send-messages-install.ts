@@ -14,8 +14,6 @@ function loadInternals(require: NodeRequire): Internals {
   >;
   const errors = require('kafkajs/src/errors.js') as Pick<Internals, 'KafkaJSMetadataNotLoaded'>;
   return {
-    groupMessagesPerPartition:
-      require('kafkajs/src/producer/groupMessagesPerPartition.js') as Internals['groupMessagesPerPartition'],
     responseSerializer:
       require('kafkajs/src/producer/responseSerializer.js') as Internals['responseSerializer'],
     createErrorFromCode: error.createErrorFromCode,

@@ -73,14 +73,16 @@ export interface SendArgs {
 }
 export type SendFactory = (deps: SendDeps) => (args: SendArgs) => Promise<PartitionResult[]>;
 
+/** What kafkajs' src/producer/groupMessagesPerPartition.js takes (and groupByPartition). */
+export interface GroupArgs {
+  topic: string;
+  partitionMetadata: PartitionMetadata[];
+  messages: Message[];
+  partitioner: unknown;
+}
+
 /** kafkajs internals the send path reuses unchanged (paths under kafkajs/src, pinned). */
 export interface Internals {
-  groupMessagesPerPartition: (args: {
-    topic: string;
-    partitionMetadata: PartitionMetadata[];
-    messages: Message[];
-    partitioner: unknown;
-  }) => Record<string, Message[]>;
   responseSerializer: (response: unknown) => PartitionResult[];
   createErrorFromCode: (code: number) => KafkaError;
   staleMetadata: (e: KafkaError) => boolean;
