@@ -37,9 +37,12 @@ export class FakeConsumer extends EventEmitter {
     for (const t of topics) for (const p of t.partitions) this.paused.delete(p);
   }
 
-  join(topic: string, partitions: number[]): void {
+  /** A GROUP_JOIN; with `generationId`, as kafkajs-member-reuse.ts reports it (member `member-1`). */
+  join(topic: string, partitions: number[], generationId?: number): void {
     this.emit(this.events.REQUEST, {});
-    this.emit(this.events.GROUP_JOIN, { payload: { memberAssignment: { [topic]: partitions } } });
+    this.emit(this.events.GROUP_JOIN, {
+      payload: { memberAssignment: { [topic]: partitions }, generationId, memberId: 'member-1' },
+    });
   }
 
   /** kafkajs' runner saw a rebalance error and is about to rejoin (REBALANCING event). */

@@ -128,6 +128,7 @@ export function createTransformer(
             metrics,
             logger,
             group: () => loop?.groupMetadata,
+            membershipRejected: (used) => loop?.membershipRejected(used),
             stableOffsets: (partitions) =>
               fetchStableOffsets(kafka, {
                 groupId,

@@ -51,6 +51,11 @@ const retries = async (deps: ReturnType<typeof fakeWorkerDeps>): Promise<Record<
 const restores = async (deps: ReturnType<typeof fakeWorkerDeps>) =>
   (await deps.metrics.restores.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value;
 
+/** kafkajs' own test for the errors after which its runner rejoins the group. */
+const { isRebalancing } = createRequire(import.meta.url)('kafkajs/src/errors.js') as {
+  isRebalancing: (e: unknown) => boolean;
+};
+
 const ids = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => `evt-${from + i}`);
 
@@ -152,9 +157,6 @@ describe('EosLoop', () => {
   it('kafkajs fetching outside the group after a failed rejoin: the batch makes it rejoin, nothing commits until the join', async () => {
     // kafkajs' runner retries a failed JoinGroup ("coordinator loading") by fetching again with
     // the old assignment; only an eachBatch error of its rebalance kind makes it rejoin.
-    const { isRebalancing } = createRequire(import.meta.url)('kafkajs/src/errors.js') as {
-      isRebalancing: (e: unknown) => boolean;
-    };
     const { cluster, consumer, loop } = await setup();
     await consumer.deliver(P, rawRecords(0, 2));
     await committedAt(cluster, 2);
@@ -173,6 +175,29 @@ describe('EosLoop', () => {
     consumer.join(names.raw, [P]);
     const { resolved } = await consumer.deliver(P, rawRecords(2, 3));
     expect(resolved).toBe('4');
+    await committedAt(cluster, 5);
+    expect(outputIds(cluster)).toEqual(ids(0, 5));
+  });
+
+  it('the group rejected the membership a transaction carried: the next batch makes kafkajs rejoin; an older one changes nothing', async () => {
+    const { cluster, consumer, loop } = await setup();
+    consumer.join(names.raw, [P], 7);
+    await consumer.deliver(P, rawRecords(0, 2));
+    await committedAt(cluster, 2);
+    loop.membershipRejected({ generationId: 6, memberId: 'member-1' }); // a round of before the join
+    expect(loop.groupMetadata).toEqual({ generationId: 7, memberId: 'member-1' });
+    await consumer.deliver(P, rawRecords(2, 1));
+    await committedAt(cluster, 3);
+    // kafkajs rejoined after UNKNOWN_MEMBER_ID without a REBALANCING event, and fetches on.
+    loop.membershipRejected({ generationId: 7, memberId: 'member-1' });
+    expect(loop.groupMetadata).toBeUndefined();
+    const outside = await consumer.deliver(P, rawRecords(3, 2)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isRebalancing(outside)).toBe(true);
+    consumer.join(names.raw, [P], 8);
+    await consumer.deliver(P, rawRecords(3, 2));
     await committedAt(cluster, 5);
     expect(outputIds(cluster)).toEqual(ids(0, 5));
   });

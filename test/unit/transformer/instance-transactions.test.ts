@@ -16,6 +16,7 @@ const ID = 'test-group-ghl.raw-instance-a';
 function setup(opts: { group?: () => ConsumerGroupMetadata | undefined; refreshMs?: number } = {}) {
   const cluster = new FakeCluster();
   const base = fakeWorkerDeps(cluster);
+  const rejected: ConsumerGroupMetadata[] = [];
   if (opts.refreshMs !== undefined) {
     const refreshMs = opts.refreshMs;
     base.limits = {
@@ -32,6 +33,7 @@ function setup(opts: { group?: () => ConsumerGroupMetadata | undefined; refreshM
     metrics: base.metrics,
     logger: base.logger,
     group: opts.group ?? (() => ({ generationId: 1, memberId: 'member-1' })),
+    membershipRejected: (used) => rejected.push(used),
     stableOffsets: async (partitions) =>
       new Map(
         partitions.flatMap((p) => (cluster.offsets.has(p) ? [[p, cluster.offsets.get(p)!]] : [])),
@@ -57,7 +59,7 @@ function setup(opts: { group?: () => ConsumerGroupMetadata | undefined; refreshM
     list.push(err);
     failures.set(partition, list);
   };
-  return { cluster, shared, deps, worker, failures, onFailure };
+  return { cluster, shared, deps, worker, failures, onFailure, rejected };
 }
 
 /**
@@ -141,6 +143,22 @@ describe('per-instance transactions', () => {
     expect(b.needsTakeover).toBe(false);
     const moved = t.failures.get(0)?.[0] as TransactionFailed | undefined;
     expect(moved?.ambiguous).toBe(true);
+  });
+
+  it('offsets the group rejects (UNKNOWN_MEMBER_ID) report the membership they carried as stale; other failures do not', async () => {
+    const t = setup();
+    cleanup = () => t.shared.close();
+    const a = await t.worker(2);
+    t.cluster.failNext('sendOffsets', Object.assign(new Error('boom'), { type: 'NETWORK' }));
+    a.accept(batch(rawRecords(0, 1)), t.onFailure(2));
+    await vi.waitFor(() => expect(t.failures.get(2)).toHaveLength(1));
+    expect(t.rejected).toEqual([]);
+    a.rewound(0n);
+    const unknownMember = Object.assign(new Error('unknown member'), { type: 'UNKNOWN_MEMBER_ID' });
+    t.cluster.failNext('sendOffsets', unknownMember);
+    a.accept(batch(rawRecords(0, 1)), t.onFailure(2));
+    await vi.waitFor(() => expect(t.failures.get(2)).toHaveLength(2));
+    expect(t.rejected).toEqual([{ generationId: 1, memberId: 'member-1' }]);
   });
 
   it('begins no transaction while the consumer is not in its group', async () => {

@@ -106,6 +106,25 @@ export class EosLoop {
     return this.membership;
   }
 
+  /**
+   * Per-instance transactions: the group coordinator rejected the offsets of a transaction that
+   * carried `used` (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION). If the loop still holds that
+   * membership it is stale, and kafkajs may not be rejoining: its runner rejoins after
+   * UNKNOWN_MEMBER_ID without a REBALANCING event, and when that rejoin fails it fetches on
+   * without a member id, so it never heartbeats. The loop counts itself out of the group; its next
+   * batch makes kafkajs rejoin (onBatch).
+   */
+  membershipRejected(used: ConsumerGroupMetadata): void {
+    const known = this.membership;
+    if (known?.generationId !== used.generationId || known.memberId !== used.memberId) return;
+    this.logger.warn(
+      { generation: used.generationId },
+      'the group coordinator rejected our membership; rejoining',
+    );
+    this.membership = undefined;
+    this.inGroup = false;
+  }
+
   get ownedPartitions(): number[] {
     return [...this.assigned].sort((a, b) => a - b);
   }

@@ -88,4 +88,9 @@ export interface InstanceTransactionsDeps {
   settings: InstanceTransactionsSettings;
   /** The consumer's group membership now; undefined while it is not in the group. */
   group: () => ConsumerGroupMetadata | undefined;
+  /**
+   * The group coordinator rejected the offsets of a transaction that carried `used`
+   * (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION): that membership is stale (eos-loop.ts).
+   */
+  membershipRejected: (used: ConsumerGroupMetadata) => void;
 }
