@@ -9,23 +9,17 @@ import {
   type ConsumerSupervisor,
 } from '../../../common/src/kafka/consumer-supervisor.js';
 import type { Logger } from '../../../common/src/logger.js';
-import {
-  isFencingError,
-  isGroupMembershipError,
-  rejoinRequired,
-} from '../../../common/src/kafka/kafka-errors.js';
+import { isGroupMembershipError, rejoinRequired } from '../../../common/src/kafka/kafka-errors.js';
 import type { ConsumerGroupMetadata } from '../../../common/src/kafka/kafkajs-group-metadata.js';
+import { PartitionRewind, type BackoffSettings } from './partition-rewind.js';
 import { PartitionWorker } from './partition-worker.js';
-import { TransactionFailed } from './transaction-runner.js';
 import type { WorkerDeps } from './worker-deps.js';
 
-export interface LoopSettings {
+export interface LoopSettings extends BackoffSettings {
   partitionsConsumedConcurrently: number;
   /** Fetched records waiting for a transaction, per partition, before fetching more of it. */
   maxQueuedRecords: number;
   heartbeatIntervalMs: number;
-  backoffInitialMs: number;
-  backoffMaxMs: number;
   /** Kafka counts as unreachable (not ready) when no broker answered the consumer for this long. */
   kafkaStaleMs: number;
 }
@@ -39,12 +33,13 @@ export interface LoopSettings {
  * resolved in kafkajs at once, so kafkajs fetches on (its fetch loop otherwise waits for the
  * slowest partition). kafkajs' resolved offset is only its fetch position here, never a commit.
  * When a transaction fails, the worker's queue is dropped and the partition is sought back to
- * the last committed offset, paused for a backoff, and fetched again from there.
+ * the last committed offset, paused for a backoff, and fetched again from there
+ * (partition-rewind.ts).
  */
 export class EosLoop {
   private readonly workers = new Map<number, PartitionWorker>();
-  private readonly failures = new Map<number, number>();
-  private readonly resumeTimers = new Map<number, NodeJS.Timeout>();
+  /** Rewinds and backs off a partition whose transaction failed; shares `workers`. */
+  private readonly rewind: PartitionRewind;
   private generation = 0;
   private assigned = new Set<number>();
   private stopping = false;
@@ -63,7 +58,8 @@ export class EosLoop {
     private readonly settings: LoopSettings,
     private readonly logger: Logger,
   ) {
-    this.workerDeps = { ...deps, onCommitted: (partition) => this.failures.delete(partition) };
+    this.rewind = new PartitionRewind(consumer, this.workers, deps, settings, logger);
+    this.workerDeps = { ...deps, onCommitted: (partition) => this.rewind.committed(partition) };
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       // kafkajs-member-reuse.ts adds the generation to kafkajs' payload.
       const { generationId } = payload as { generationId?: number | null };
@@ -146,7 +142,7 @@ export class EosLoop {
   async stop(): Promise<void> {
     this.stopping = true;
     this.supervisor?.stop();
-    for (const timer of this.resumeTimers.values()) clearTimeout(timer);
+    this.rewind.stop();
     await this.consumer.disconnect();
     await Promise.all([...this.workers.values()].map((w) => w.close()));
     this.workers.clear();
@@ -208,11 +204,11 @@ export class EosLoop {
           lastOffset: batch.lastOffset(),
           messages: batch.messages,
         },
-        (err) => void this.onFailure(partition, worker, err),
+        (err) => void this.rewind.onFailure(partition, worker, err),
       );
       if (accepted === 'failed') return;
       if (accepted !== 'queued') {
-        this.seek(partition, accepted.seek);
+        this.rewind.seek(partition, accepted.seek);
         return;
       }
       resolveOffset(batch.lastOffset());
@@ -223,7 +219,7 @@ export class EosLoop {
       }
     } catch (err) {
       if (isGroupMembershipError(err)) throw err; // kafkajs rejoins the group on these
-      await this.onFailure(partition, worker, err);
+      await this.rewind.onFailure(partition, worker, err);
     }
   }
 
@@ -235,7 +231,9 @@ export class EosLoop {
    */
   private async confirmKept(partition: number, worker: PartitionWorker): Promise<void> {
     try {
-      if (await worker.confirmOwnership((err) => void this.onFailure(partition, worker, err)))
+      if (
+        await worker.confirmOwnership((err) => void this.rewind.onFailure(partition, worker, err))
+      )
         return;
       if (this.workers.get(partition) !== worker) return;
       this.logger.info(
@@ -245,7 +243,7 @@ export class EosLoop {
       this.workers.delete(partition);
       await worker.close();
     } catch (err) {
-      await this.onFailure(partition, worker, err);
+      await this.rewind.onFailure(partition, worker, err);
     }
   }
 
@@ -260,7 +258,11 @@ export class EosLoop {
       await existing.close();
     } else if (existing) {
       // Kept across a rebalance: still ours only if nobody committed in between.
-      if (await existing.confirmOwnership((err) => void this.onFailure(partition, existing, err)))
+      if (
+        await existing.confirmOwnership(
+          (err) => void this.rewind.onFailure(partition, existing, err),
+        )
+      )
         return existing;
       this.logger.info(
         { partition },
@@ -279,105 +281,5 @@ export class EosLoop {
       throw err;
     }
     return worker;
-  }
-
-  /**
-   * Never throws: it runs detached (`void`) from the transaction pump. A failure inside it (the
-   * consumer may be crashed, and then seek and pause throw) is logged; the partition is then
-   * fetched again from its committed offset when the consumer rejoins.
-   */
-  private async onFailure(
-    partition: number,
-    worker: PartitionWorker | undefined,
-    err: unknown,
-  ): Promise<void> {
-    try {
-      await this.handleFailure(partition, worker, err);
-    } catch (failure) {
-      this.logger.error({ partition, err: failure, cause: err }, 'failure handling failed');
-    }
-  }
-
-  private async handleFailure(
-    partition: number,
-    worker: PartitionWorker | undefined,
-    err: unknown,
-  ): Promise<void> {
-    // Per-instance transactions: a stale generation means this instance is a zombie, like a fence.
-    const fenced =
-      isFencingError(err) || (this.deps.shared !== undefined && isGroupMembershipError(err));
-    const ambiguous = err instanceof TransactionFailed && err.ambiguous;
-    const cause = fenced
-      ? 'fenced'
-      : err instanceof TransactionFailed
-        ? 'transaction'
-        : 'processing';
-    this.deps.metrics.retries.inc({ cause });
-    const current = worker !== undefined && this.workers.get(partition) === worker;
-    // Fetch again from the last committed offset; whatever was queued after it is dropped.
-    const target = worker?.rewindTarget();
-    if (current && target !== undefined) this.seek(partition, target);
-    if (worker && current && (fenced || ambiguous || !worker.positioned)) {
-      // The producer's state (or the transaction's outcome) is unknown: start over from a fresh
-      // takeover, which re-reads the changelog and the committed offset.
-      this.workers.delete(partition);
-      await worker.close();
-    }
-    // Fenced: another producer took this partition's transactional.id. Either this instance lost
-    // the partition and will hear so at its next heartbeat (the rebalance then revokes it here), or
-    // a revoked instance's late takeover fenced the rightful owner. Both are handled the same way:
-    // back off, then take over again if still assigned; every takeover fences, restores and
-    // re-reads the committed offset, so a brief back-and-forth costs time, never a duplicate.
-    const failures = (this.failures.get(partition) ?? 0) + 1;
-    this.failures.set(partition, failures);
-    const ceiling = Math.min(
-      this.settings.backoffMaxMs,
-      this.settings.backoffInitialMs * 2 ** (failures - 1),
-    );
-    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-    this.logger.warn(
-      { partition, err, failures, retryInMs: delay, cause },
-      'batch rolled back; will retry',
-    );
-    this.pauseFor(partition, delay, () => {
-      if (this.workers.get(partition) === worker) worker?.rewound(target);
-    });
-  }
-
-  // kafkajs' seek, pause and resume throw while a crashed consumer waits to restart ("Consumer
-  // group was not initialized"). Nothing is lost by skipping them then: the restarted consumer
-  // starts every partition from its committed offset, unpaused, and rejoins (GROUP_JOIN), after
-  // which each worker re-checks its offsets.
-  private seek(partition: number, offset: bigint): void {
-    this.guarded('seek', partition, () =>
-      this.consumer.seek({ topic: this.deps.names.raw, partition, offset: offset.toString() }),
-    );
-  }
-
-  private pauseFor(partition: number, ms: number, beforeResume: () => void): void {
-    const topic = this.deps.names.raw;
-    this.guarded('pause', partition, () =>
-      this.consumer.pause([{ topic, partitions: [partition] }]),
-    );
-    clearTimeout(this.resumeTimers.get(partition));
-    this.resumeTimers.set(
-      partition,
-      setTimeout(() => {
-        this.resumeTimers.delete(partition);
-        beforeResume();
-        if (!this.stopping)
-          this.guarded('resume', partition, () =>
-            this.consumer.resume([{ topic, partitions: [partition] }]),
-          );
-      }, ms),
-    );
-  }
-
-  private guarded(action: string, partition: number, call: () => void): void {
-    try {
-      call();
-    } catch (err) {
-      this.logger.warn({ err, partition, action }, 'consumer call skipped (consumer not running)');
-    }
   }
 }
