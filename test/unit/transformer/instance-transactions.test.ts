@@ -145,19 +145,21 @@ describe('per-instance transactions', () => {
     expect(moved?.ambiguous).toBe(true);
   });
 
-  it('offsets the group rejects (UNKNOWN_MEMBER_ID) report the membership they carried as stale; other failures do not', async () => {
+  it('offsets the group rejects (UNKNOWN_MEMBER_ID) report the membership they carried as stale; a moved coordinator or other failures do not', async () => {
     const t = setup();
     cleanup = () => t.shared.close();
     const a = await t.worker(2);
-    t.cluster.failNext('sendOffsets', Object.assign(new Error('boom'), { type: 'NETWORK' }));
-    a.accept(batch(rawRecords(0, 1)), t.onFailure(2));
-    await vi.waitFor(() => expect(t.failures.get(2)).toHaveLength(1));
+    const failWith = async (type: string, failures: number) => {
+      t.cluster.failNext('sendOffsets', Object.assign(new Error(type), { type }));
+      a.accept(batch(rawRecords(0, 1)), t.onFailure(2));
+      await vi.waitFor(() => expect(t.failures.get(2)).toHaveLength(failures));
+      a.rewound(0n);
+    };
+    await failWith('NETWORK', 1);
+    await failWith('NOT_COORDINATOR_FOR_GROUP', 2);
+    await failWith('REBALANCE_IN_PROGRESS', 3);
     expect(t.rejected).toEqual([]);
-    a.rewound(0n);
-    const unknownMember = Object.assign(new Error('unknown member'), { type: 'UNKNOWN_MEMBER_ID' });
-    t.cluster.failNext('sendOffsets', unknownMember);
-    a.accept(batch(rawRecords(0, 1)), t.onFailure(2));
-    await vi.waitFor(() => expect(t.failures.get(2)).toHaveLength(2));
+    await failWith('UNKNOWN_MEMBER_ID', 4);
     expect(t.rejected).toEqual([{ generationId: 1, memberId: 'member-1' }]);
   });
 

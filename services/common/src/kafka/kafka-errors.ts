@@ -41,6 +41,17 @@ export function isGroupMembershipError(err: unknown): boolean {
 }
 
 /**
+ * The group coordinator does not know the member, or not in that generation (UNKNOWN_MEMBER_ID,
+ * ILLEGAL_GENERATION): the membership a request carried is stale. Unlike a moved coordinator or
+ * a rebalance in progress, rejoining is the only way on.
+ */
+export function isStaleMembershipError(err: unknown): boolean {
+  for (const e of errorChain(err))
+    if (e.type === 'UNKNOWN_MEMBER_ID' || e.type === 'ILLEGAL_GENERATION') return true;
+  return false;
+}
+
+/**
  * An error that makes a kafkajs consumer's runner rejoin its group when thrown from `eachBatch`:
  * kafkajs 2.2.4 rejoins on REBALANCE_IN_PROGRESS (src/consumer/runner.js, scheduleFetchManager).
  * For a consumer kafkajs left fetching outside its group (see the transformer's EosLoop).

@@ -20,7 +20,13 @@ import type { NodeRequire } from './node-require.js';
  * clean LeaveGroup or UNKNOWN_MEMBER_ID (both set the id to null) forgets the id.
  *
  * The same subclass adds the group generation to kafkajs' GROUP_JOIN event (see
- * instrumentationEmitter below).
+ * instrumentationEmitter below), and keeps the consumer from fetching outside its group: when a
+ * rejoin fails with anything but a rebalance error (JoinGroup answered "coordinator loading"),
+ * kafkajs' runner (src/consumer/runner.js, scheduleFetchManager) retries by fetching again with
+ * the old assignment, and after UNKNOWN_MEMBER_ID with no member id at all; it learns to rejoin
+ * only from a heartbeat, which it sends only when a fetch returns nothing, and never without a
+ * member id. Until a join and sync has succeeded, `fetch` here throws REBALANCE_IN_PROGRESS,
+ * on which the runner rejoins (see `fetch` below).
  *
  * kafkajs' consumer captures the class when src/consumer/index.js loads, so this runs before any
  * kafkajs module loads (services/common/src/kafka/kafkajs.ts, the one place that loads kafkajs).
@@ -33,7 +39,15 @@ interface Emitter {
 interface ConsumerGroupOptions {
   cluster: object;
 }
-type ConsumerGroupClass = new (options: ConsumerGroupOptions) => object;
+/** The kafkajs 2.2.4 ConsumerGroup methods the subclass wraps (src/consumer/consumerGroup.js). */
+interface ConsumerGroupBase {
+  joinAndSync(): Promise<void>;
+  fetch(nodeId: number): Promise<unknown[]>;
+}
+type ConsumerGroupClass = new (options: ConsumerGroupOptions) => ConsumerGroupBase;
+interface ProtocolErrorClass {
+  new (e: Error & { type: string; code: number; retriable: boolean }): Error;
+}
 
 /** Returns true when the member-keeping ConsumerGroup is active (installed now or before). */
 export function installMemberReuse(require: NodeRequire): boolean {
@@ -43,6 +57,9 @@ export function installMemberReuse(require: NodeRequire): boolean {
   const Original = require(path) as ConsumerGroupClass;
   const remembered = new WeakMap<object, string>();
 
+  const { KafkaJSProtocolError } = require('kafkajs/src/errors.js') as {
+    KafkaJSProtocolError: ProtocolErrorClass;
+  };
   const groupJoinEvent = (
     require('kafkajs/src/consumer/instrumentationEvents') as { events: { GROUP_JOIN: string } }
   ).events.GROUP_JOIN;
@@ -86,6 +103,32 @@ export function installMemberReuse(require: NodeRequire): boolean {
       super(options);
       this.owner = options.cluster;
       if (previous) this.memberId = previous;
+    }
+
+    /** True from a successful join and sync until the next join begins. */
+    private joined = false;
+
+    /** kafkajs' join and sync; `fetch` refuses from its start until it has succeeded. */
+    override async joinAndSync(): Promise<void> {
+      this.joined = false;
+      await super.joinAndSync();
+      this.joined = true;
+    }
+
+    /**
+     * kafkajs' fetch, only while joined: otherwise it throws REBALANCE_IN_PROGRESS, on which
+     * kafkajs' runner rejoins the group instead of fetching outside it.
+     */
+    override async fetch(nodeId: number): Promise<unknown[]> {
+      if (!this.joined) {
+        const notJoined = Object.assign(new Error('not joined to the group; rejoining'), {
+          type: 'REBALANCE_IN_PROGRESS',
+          code: 27,
+          retriable: true,
+        });
+        throw new KafkaJSProtocolError(notJoined);
+      }
+      return super.fetch(nodeId);
     }
 
     get memberId(): string | null {

@@ -1,6 +1,6 @@
 import type { Producer } from '../../../common/src/kafka/kafka-client.js';
 import { sendAndCommit } from './transaction-commit.js';
-import { isGroupMembershipError } from '../../../common/src/kafka/kafka-errors.js';
+import { isStaleMembershipError } from '../../../common/src/kafka/kafka-errors.js';
 import { sendOffsetsToTransaction } from '../../../common/src/kafka/kafkajs-group-metadata.js';
 import type { TopicRecords } from '../../../common/src/kafka/records.js';
 import type { Logger } from '../../../common/src/logger.js';
@@ -264,7 +264,7 @@ export class InstanceTransactions implements SharedTransactions {
         'transaction failed',
       );
       this.deps.metrics.transactions.inc({ result: 'abort' });
-      if (isGroupMembershipError(failed)) this.deps.membershipRejected(group);
+      if (isStaleMembershipError(failed)) this.deps.membershipRejected(group);
       for (const { by, part } of parts) by.partFailed(part, failed, parts.length === 1);
       return;
     }
