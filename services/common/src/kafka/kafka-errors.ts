@@ -3,6 +3,7 @@
 // group-membership and record-rejection predicates, and the "is this a Kafka failure" test of the
 // CLI and the console.
 import { isRebalancing, KafkaJSError, KafkaJSProtocolError } from './kafkajs.js';
+import { rebalanceInProgress } from './kafkajs-member-reuse.js';
 
 // Decided in kafkajs-cluster.ts (which the request modules share and which must not load kafkajs).
 export { isRetriableKafkaError } from './kafkajs-cluster.js';
@@ -52,19 +53,12 @@ export function isStaleMembershipError(err: unknown): boolean {
 }
 
 /**
- * An error that makes a kafkajs consumer's runner rejoin its group when thrown from `eachBatch`:
- * kafkajs 2.2.4 rejoins on REBALANCE_IN_PROGRESS (src/consumer/runner.js, scheduleFetchManager).
- * For a consumer kafkajs left fetching outside its group (see the transformer's EosLoop).
+ * An error that makes a kafkajs consumer's runner rejoin its group when thrown from `eachBatch`
+ * (REBALANCE_IN_PROGRESS; kafkajs-member-reuse.ts). For a consumer the transformer knows to be
+ * out of its group while kafkajs still fetches (see the transformer's EosLoop).
  */
-export function rejoinRequired(reason: string): Error {
-  // kafkajs' constructor copies `type`, `code` and `retriable` from the error it is given.
-  const cause = Object.assign(new Error(reason), {
-    type: 'REBALANCE_IN_PROGRESS',
-    code: 27,
-    retriable: true,
-  });
-  return new KafkaJSProtocolError(cause);
-}
+export const rejoinRequired = (reason: string): Error =>
+  rebalanceInProgress(KafkaJSProtocolError, reason);
 
 /**
  * Broker errors that reject a record (or the batch holding it) for good: resending the same bytes

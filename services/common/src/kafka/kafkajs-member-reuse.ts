@@ -20,13 +20,14 @@ import type { NodeRequire } from './node-require.js';
  * clean LeaveGroup or UNKNOWN_MEMBER_ID (both set the id to null) forgets the id.
  *
  * The same subclass adds the group generation to kafkajs' GROUP_JOIN event (see
- * instrumentationEmitter below), and keeps the consumer from fetching outside its group: when a
- * rejoin fails with anything but a rebalance error (JoinGroup answered "coordinator loading"),
- * kafkajs' runner (src/consumer/runner.js, scheduleFetchManager) retries by fetching again with
- * the old assignment, and after UNKNOWN_MEMBER_ID with no member id at all; it learns to rejoin
- * only from a heartbeat, which it sends only when a fetch returns nothing, and never without a
- * member id. Until a join and sync has succeeded, `fetch` here throws REBALANCE_IN_PROGRESS,
- * on which the runner rejoins (see `fetch` below).
+ * instrumentationEmitter below), and keeps the consumer from fetching without a completed join:
+ * when a rejoin fails with anything but a rebalance error (JoinGroup answered "coordinator
+ * loading"), kafkajs' runner (src/consumer/runner.js, scheduleFetchManager) retries by fetching
+ * again with the old assignment and generation and no GROUP_JOIN event; its heartbeats succeed
+ * while the reloaded coordinator still holds that generation, so it never rejoins. After
+ * UNKNOWN_MEMBER_ID it clears the member id first, and then sends no heartbeat at all. Until a
+ * join and sync has succeeded, `fetch` here throws REBALANCE_IN_PROGRESS, on which the runner
+ * rejoins (see `fetch` below).
  *
  * kafkajs' consumer captures the class when src/consumer/index.js loads, so this runs before any
  * kafkajs module loads (services/common/src/kafka/kafkajs.ts, the one place that loads kafkajs).
@@ -45,8 +46,23 @@ interface ConsumerGroupBase {
   fetch(nodeId: number): Promise<unknown[]>;
 }
 type ConsumerGroupClass = new (options: ConsumerGroupOptions) => ConsumerGroupBase;
-interface ProtocolErrorClass {
+/** kafkajs' KafkaJSProtocolError: it copies `type`, `code` and `retriable` from the error given. */
+export interface ProtocolErrorClass {
   new (e: Error & { type: string; code: number; retriable: boolean }): Error;
+}
+
+/**
+ * A REBALANCE_IN_PROGRESS error (Kafka error code 27) of kafkajs' own class: thrown from a
+ * consumer's fetch or `eachBatch`, it makes kafkajs' runner rejoin the group
+ * (src/consumer/runner.js, scheduleFetchManager; src/errors.js, isRebalancing).
+ */
+export function rebalanceInProgress(ProtocolError: ProtocolErrorClass, reason: string): Error {
+  const cause = Object.assign(new Error(reason), {
+    type: 'REBALANCE_IN_PROGRESS',
+    code: 27,
+    retriable: true,
+  });
+  return new ProtocolError(cause);
 }
 
 /** Returns true when the member-keeping ConsumerGroup is active (installed now or before). */
@@ -120,14 +136,8 @@ export function installMemberReuse(require: NodeRequire): boolean {
      * kafkajs' runner rejoins the group instead of fetching outside it.
      */
     override async fetch(nodeId: number): Promise<unknown[]> {
-      if (!this.joined) {
-        const notJoined = Object.assign(new Error('not joined to the group; rejoining'), {
-          type: 'REBALANCE_IN_PROGRESS',
-          code: 27,
-          retriable: true,
-        });
-        throw new KafkaJSProtocolError(notJoined);
-      }
+      if (!this.joined)
+        throw rebalanceInProgress(KafkaJSProtocolError, 'not joined to the group; rejoining');
       return super.fetch(nodeId);
     }
 

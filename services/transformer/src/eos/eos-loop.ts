@@ -105,10 +105,10 @@ export class EosLoop {
   /**
    * Per-instance transactions: the group coordinator rejected the offsets of a transaction that
    * carried `used` (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION). If the loop still holds that
-   * membership it is stale, and kafkajs may not be rejoining: its runner rejoins after
-   * UNKNOWN_MEMBER_ID without a REBALANCING event, and when that rejoin fails it fetches on
-   * without a member id, so it never heartbeats. The loop counts itself out of the group; its next
-   * batch makes kafkajs rejoin (onBatch).
+   * membership it is stale; kafkajs learns so only at its next heartbeat, and its rejoin after
+   * UNKNOWN_MEMBER_ID comes without a REBALANCING event. The loop counts itself out of the group
+   * (no round begins with the stale membership) until the next GROUP_JOIN; its next batch makes
+   * kafkajs rejoin (onBatch).
    */
   membershipRejected(used: ConsumerGroupMetadata): void {
     const known = this.membership;
@@ -182,13 +182,13 @@ export class EosLoop {
     const partition = batch.partition;
     if (this.stopping || !isRunning() || isStale() || batch.isEmpty()) return;
     if (!this.inGroup) {
-      // kafkajs 2.2.4 fetches outside its group after a failed rejoin: when the JoinGroup fails
-      // with anything but a rebalance error ("coordinator loading" while the coordinator moves),
-      // its runner retries by fetching again with the old assignment, and learns to rejoin only
-      // from a heartbeat, which it sends only when a fetch returns nothing. Under steady load that
-      // is never, while no transaction may commit outside the group. Make it rejoin now.
+      // kafkajs fetches while the loop counts itself out of the group: after a REBALANCING with
+      // no GROUP_JOIN yet (kafkajs-member-reuse.ts keeps kafkajs from fetching after a failed
+      // join; this is the second line), or after the coordinator rejected the membership our
+      // offsets carried (membershipRejected) before kafkajs' own heartbeat learnt it. No
+      // transaction may commit outside the group: make kafkajs rejoin now.
       this.logger.warn({ partition }, 'kafkajs fetched outside the group; making it rejoin');
-      throw rejoinRequired('fetched while not in the group (a rejoin failed); rejoining');
+      throw rejoinRequired('fetched while not in the group; rejoining');
     }
     // A batch fetched before a rebalance that took the partition away: not ours to touch.
     if (!this.assigned.has(partition)) return;
