@@ -3,29 +3,17 @@
 // once into the git-ignored stack cache and runs it. Tests and benches count outputs with it
 // because the client under test (kafkajs) cannot be trusted to judge its own transactions: its
 // read_committed consumer has returned aborted records.
-import { execFile, spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { projectRoot } from '../../services/common/src/project-root.js';
-import { findJava } from '../local-stack/java.js';
-import { kafkaClasspath } from '../local-stack/maven.js';
-import { cacheDir } from '../local-stack/paths.js';
-import { KAFKA_MIN_JAVA } from '../local-stack/versions.js';
+import {
+  compileJavaProgram,
+  type CompiledJavaProgram,
+  type JavaProgram,
+} from '../local-stack/java-program.js';
 import { parseReport, type VerifyReport } from './report.js';
 
 export { exactlyOnce, parseReport, type VerifyReport } from './report.js';
-
-const run = promisify(execFile);
 
 export interface VerifyOptions {
   brokers: string;
@@ -46,117 +34,22 @@ export const EXIT_USAGE = 2;
 export const EXIT_TIMEOUT = 3;
 
 const verifierDir = () => join(projectRoot(), 'infra', 'verifier');
-/** The verifier's Java sources, compiled together: every `.java` file in infra/verifier, sorted. */
-export const verifierSources = () =>
-  readdirSync(verifierDir())
-    .filter((name) => name.endsWith('.java'))
-    .sort()
-    .map((name) => join(verifierDir(), name));
 const log4jConfig = () => join(projectRoot(), 'infra', 'verifier', 'log4j2.properties');
-/** Compiled classes live here, one directory per sources + classpath hash (git-ignored). */
-export const verifierCacheDir = () => join(cacheDir(), 'verifier');
 
-export interface CompiledVerifier {
-  /** The `java` binary of the JDK that compiled it. */
-  java: string;
-  /** Class directory plus the Kafka classpath (kafka-clients and its dependencies). */
-  classpath: string;
-  /** True when this call ran javac (false: the cached classes were current). */
-  compiled: boolean;
-}
-
-let compiling: Promise<CompiledVerifier> | undefined;
+/** The verifier as a Java program: every `.java` file in infra/verifier, main class Verifier. */
+export const verifierProgram = (): JavaProgram => ({
+  name: 'verifier',
+  dir: verifierDir(),
+  mainClass: 'Verifier',
+  javaHomeVar: 'VERIFIER_JAVA_HOME',
+});
 
 /**
- * Compiles the verifier's Java sources (`verifierSources`, together in one javac run) with the JDK
- * found by `findJava` (VERIFIER_JAVA_HOME, JAVA_HOME, the `java` on PATH, /usr/lib/jvm/*; 17+)
- * against the broker's Maven classpath, once per sources and classpath: the classes go to
- * `.stack/cache/verifier/<hash>/`, the hash covering every source file's name and content, so an
- * edited, added or removed source (or another Kafka version) compiles afresh and unchanged ones
- * cost nothing. Memoised per process.
- * Throws with the cause spelled out when no JDK (or only a JRE, without javac) is found, when
- * Maven cannot resolve the classpath, or when javac fails (its output included).
+ * Compiles the verifier once per sources and Kafka classpath into `.stack/cache/verifier/<hash>/`
+ * (`compileJavaProgram`; its errors, prefixed "verifier").
  */
-export function compileVerifier(): Promise<CompiledVerifier> {
-  compiling ??= compile().catch((err: unknown) => {
-    compiling = undefined;
-    throw err;
-  });
-  return compiling;
-}
-
-async function compile(): Promise<CompiledVerifier> {
-  let java: string;
-  try {
-    java = findJava(KAFKA_MIN_JAVA, 'VERIFIER_JAVA_HOME');
-  } catch (err) {
-    throw new Error(`exactly-once verifier: ${(err as Error).message}`);
-  }
-  const javac = join(dirname(java), 'javac');
-  const kafka = await kafkaClasspath();
-  const sources = verifierSources();
-  const digest = createHash('sha256');
-  for (const file of sources)
-    digest.update(basename(file)).update('\0').update(readFileSync(file)).update('\0');
-  const hash = digest.update(kafka).digest('hex').slice(0, 16);
-  const classes = join(verifierCacheDir(), hash);
-  const classpath = `${classes}:${kafka}`;
-  if (existsSync(join(classes, 'Verifier.class'))) return { java, classpath, compiled: false };
-  if (!existsSync(javac))
-    throw new Error(
-      `exactly-once verifier: ${java} has no javac beside it (a JRE, not a JDK); set VERIFIER_JAVA_HOME to a JDK ${KAFKA_MIN_JAVA}+`,
-    );
-  // Compile beside the target and rename, so a concurrent run (vitest workers) never sees a
-  // half-written class directory; whoever renames first wins, the other copy is dropped.
-  const partial = join(verifierCacheDir(), `.partial-${process.pid}-${randomUUID().slice(0, 8)}`);
-  mkdirSync(partial, { recursive: true });
-  try {
-    await run(
-      javac,
-      [
-        '--release',
-        String(KAFKA_MIN_JAVA),
-        '-encoding',
-        'UTF-8',
-        '-nowarn',
-        '-cp',
-        kafka,
-        '-d',
-        partial,
-        ...sources,
-      ],
-      { maxBuffer: 4 * 1024 * 1024 },
-    );
-    if (!existsSync(classes)) renameSync(partial, classes);
-    pruneStale(hash);
-  } catch (err) {
-    const e = err as { code?: string | number; stdout?: string; stderr?: string; message: string };
-    if (e.code === 'ENOENT') throw new Error(`exactly-once verifier: cannot run ${javac}`);
-    if (existsSync(join(classes, 'Verifier.class'))) return { java, classpath, compiled: true };
-    throw new Error(
-      `exactly-once verifier: javac failed on ${sources.join(' ')}:\n${(e.stdout ?? '') + (e.stderr ?? e.message)}`.trim(),
-    );
-  } finally {
-    rmSync(partial, { recursive: true, force: true });
-  }
-  return { java, classpath, compiled: true };
-}
-
-/**
- * Removes class directories of earlier sources. Only ones untouched for an hour: a run that
- * started moments ago with an older checkout may still be loading from its directory.
- */
-function pruneStale(current: string): void {
-  for (const name of readdirSync(verifierCacheDir())) {
-    const dir = join(verifierCacheDir(), name);
-    try {
-      if (name !== current && Date.now() - statSync(dir).mtimeMs > 3_600_000)
-        rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // Another process removed it first.
-    }
-  }
-}
+export const compileVerifier = (): Promise<CompiledJavaProgram> =>
+  compileJavaProgram(verifierProgram());
 
 /**
  * The Verifier.java command-line arguments for `o` (after the class name). Throws on what the

@@ -20,9 +20,15 @@ export function percentile(sorted: number[], p: number): number {
 export const round = (n: number | undefined, digits = 1) =>
   n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits));
 
+/**
+ * What consumes ghl.raw in a phase: the exactly-once transformer, the at-least-once kafkajs
+ * passthrough, or the exactly-once Java copy (test/bench/java/EosCopy.java).
+ */
+export type PhaseMode = 'eos' | 'passthrough' | 'eos-java';
+
 /** One phase's figures, as the JSON result gives them. */
 export interface PhaseResult {
-  mode: 'eos' | 'passthrough';
+  mode: PhaseMode;
   sent: number;
   accepted: number;
   outputs: number;

@@ -1,10 +1,11 @@
 // The child processes of `npm run bench:e2e` (test/bench/e2e.bench.ts): ingress, transformer and
-// passthrough started through tsx with their logs in .stack/bench/, waited for until ready, and
-// stopped together.
+// passthrough started through tsx, the Java exactly-once copy through java, with their logs in
+// .stack/bench/, waited for until ready, and stopped together.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../services/common/src/project-root.js';
+import { benchJavaCommand, type BenchJavaMain } from './bench-java.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -14,14 +15,29 @@ export function startChild(
   script: string,
   env: Record<string, string>,
 ): ChildProcess {
-  const dir = join(projectRoot(), '.stack', 'bench');
-  mkdirSync(dir, { recursive: true });
-  const logFile = openSync(join(dir, `e2e-${name}.log`), 'w');
   return spawn(process.execPath, ['--import', 'tsx', join(projectRoot(), script)], {
     cwd: projectRoot(),
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', logFile, 'inherit'],
+    stdio: ['ignore', logTo(name), 'inherit'],
   });
+}
+
+/** .stack/bench/e2e-<name>.log, truncated and opened for the child to write. */
+function logTo(name: string): number {
+  const dir = join(projectRoot(), '.stack', 'bench');
+  mkdirSync(dir, { recursive: true });
+  return openSync(join(dir, `e2e-${name}.log`), 'w');
+}
+
+/** A Java program of test/bench/java as a child; stdout and stderr to .stack/bench/e2e-<name>.log. */
+export async function startJavaChild(
+  name: string,
+  main: BenchJavaMain,
+  args: string[],
+): Promise<ChildProcess> {
+  const command = await benchJavaCommand(main, args);
+  const log = logTo(name);
+  return spawn(command.java, command.args, { cwd: projectRoot(), stdio: ['ignore', log, log] });
 }
 
 export async function stopChildren(children: ChildProcess[]): Promise<void> {

@@ -7,12 +7,19 @@
 // For the exactly-once run it prints where an event's time goes, from the transformer's
 // transformer_record_stage_seconds histogram (scraped when measuring starts and at the end), and
 // for both the CPU the broker and the consuming process spent per event.
-// Ingress, transformer and passthrough run as child processes; the load and the observing
-// consumer run here.
+// A third run replaces the transformer with Apache Kafka's own Java client doing an exactly-once
+// copy (test/bench/java/EosCopy.java: one transaction per poll, KIP-447 group metadata, the
+// broker's transaction version): what exactly-once costs here when no decoding, registry or dedup
+// does, against the same passthrough.
+// Ingress, transformer, passthrough and Java copy run as child processes; the load and the
+// observing consumer run here.
 //
 // Env: BENCH_RATE (default 1000/s), BENCH_DURATION_S (30), BENCH_WARMUP_S (5), BENCH_BASELINE
-// (1: also run the passthrough), KAFKA_BROKERS/SCHEMA_REGISTRY_URL (else the local stack),
-// BENCH_BROKER_PIDS with an external broker. The last line on stdout is the JSON result.
+// (1: also run the passthrough), BENCH_JAVA_EOS (1: also run the Java exactly-once copy),
+// BENCH_JAVA_RETRY_BACKOFF_MS (the Java copy's retry.backoff.ms, 5; the client's default of 100
+// puts 100 ms waits after CONCURRENT_TRANSACTIONS into its tail), KAFKA_BROKERS/
+// SCHEMA_REGISTRY_URL (else the local stack), BENCH_BROKER_PIDS with an external broker. The last
+// line on stdout is the JSON result.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
@@ -29,9 +36,10 @@ import {
   round,
   scrapeStages,
   stageSummaries,
+  type PhaseMode,
   type PhaseResult,
 } from './e2e-breakdown.js';
-import { startChild, stopChildren, waitOk } from './e2e-children.js';
+import { startChild, startJavaChild, stopChildren, waitOk } from './e2e-children.js';
 import { agent, post, signedWebhook } from './e2e-load.js';
 
 const config = loadConfig({
@@ -48,6 +56,17 @@ const config = loadConfig({
     max: 1,
     describe: '1: also run the at-least-once passthrough at the same rate',
   }),
+  BENCH_JAVA_EOS: int({
+    default: 1,
+    min: 0,
+    max: 1,
+    describe: "1: also run Kafka's Java client as an exactly-once copy at the same rate",
+  }),
+  BENCH_JAVA_RETRY_BACKOFF_MS: int({
+    default: 5,
+    min: 0,
+    describe: "the Java exactly-once copy's retry.backoff.ms (the client's default is 100)",
+  }),
 });
 const log = (...parts: unknown[]) => console.error('[bench:e2e]', ...parts);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -58,7 +77,7 @@ const SECRET = `bench-${randomUUID()}`;
  * at BENCH_RATE, an observer on the output topic. Throws when the services do not get ready.
  */
 async function runPhase(
-  mode: 'eos' | 'passthrough',
+  mode: PhaseMode,
   stack: BenchStack,
   kafka: Kafka,
   admin: Admin,
@@ -90,12 +109,18 @@ async function runPhase(
             TRANSFORMER_GROUP_ID: `${prefix}transformer`,
             TRANSFORMER_METRICS_PORT: String(metricsPort),
           })
-        : startChild('passthrough', 'test/bench/passthrough.ts', {
-            KAFKA_BROKERS: stack.brokers,
-            INPUT: names.raw,
-            OUTPUT: names.contact,
-            GROUP: `${prefix}passthrough`,
-          });
+        : mode === 'passthrough'
+          ? startChild('passthrough', 'test/bench/passthrough.ts', {
+              KAFKA_BROKERS: stack.brokers,
+              INPUT: names.raw,
+              OUTPUT: names.contact,
+              GROUP: `${prefix}passthrough`,
+            })
+          : await startJavaChild('eos-java', 'EosCopy', [
+              ...['--brokers', stack.brokers, '--input', names.raw],
+              ...['--output', names.contact, '--group', `${prefix}eos-java`],
+              ...['--retry-backoff-ms', String(config.BENCH_JAVA_RETRY_BACKOFF_MS)],
+            ]);
     children.push(worker);
     await waitOk(`http://127.0.0.1:${port}/readyz`, 60_000);
     if (mode === 'eos') await waitOk(`http://127.0.0.1:${metricsPort}/readyz`, 120_000);
@@ -103,8 +128,8 @@ async function runPhase(
       mode === 'eos' ? scrapeStages(`http://127.0.0.1:${metricsPort}/metrics`) : undefined;
 
     // The observer: every record of the output topic, read_committed, timed on arrival. The
-    // transformer's outputs carry the event ID in a header; the passthrough copies ghl.raw,
-    // whose key is the event ID.
+    // transformer's outputs carry the event ID in a header; the passthrough and the Java copy
+    // copy ghl.raw, whose key is the event ID.
     const acceptedAt = new Map<string, number>();
     const latencies: number[] = [];
     const ingressMs: number[] = [];
@@ -232,6 +257,9 @@ try {
   const passthrough = config.BENCH_BASELINE
     ? await runPhase('passthrough', stack, kafka, admin)
     : undefined;
+  const javaEos = config.BENCH_JAVA_EOS
+    ? await runPhase('eos-java', stack, kafka, admin)
+    : undefined;
   const ratio = (a: number | null | undefined, b: number | null | undefined) =>
     a == null || b == null || !b ? null : round(a / b, 2);
   console.log(
@@ -247,8 +275,12 @@ try {
         eos.broker_cpu_ms_per_event,
         passthrough?.broker_cpu_ms_per_event,
       ),
+      java_eos_p50_ms: javaEos?.e2e_p50_ms ?? null,
+      java_eos_p99_ms: javaEos?.e2e_p99_ms ?? null,
+      java_eos_p99_over_passthrough_p99: ratio(javaEos?.e2e_p99_ms, passthrough?.e2e_p99_ms),
       eos,
       passthrough: passthrough ?? null,
+      eos_java: javaEos ?? null,
     }),
   );
 } finally {

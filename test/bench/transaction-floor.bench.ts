@@ -5,22 +5,33 @@
 // TxnOffsetCommit, then EndTxn). No ingress, no consumer: the floor under the exactly-once part
 // of `bench:e2e`'s latency, which the at-least-once passthrough does not pay.
 //
+// Then the same measurement with Apache Kafka's own Java client (test/bench/java), which uses
+// transaction version 2 when the broker has it (no AddPartitionsToTxn, no AddOffsetsToTxn): a
+// floor that does not depend on kafkajs, and the answer to "would another client do better?".
+//
 // Env: BENCH_RATE (operations per second, both kinds together; default 200), BENCH_COUNT (of each
-// kind, measured; default 500), KAFKA_BROKERS/SCHEMA_REGISTRY_URL (else the local stack). The
-// last line on stdout is the JSON result: p50/p99 in ms of each kind, and their ratios.
+// kind, measured; default 1000), BENCH_WARMUP (of each kind, before measuring; default 500: the
+// JVM needs it to compile its hot paths), BENCH_JAVA (default true), KAFKA_BROKERS/
+// SCHEMA_REGISTRY_URL (else the local stack). The last line on stdout is the JSON result: p50/p99
+// in ms of each kind and their ratios for kafkajs, the same under `java_client`, and kafkajs'
+// transaction percentiles over the Java client's.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { int, loadConfig } from '../../services/common/src/config.js';
+import { bool, int, loadConfig } from '../../services/common/src/config.js';
 import { createKafka } from '../../services/common/src/kafka/kafka-client.js';
 import { createTopicsAndWait } from '../../services/common/src/kafka/topic-apply.js';
 import { sendOffsetsRetrying } from '../../services/transformer/src/eos/offsets-retry.js';
+import { benchJavaCommand } from './bench-java.js';
 import { benchStack } from './bench-stack.js';
 import { percentile, round } from './e2e-breakdown.js';
 
 const config = loadConfig({
   BENCH_RATE: int({ default: 200, min: 1, max: 1000, describe: 'operations per second' }),
-  BENCH_COUNT: int({ default: 500, min: 10, max: 100_000, describe: 'measured of each kind' }),
+  BENCH_COUNT: int({ default: 1000, min: 10, max: 100_000, describe: 'measured of each kind' }),
+  BENCH_WARMUP: int({ default: 500, min: 1, max: 100_000, describe: 'warm-up of each kind' }),
+  BENCH_JAVA: bool({ default: true, describe: 'also measure with the Java client' }),
 });
-const WARMUP = 25;
+const WARMUP = config.BENCH_WARMUP;
 const log = (...parts: unknown[]) => console.error('[bench:txn-floor]', ...parts);
 
 const stack = await benchStack(log);
@@ -87,8 +98,16 @@ const summary = (ms: number[]) => {
     p99_ms: round(percentile(sorted, 99)),
   };
 };
+type Summary = ReturnType<typeof summary>;
+const ratio = (a: number | null, b: number | null) =>
+  a === null || b === null || b === 0 ? null : round(a / b, 2);
+const ratios = (produce: Summary, transaction: Summary) => ({
+  transaction_over_produce_p50: ratio(transaction.p50_ms, produce.p50_ms),
+  transaction_over_produce_p99: ratio(transaction.p99_ms, produce.p99_ms),
+});
 
-try {
+/** The kafkajs measurement: produce and transaction alternating at BENCH_RATE. */
+async function measureKafkajs(): Promise<{ produce_acks_all: Summary; transaction: Summary }> {
   await admin.connect();
   await createTopicsAndWait(
     admin,
@@ -98,7 +117,7 @@ try {
   const produceMs: number[] = [];
   const transactionMs: number[] = [];
   const period = 1000 / config.BENCH_RATE;
-  log(`${config.BENCH_COUNT} of each at ${config.BENCH_RATE}/s on ${stack.brokers}`);
+  log(`kafkajs: ${config.BENCH_COUNT} of each at ${config.BENCH_RATE}/s on ${stack.brokers}`);
   for (let i = 0; i < 2 * (config.BENCH_COUNT + WARMUP); i++) {
     const start = performance.now();
     const key = `key-${i}`;
@@ -118,17 +137,65 @@ try {
     }
     await sleep(Math.max(0, period - (performance.now() - start)));
   }
-  const produce = summary(produceMs);
-  const transaction = summary(transactionMs);
-  const ratio = (a: number | null, b: number | null) =>
-    a === null || b === null || b === 0 ? null : round(a / b, 2);
+  return { produce_acks_all: summary(produceMs), transaction: summary(transactionMs) };
+}
+
+interface JavaResult {
+  transaction_version: number;
+  produce_acks_all: Summary;
+  transaction: Summary;
+}
+
+/**
+ * The same measurement by test/bench/java/TransactionFloor.java (Apache Kafka's Java client),
+ * compiled once into the stack cache. Throws with the JVM's stderr tail when it fails.
+ */
+async function measureJava(): Promise<JavaResult> {
+  const command = await benchJavaCommand('TransactionFloor', [
+    ...['--brokers', stack.brokers, '--rate', String(config.BENCH_RATE)],
+    ...['--count', String(config.BENCH_COUNT), '--warmup', String(WARMUP)],
+  ]);
+  const child = spawn(command.java, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+  child.stderr.on('data', (b: Buffer) => {
+    err = (err + b.toString('utf8')).slice(-8_000);
+    process.stderr.write(b);
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  const last = out.trim().split('\n').at(-1) ?? '';
+  if (code !== 0 || !last.startsWith('{'))
+    throw new Error(`bench:txn-floor java side failed (exit ${code}):\n${err.trim()}`);
+  return JSON.parse(last) as JavaResult;
+}
+
+try {
+  const kafkajs = await measureKafkajs();
+  const javaClient = config.BENCH_JAVA ? await measureJava() : undefined;
   console.log(
     JSON.stringify({
       rate: config.BENCH_RATE,
-      produce_acks_all: produce,
-      transaction,
-      transaction_over_produce_p50: ratio(transaction.p50_ms, produce.p50_ms),
-      transaction_over_produce_p99: ratio(transaction.p99_ms, produce.p99_ms),
+      warmup: WARMUP,
+      ...kafkajs,
+      ...ratios(kafkajs.produce_acks_all, kafkajs.transaction),
+      ...(javaClient && {
+        java_client: {
+          ...javaClient,
+          ...ratios(javaClient.produce_acks_all, javaClient.transaction),
+        },
+        kafkajs_over_java_transaction_p50: ratio(
+          kafkajs.transaction.p50_ms,
+          javaClient.transaction.p50_ms,
+        ),
+        kafkajs_over_java_transaction_p99: ratio(
+          kafkajs.transaction.p99_ms,
+          javaClient.transaction.p99_ms,
+        ),
+      }),
     }),
   );
 } finally {
