@@ -1,6 +1,7 @@
-// Small Java programs on Apache Kafka's own client (the exactly-once verifier, the Java side of
-// `bench:txn-floor`): compiled once against the broker's Maven classpath into the git-ignored
-// stack cache, keyed by their sources, so they cost nothing when unchanged.
+// Small Java programs on Apache Kafka's own client (the exactly-once verifier; the benches'
+// transaction floor and exactly-once copy in test/bench/java): compiled once against the broker's
+// Maven classpath into the git-ignored stack cache, keyed by their sources, so they cost nothing
+// when unchanged.
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -11,6 +12,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,7 +25,7 @@ const run = promisify(execFile);
 
 /** One Java program: every `.java` file of `dir`, compiled together. */
 export interface JavaProgram {
-  /** Names the cache directory (`.stack/cache/<name>/`) and prefixes every error message. */
+  /** Names the cache directory (`.stack/cache/<name>/`) and prefixes this module's errors. */
   name: string;
   /** Absolute path of the directory holding the program's `.java` sources. */
   dir: string;
@@ -63,13 +65,14 @@ const compiling = new Map<string, Promise<CompiledJavaProgram>>();
  * Maven cannot resolve the classpath, or when javac fails (its output included).
  */
 export function compileJavaProgram(p: JavaProgram): Promise<CompiledJavaProgram> {
-  let pending = compiling.get(p.name);
+  const key = `${p.name}\0${p.dir}\0${p.mainClass}`;
+  let pending = compiling.get(key);
   if (!pending) {
     pending = compile(p).catch((err: unknown) => {
-      compiling.delete(p.name);
+      compiling.delete(key);
       throw err;
     });
-    compiling.set(p.name, pending);
+    compiling.set(key, pending);
   }
   return pending;
 }
@@ -84,14 +87,18 @@ async function compile(p: JavaProgram): Promise<CompiledJavaProgram> {
   const javac = join(dirname(java), 'javac');
   const kafka = await kafkaClasspath();
   const sources = javaSources(p);
-  const digest = createHash('sha256');
+  const digest = createHash('sha256').update(`--release ${KAFKA_MIN_JAVA}\0`);
   for (const file of sources)
     digest.update(basename(file)).update('\0').update(readFileSync(file)).update('\0');
   const hash = digest.update(kafka).digest('hex').slice(0, 16);
   const classes = join(programCacheDir(p), hash);
   const marker = join(classes, `${p.mainClass}.class`);
   const classpath = `${classes}:${kafka}`;
-  if (existsSync(marker)) return { java, classpath, compiled: false };
+  if (existsSync(marker)) {
+    // In use now: pruneStale, in another process compiling other sources, keeps it an hour.
+    touch(classes);
+    return { java, classpath, compiled: false };
+  }
   if (!existsSync(javac))
     throw new Error(
       `${p.name}: ${java} has no javac beside it (a JRE, not a JDK); set ${p.javaHomeVar} to a JDK ${KAFKA_MIN_JAVA}+`,
@@ -132,9 +139,18 @@ async function compile(p: JavaProgram): Promise<CompiledJavaProgram> {
   return { java, classpath, compiled: true };
 }
 
+function touch(dir: string): void {
+  try {
+    const now = new Date();
+    utimesSync(dir, now, now);
+  } catch {
+    // Removed meanwhile: the next compile recreates it.
+  }
+}
+
 /**
- * Removes class directories of earlier sources. Only ones untouched for an hour: a run that
- * started moments ago with an older checkout may still be loading from its directory.
+ * Removes class directories of earlier sources. Only ones untouched for an hour (every cache hit
+ * touches its directory): a run that started with an older checkout may still be loading from it.
  */
 function pruneStale(p: JavaProgram, current: string): void {
   for (const name of readdirSync(programCacheDir(p))) {

@@ -39,7 +39,15 @@ import {
   type PhaseMode,
   type PhaseResult,
 } from './e2e-breakdown.js';
-import { startChild, startJavaChild, stopChildren, waitOk } from './e2e-children.js';
+import { isRunning } from './bench-children.js';
+import {
+  childLog,
+  startChild,
+  startJavaChild,
+  stopChildren,
+  waitForLogLine,
+  waitOk,
+} from './e2e-children.js';
 import { agent, post, signedWebhook } from './e2e-load.js';
 
 const config = loadConfig({
@@ -65,6 +73,7 @@ const config = loadConfig({
   BENCH_JAVA_RETRY_BACKOFF_MS: int({
     default: 5,
     min: 0,
+    max: 10_000,
     describe: "the Java exactly-once copy's retry.backoff.ms (the client's default is 100)",
   }),
 });
@@ -122,7 +131,18 @@ async function runPhase(
               ...['--retry-backoff-ms', String(config.BENCH_JAVA_RETRY_BACKOFF_MS)],
             ]);
     children.push(worker);
+    const workerName = mode === 'eos' ? 'transformer' : mode;
+    /** Throws when the consuming process died: its figures would be nothing but timeouts. */
+    const workerAlive = () => {
+      if (!isRunning(worker))
+        throw new Error(
+          `${mode}: ${workerName} exited (code ${worker.exitCode}, signal ${worker.signalCode}); see ${childLog(workerName)}`,
+        );
+    };
     await waitOk(`http://127.0.0.1:${port}/readyz`, 60_000);
+    // The Java copy has no /readyz: it logs its first partition assignment.
+    if (mode === 'eos-java')
+      await waitForLogLine(workerName, worker, '[eos-copy] assigned', 60_000);
     if (mode === 'eos') await waitOk(`http://127.0.0.1:${metricsPort}/readyz`, 120_000);
     const scrape = async () =>
       mode === 'eos' ? scrapeStages(`http://127.0.0.1:${metricsPort}/metrics`) : undefined;
@@ -208,7 +228,11 @@ async function runPhase(
     const sendSeconds = (Date.now() - started) / 1000;
     const accepted = statuses.get(200) ?? 0;
     const deadline = Date.now() + 60_000;
-    while (outputsSeen < accepted && Date.now() < deadline) await sleep(100);
+    while (outputsSeen < accepted && Date.now() < deadline) {
+      workerAlive();
+      await sleep(100);
+    }
+    workerAlive();
     const after = {
       histograms: await scrape(),
       broker: sumCpu(stack.brokerPids),

@@ -11,16 +11,17 @@
 //
 // Env: BENCH_RATE (operations per second, both kinds together; default 200), BENCH_COUNT (of each
 // kind, measured; default 1000), BENCH_WARMUP (of each kind, before measuring; default 500: the
-// JVM needs it to compile its hot paths), BENCH_JAVA (default true), KAFKA_BROKERS/
+// JVM needs it to compile its hot paths), BENCH_JAVA (1, the default: also the Java client), KAFKA_BROKERS/
 // SCHEMA_REGISTRY_URL (else the local stack). The last line on stdout is the JSON result: p50/p99
 // in ms of each kind and their ratios for kafkajs, the same under `java_client`, and kafkajs'
 // transaction percentiles over the Java client's.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { bool, int, loadConfig } from '../../services/common/src/config.js';
+import { int, loadConfig } from '../../services/common/src/config.js';
 import { createKafka } from '../../services/common/src/kafka/kafka-client.js';
 import { createTopicsAndWait } from '../../services/common/src/kafka/topic-apply.js';
 import { sendOffsetsRetrying } from '../../services/transformer/src/eos/offsets-retry.js';
+import { trackChild } from './bench-children.js';
 import { benchJavaCommand } from './bench-java.js';
 import { benchStack } from './bench-stack.js';
 import { percentile, round } from './e2e-breakdown.js';
@@ -29,7 +30,12 @@ const config = loadConfig({
   BENCH_RATE: int({ default: 200, min: 1, max: 1000, describe: 'operations per second' }),
   BENCH_COUNT: int({ default: 1000, min: 10, max: 100_000, describe: 'measured of each kind' }),
   BENCH_WARMUP: int({ default: 500, min: 1, max: 100_000, describe: 'warm-up of each kind' }),
-  BENCH_JAVA: bool({ default: true, describe: 'also measure with the Java client' }),
+  BENCH_JAVA: int({
+    default: 1,
+    min: 0,
+    max: 1,
+    describe: '1: also measure with the Java client',
+  }),
 });
 const WARMUP = config.BENCH_WARMUP;
 const log = (...parts: unknown[]) => console.error('[bench:txn-floor]', ...parts);
@@ -141,41 +147,60 @@ async function measureKafkajs(): Promise<{ produce_acks_all: Summary; transactio
 }
 
 interface JavaResult {
-  transaction_version: number;
+  broker_transaction_version: number;
   produce_acks_all: Summary;
   transaction: Summary;
 }
 
 /**
  * The same measurement by test/bench/java/TransactionFloor.java (Apache Kafka's Java client),
- * compiled once into the stack cache. Throws with the JVM's stderr tail when it fails.
+ * compiled once into the stack cache. The JVM is killed if it runs past its schedule plus two
+ * minutes, and whenever this bench exits. Throws with the JVM's output tail when it fails.
  */
 async function measureJava(): Promise<JavaResult> {
   const command = await benchJavaCommand('TransactionFloor', [
     ...['--brokers', stack.brokers, '--rate', String(config.BENCH_RATE)],
     ...['--count', String(config.BENCH_COUNT), '--warmup', String(WARMUP)],
   ]);
-  const child = spawn(command.java, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = trackChild(
+    spawn(command.java, command.args, { stdio: ['ignore', 'pipe', 'pipe'] }),
+    'the Java side (TransactionFloor)',
+  );
   let out = '';
   let err = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
-  child.stderr.on('data', (b: Buffer) => {
+  child.stdout?.on('data', (b: Buffer) => (out = (out + b.toString('utf8')).slice(-8_000)));
+  child.stderr?.on('data', (b: Buffer) => {
     err = (err + b.toString('utf8')).slice(-8_000);
     process.stderr.write(b);
   });
+  const limitMs = ((2 * (config.BENCH_COUNT + WARMUP)) / config.BENCH_RATE) * 1000 + 120_000;
+  const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', resolve);
-  });
+  }).finally(() => clearTimeout(killer));
   const last = out.trim().split('\n').at(-1) ?? '';
   if (code !== 0 || !last.startsWith('{'))
-    throw new Error(`bench:txn-floor java side failed (exit ${code}):\n${err.trim()}`);
+    throw new Error(
+      `the Java side failed (${code === null ? `killed after ${Math.round(limitMs / 1000)} s` : `exit ${code}`}):\n${(err + out).trim().slice(-8_000)}`,
+    );
   return JSON.parse(last) as JavaResult;
 }
 
 try {
   const kafkajs = await measureKafkajs();
-  const javaClient = config.BENCH_JAVA ? await measureJava() : undefined;
+  let javaClient: JavaResult | undefined;
+  let javaError: string | undefined;
+  if (config.BENCH_JAVA) {
+    // A failed Java side still leaves the kafkajs figures worth printing.
+    try {
+      javaClient = await measureJava();
+    } catch (err) {
+      javaError = (err as Error).message;
+      log(javaError);
+      process.exitCode = 1;
+    }
+  }
   console.log(
     JSON.stringify({
       rate: config.BENCH_RATE,
@@ -196,6 +221,7 @@ try {
           javaClient.transaction.p99_ms,
         ),
       }),
+      ...(javaError !== undefined && { java_client: { error: javaError.split('\n')[0] } }),
     }),
   );
 } finally {

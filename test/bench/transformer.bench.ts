@@ -25,6 +25,7 @@ import { TRANSFORMER_NODE_FLAGS } from '../../services/transformer/src/node-flag
 import { SEED_FIXTURES } from '../fixtures/index.js';
 import { committedTotal } from '../helpers/committed-offsets.js';
 import { rawMessage } from '../helpers/raw-events.js';
+import { killChildren, trackChild } from './bench-children.js';
 import { benchStack, peakRssMb, sumCpuMs } from './bench-stack.js';
 import { freePort } from '../../infra/local-stack/free-port.js';
 
@@ -65,31 +66,6 @@ async function preload(kafka: Kafka, topic: string, messages: Message[]): Promis
   await producer.disconnect();
   log(`preloaded ${messages.length} events in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
-
-/**
- * Every child this bench spawns, by PID, so any way out (an error, Ctrl-C, process exit) kills
- * them: a measured transformer left running would keep consuming CPU and the group's partitions.
- */
-const children = new Map<number, ChildProcess>();
-
-function killChildren(): void {
-  for (const [pid, child] of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-    children.delete(pid);
-  }
-}
-process.once('exit', killChildren);
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    killChildren();
-    process.exit(130);
-  });
 
 /** Heap, external memory, RSS and dedup keys as the transformer's own /metrics reports them. */
 async function memoryBreakdown(url: string): Promise<string> {
@@ -176,11 +152,7 @@ function spawnBuilt(script: string, env: Record<string, string>): ChildProcess {
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
-  if (child.pid === undefined) throw new Error(`could not start ${script}`);
-  const pid = child.pid;
-  children.set(pid, child);
-  child.once('exit', () => children.delete(pid));
-  return child;
+  return trackChild(child, script);
 }
 
 /**

@@ -14,11 +14,13 @@
 // Runs until SIGTERM, then closes its clients (the JVM then exits 143, as after any SIGTERM). Progress and errors go to stderr; exits 1 on a Kafka
 // failure (a fenced producer included), 2 on a bad command line.
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -72,7 +74,18 @@ public final class EosCopy {
     int exitCode = 0;
     try {
       producer.initTransactions();
-      consumer.subscribe(List.of(opts.get("--input")));
+      consumer.subscribe(
+          List.of(opts.get("--input")),
+          new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+              // bench:e2e waits for this line before it sends load.
+              System.err.println("[eos-copy] assigned " + partitions.size() + " partitions");
+            }
+
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+          });
       System.err.println("[eos-copy] running");
       for (; ; ) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));

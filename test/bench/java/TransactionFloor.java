@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.FinalizedVersionRange;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -35,9 +36,9 @@ public final class TransactionFloor {
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = parse(args);
     String brokers = opts.get("--brokers");
-    int rate = Integer.parseInt(opts.get("--rate"));
-    int count = Integer.parseInt(opts.get("--count"));
-    int warmup = Integer.parseInt(opts.get("--warmup"));
+    int rate = positive(opts, "--rate");
+    int count = positive(opts, "--count");
+    int warmup = positive(opts, "--warmup");
     String run = "bench-txn-floor-java-" + UUID.randomUUID().toString().substring(0, 8);
     String out = run + ".out";
     String changelog = run + ".changelog";
@@ -60,7 +61,12 @@ public final class TransactionFloor {
       try {
         measure(brokers, run, out, changelog, raw, rate, count, warmup, transactionVersion);
       } finally {
-        admin.deleteTopics(List.of(out, changelog, raw)).all().get();
+        try {
+          admin.deleteTopics(List.of(out, changelog, raw)).all().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          // Never hides the measurement's own failure; a leftover topic is only named.
+          System.err.println("[bench:txn-floor java] could not delete " + run + ".*: " + e);
+        }
       }
     }
   }
@@ -119,8 +125,7 @@ public final class TransactionFloor {
     }
     System.out.printf(
         Locale.ROOT,
-        "{\"rate\":%d,\"transaction_version\":%d,\"produce_acks_all\":%s,\"transaction\":%s}%n",
-        rate,
+        "{\"broker_transaction_version\":%d,\"produce_acks_all\":%s,\"transaction\":%s}%n",
         transactionVersion,
         summary(produceMs),
         summary(transactionMs));
@@ -141,6 +146,19 @@ public final class TransactionFloor {
   private static double percentile(List<Double> sorted, int p) {
     int rank = (int) Math.ceil(p / 100.0 * sorted.size());
     return sorted.get(Math.min(sorted.size() - 1, Math.max(0, rank - 1)));
+  }
+
+  /** The option as a positive int; exits 2 (usage) when it is not one. */
+  private static int positive(Map<String, String> opts, String name) {
+    try {
+      int n = Integer.parseInt(opts.get(name));
+      if (n > 0) return n;
+    } catch (NumberFormatException e) {
+      // Falls through to the usage error.
+    }
+    System.err.println(name + " must be a positive integer, got " + opts.get(name));
+    System.exit(2);
+    return 0;
   }
 
   private static Map<String, String> parse(String[] args) {

@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exactlyOnce, verifyCommitted } from '../../../infra/verifier/verifier.js';
 import { createTopicsAndWait } from '../../../services/common/src/kafka/topic-apply.js';
 import { benchJavaCommand } from '../../bench/bench-java.js';
-import { sleep, stackEnv, testKafka, uniquePrefix } from '../../helpers/integration.js';
+import {
+  readCommitted,
+  sleep,
+  stackEnv,
+  testKafka,
+  uniquePrefix,
+} from '../../helpers/integration.js';
 
 describe('bench:e2e Java exactly-once copy (EosCopy)', () => {
   const kafka = testKafka('eos-copy-test');
@@ -36,7 +42,12 @@ describe('bench:e2e Java exactly-once copy (EosCopy)', () => {
     await producer.send({
       topic: input,
       acks: -1,
-      messages: ids.map((id) => ({ key: id, value: `v-${id}`, headers: { 'event-id': id } })),
+      // Key, value and header all differ, so a copy that dropped or mixed any of them shows.
+      messages: ids.map((id) => ({
+        key: `key-${id}`,
+        value: `value-${id}`,
+        headers: { 'event-id': id },
+      })),
     });
     await producer.disconnect();
 
@@ -58,6 +69,13 @@ describe('bench:e2e Java exactly-once copy (EosCopy)', () => {
       }
       expect(exactlyOnce(report, ids)).toEqual({ missing: [], duplicated: {}, unexpected: [] });
       expect(report.perTopic[output]).toBe(ids.length);
+      // The content, read back (kafkajs only reads here; the count above is the verifier's).
+      const copied = await readCommitted(kafka, [output], { expected: ids.length });
+      expect(copied).toHaveLength(ids.length);
+      for (const r of copied) {
+        const id = r.headers['event-id'] ?? '';
+        expect([r.key?.toString(), r.value?.toString()]).toEqual([`key-${id}`, `value-${id}`]);
+      }
     } finally {
       child.kill('SIGTERM');
     }
