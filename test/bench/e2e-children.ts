@@ -39,16 +39,20 @@ function spawnLogged(
   }
 }
 
-/** A process as a child; its JSON log lines go to .stack/bench/e2e-<name>.log. */
+/**
+ * A process as a child, run through tsx with `nodeFlags` (the transformer's production flags for
+ * the transformer); its JSON log lines go to .stack/bench/e2e-<name>.log.
+ */
 export function startChild(
   name: string,
   script: string,
   env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
 ): ChildProcess {
   return spawnLogged(
     name,
     process.execPath,
-    ['--import', 'tsx', join(projectRoot(), script)],
+    [...nodeFlags, '--import', 'tsx', join(projectRoot(), script)],
     { ...process.env, LOG_LEVEL: 'warn', ...env },
     true,
   );

@@ -29,6 +29,7 @@ import { OUTPUT_HEADERS } from '../../services/common/src/record-headers.js';
 import { applyTopics } from '../../services/common/src/kafka/topic-apply.js';
 import { topicNames, topicSpecs } from '../../services/common/src/topics.js';
 import { freePort } from '../../infra/local-stack/free-port.js';
+import { TRANSFORMER_NODE_FLAGS } from '../../services/transformer/src/node-flags.js';
 import { benchStack, cpuMs, sumCpuMs as sumCpu, type BenchStack } from './bench-stack.js';
 import {
   percentile,
@@ -113,11 +114,16 @@ async function runPhase(
     const metricsPort = await freePort();
     const worker =
       mode === 'eos'
-        ? startChild('transformer', 'services/transformer/src/main.ts', {
-            ...common,
-            TRANSFORMER_GROUP_ID: `${prefix}transformer`,
-            TRANSFORMER_METRICS_PORT: String(metricsPort),
-          })
+        ? startChild(
+            'transformer',
+            'services/transformer/src/main.ts',
+            {
+              ...common,
+              TRANSFORMER_GROUP_ID: `${prefix}transformer`,
+              TRANSFORMER_METRICS_PORT: String(metricsPort),
+            },
+            TRANSFORMER_NODE_FLAGS,
+          )
         : mode === 'passthrough'
           ? startChild('passthrough', 'test/bench/passthrough.ts', {
               KAFKA_BROKERS: stack.brokers,
