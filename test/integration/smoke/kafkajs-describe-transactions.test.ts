@@ -83,6 +83,9 @@ describe('DescribeTransactions and the marker-only sweep against the real broker
       topics: [{ topic, partitions: [{ partition: 0, offset: '5' }] }],
     });
     await first.commit();
+    // EndTxn returns before the markers are written, and the offset is pending until its marker
+    // is: CompleteCommit says every marker is written (a read right after commit saw -1).
+    expect((await settled(transactionalId))?.state).toBe('CompleteCommit');
     const committedOffset = async () =>
       (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions.find(
         (p) => p.partition === 0,
@@ -111,8 +114,9 @@ describe('DescribeTransactions and the marker-only sweep against the real broker
       [0, 1, 2].map((p) => `${topic}/${p}`),
     );
     expect(open?.partitions.some((p) => p.startsWith('__consumer_offsets/'))).toBe(true);
-    expect(await highWatermarks()).toEqual(before.map((h) => h + 1));
+    // The markers are written after EndTxn returns: count them once the coordinator says so.
     expect((await settled(transactionalId))?.state).toBe('CompleteCommit');
+    expect(await highWatermarks()).toEqual(before.map((h) => h + 1));
 
     await sweepOpenTransactions(
       (await newProducer(transactionalId)).producer,
@@ -120,8 +124,8 @@ describe('DescribeTransactions and the marker-only sweep against the real broker
       'abort',
       groupId,
     );
-    expect(await highWatermarks()).toEqual([before[0]! + 2, before[1]! + 1, before[2]! + 2]);
     expect((await settled(transactionalId))?.state).toBe('CompleteAbort');
+    expect(await highWatermarks()).toEqual([before[0]! + 2, before[1]! + 1, before[2]! + 2]);
 
     expect(await committedOffset()).toBe('5');
     const seen = await readCommitted(kafka, [topic], { expected: 2, settleMs: 1000 });
