@@ -17,7 +17,8 @@
 // Env: BENCH_RATE (default 1000/s), BENCH_DURATION_S (30), BENCH_WARMUP_S (5), BENCH_BASELINE
 // (1: also run the passthrough), BENCH_JAVA_EOS (1: also run the Java exactly-once copy),
 // BENCH_JAVA_RETRY_BACKOFF_MS (the Java copy's retry.backoff.ms, 5; the client's default of 100
-// put its 200/s p99 at 136-185 ms instead of 51 ms: its retries wait that long), KAFKA_BROKERS/
+// put its 200/s p99 at 136-185 ms instead of 51 ms: TxnOffsetCommit retries after
+// CONCURRENT_TRANSACTIONS wait that long), KAFKA_BROKERS/
 // SCHEMA_REGISTRY_URL (else the local stack), BENCH_BROKER_PIDS with an external broker. The last
 // line on stdout is the JSON result.
 import type { ChildProcess } from 'node:child_process';
