@@ -6,12 +6,14 @@ import type { ChildProcess } from 'node:child_process';
 const children = new Map<number, ChildProcess>();
 let installed = false;
 
-const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+/** Whether `child` is still running (no exit code and no terminating signal yet). */
+export const isRunning = (child: ChildProcess) =>
+  child.exitCode === null && child.signalCode === null;
 
 /** SIGKILLs every tracked child still running. */
 export function killChildren(): void {
   for (const [pid, child] of children) {
-    if (running(child)) {
+    if (isRunning(child)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -43,6 +45,3 @@ export function trackChild(child: ChildProcess, what: string): ChildProcess {
   child.once('exit', () => children.delete(pid));
   return child;
 }
-
-/** Whether `child` is still running (no exit code and no terminating signal yet). */
-export const isRunning = running;

@@ -113,10 +113,12 @@ async function runPhase(
       }),
     );
     const metricsPort = await freePort();
+    /** The consuming child's name: its log is childLog(workerName). */
+    const workerName = mode === 'eos' ? 'transformer' : mode;
     const worker =
       mode === 'eos'
         ? startChild(
-            'transformer',
+            workerName,
             'services/transformer/src/main.ts',
             {
               ...common,
@@ -126,19 +128,18 @@ async function runPhase(
             TRANSFORMER_NODE_FLAGS,
           )
         : mode === 'passthrough'
-          ? startChild('passthrough', 'test/bench/passthrough.ts', {
+          ? startChild(workerName, 'test/bench/passthrough.ts', {
               KAFKA_BROKERS: stack.brokers,
               INPUT: names.raw,
               OUTPUT: names.contact,
               GROUP: `${prefix}passthrough`,
             })
-          : await startJavaChild('eos-java', 'EosCopy', [
+          : await startJavaChild(workerName, 'EosCopy', [
               ...['--brokers', stack.brokers, '--input', names.raw],
               ...['--output', names.contact, '--group', `${prefix}eos-java`],
               ...['--retry-backoff-ms', String(config.BENCH_JAVA_RETRY_BACKOFF_MS)],
             ]);
     children.push(worker);
-    const workerName = mode === 'eos' ? 'transformer' : mode;
     /** Throws when the consuming process died: its figures would be nothing but timeouts. */
     const workerAlive = () => {
       if (!isRunning(worker))

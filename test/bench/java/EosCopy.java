@@ -35,7 +35,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 public final class EosCopy {
   public static void main(String[] args) throws Exception {
-    Map<String, String> opts = parse(args);
+    Map<String, String> opts =
+        BenchArgs.parse(
+            args,
+            "EosCopy --brokers HOST:PORT --input TOPIC --output TOPIC --group GROUP"
+                + " --retry-backoff-ms N",
+            List.of("--brokers", "--input", "--output", "--group", "--retry-backoff-ms"));
     Properties c = new Properties();
     c.put("bootstrap.servers", opts.get("--brokers"));
     c.put("group.id", opts.get("--group"));
@@ -114,20 +119,5 @@ public final class EosCopy {
     }
     // After the latch: the shutdown hook waits on it, so exiting before it would never return.
     if (exitCode != 0) System.exit(exitCode);
-  }
-
-  private static Map<String, String> parse(String[] args) {
-    Map<String, String> opts = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) opts.put(args[i], args[i + 1]);
-    for (String required :
-        List.of("--brokers", "--input", "--output", "--group", "--retry-backoff-ms")) {
-      if (!opts.containsKey(required) || args.length % 2 != 0) {
-        System.err.println(
-            "usage: EosCopy --brokers HOST:PORT --input TOPIC --output TOPIC --group GROUP"
-                + " --retry-backoff-ms N");
-        System.exit(2);
-      }
-    }
-    return opts;
   }
 }

@@ -13,7 +13,6 @@
 // command line, 1 on any Kafka failure.
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,11 +33,15 @@ public final class TransactionFloor {
   private static final int PARTITIONS = 6;
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> opts = parse(args);
+    Map<String, String> opts =
+        BenchArgs.parse(
+            args,
+            "TransactionFloor --brokers HOST:PORT --rate N --count N --warmup N",
+            List.of("--brokers", "--rate", "--count", "--warmup"));
     String brokers = opts.get("--brokers");
-    int rate = positive(opts, "--rate");
-    int count = positive(opts, "--count");
-    int warmup = positive(opts, "--warmup");
+    int rate = BenchArgs.positive(opts, "--rate");
+    int count = BenchArgs.positive(opts, "--count");
+    int warmup = BenchArgs.positive(opts, "--warmup");
     String run = "bench-txn-floor-java-" + UUID.randomUUID().toString().substring(0, 8);
     String out = run + ".out";
     String changelog = run + ".changelog";
@@ -146,31 +149,5 @@ public final class TransactionFloor {
   private static double percentile(List<Double> sorted, int p) {
     int rank = (int) Math.ceil(p / 100.0 * sorted.size());
     return sorted.get(Math.min(sorted.size() - 1, Math.max(0, rank - 1)));
-  }
-
-  /** The option as a positive int; exits 2 (usage) when it is not one. */
-  private static int positive(Map<String, String> opts, String name) {
-    try {
-      int n = Integer.parseInt(opts.get(name));
-      if (n > 0) return n;
-    } catch (NumberFormatException e) {
-      // Falls through to the usage error.
-    }
-    System.err.println(name + " must be a positive integer, got " + opts.get(name));
-    System.exit(2);
-    return 0;
-  }
-
-  private static Map<String, String> parse(String[] args) {
-    Map<String, String> opts = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) opts.put(args[i], args[i + 1]);
-    for (String required : List.of("--brokers", "--rate", "--count", "--warmup")) {
-      if (!opts.containsKey(required) || args.length % 2 != 0) {
-        System.err.println(
-            "usage: TransactionFloor --brokers HOST:PORT --rate N --count N --warmup N");
-        System.exit(2);
-      }
-    }
-    return opts;
   }
 }
