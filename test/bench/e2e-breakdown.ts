@@ -43,11 +43,39 @@ export interface PhaseResult {
   /** The same for the consuming process (transformer or passthrough). */
   consumer_cpu_ms_per_event: number | null;
   stages?: Record<string, StageSummary>;
+  /** Transactions the transformer committed while measuring (eos only). */
+  transactions?: number;
+  /** Requests it asked again after CONCURRENT_TRANSACTIONS while measuring (eos only). */
+  concurrent_transactions_retries?: number;
 }
 
-/** The transformer's stage histograms, from its /metrics page at `metricsUrl`. */
-export async function scrapeStages(metricsUrl: string): Promise<Map<string, HistogramSeries>> {
-  return parseHistograms(await (await fetch(metricsUrl)).text(), STAGE_METRIC);
+/** What one scrape of the transformer's /metrics gives the bench. */
+export interface TransformerScrape {
+  stages: Map<string, HistogramSeries>;
+  /** transformer_transactions_total{result="commit"}. */
+  transactions: number;
+  /** transformer_concurrent_transactions_retries_total. */
+  concurrentRetries: number;
+}
+
+/** Sum of the samples of counter `name` whose labels include `having` (Prometheus text format). */
+export function counterTotal(text: string, name: string, having = ''): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const m = /^(\w+)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (m && m[1] === name && (m[2] ?? '').includes(having)) total += Number(m[3]);
+  }
+  return total;
+}
+
+/** The transformer's stage histograms and transaction counters, from its /metrics page at `metricsUrl`. */
+export async function scrapeTransformer(metricsUrl: string): Promise<TransformerScrape> {
+  const text = await (await fetch(metricsUrl)).text();
+  return {
+    stages: parseHistograms(text, STAGE_METRIC),
+    transactions: counterTotal(text, 'transformer_transactions_total', 'result="commit"'),
+    concurrentRetries: counterTotal(text, 'transformer_concurrent_transactions_retries_total'),
+  };
 }
 
 /** Each stage's summary between two scrapes, in the order of STAGES (stages not seen left out). */
@@ -78,6 +106,7 @@ export function printBreakdown(eos: PhaseResult, log: (...parts: unknown[]) => v
       `  ${'ingress'.padEnd(12)} (request sent -> 200) p50 ${eos.ingress_p50_ms}  p99 ${eos.ingress_p99_ms}`,
       ...rows,
       `  stages sum of means ${round(stagesMean)}; end to end (200 -> visible) p50 ${eos.e2e_p50_ms}  p99 ${eos.e2e_p99_ms}`,
+      `  ${eos.transactions ?? '?'} transactions committed; ${eos.concurrent_transactions_retries ?? '?'} requests asked again after CONCURRENT_TRANSACTIONS`,
       '  fetch_wait starts at the ghl.raw record timestamp, set by the ingress before its 200;',
       "  what the stages leave out is the observer's read after the commit (visible).",
     ].join('\n'),

@@ -36,7 +36,7 @@ import {
   percentile,
   printBreakdown,
   round,
-  scrapeStages,
+  scrapeTransformer,
   stageSummaries,
   type PhaseMode,
   type PhaseResult,
@@ -153,7 +153,7 @@ async function runPhase(
       await waitForLogLine(workerName, worker, '[eos-copy] assigned', 60_000);
     if (mode === 'eos') await waitOk(`http://127.0.0.1:${metricsPort}/readyz`, 120_000);
     const scrape = async () =>
-      mode === 'eos' ? scrapeStages(`http://127.0.0.1:${metricsPort}/metrics`) : undefined;
+      mode === 'eos' ? scrapeTransformer(`http://127.0.0.1:${metricsPort}/metrics`) : undefined;
 
     // The observer: every record of the output topic, read_committed, timed on arrival. The
     // transformer's outputs carry the event ID in a header; the passthrough and the Java copy
@@ -200,14 +200,14 @@ async function runPhase(
     );
     /** Histograms and CPU when measuring starts (after the warm-up). */
     let before: {
-      histograms: Awaited<ReturnType<typeof scrape>>;
+      transformer: Awaited<ReturnType<typeof scrape>>;
       broker?: number;
       worker?: number;
-    } = { histograms: undefined };
+    } = { transformer: undefined };
     for (let i = 0; i < total; i++) {
       if (i === warmupCount) {
         before = {
-          histograms: await scrape(),
+          transformer: await scrape(),
           broker: sumCpu(stack.brokerPids),
           worker: cpuMs(worker.pid),
         };
@@ -242,7 +242,7 @@ async function runPhase(
     }
     workerAlive();
     const after = {
-      histograms: await scrape(),
+      transformer: await scrape(),
       broker: sumCpu(stack.brokerPids),
       worker: cpuMs(worker.pid),
     };
@@ -268,8 +268,11 @@ async function runPhase(
       broker_cpu_ms_per_event: perEvent(before.broker, after.broker),
       consumer_cpu_ms_per_event: perEvent(before.worker, after.worker),
     };
-    if (before.histograms && after.histograms) {
-      result.stages = stageSummaries(after.histograms, before.histograms);
+    if (before.transformer && after.transformer) {
+      result.stages = stageSummaries(after.transformer.stages, before.transformer.stages);
+      result.transactions = after.transformer.transactions - before.transformer.transactions;
+      result.concurrent_transactions_retries =
+        after.transformer.concurrentRetries - before.transformer.concurrentRetries;
     }
     return result;
   } finally {

@@ -18,9 +18,9 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { int, loadConfig } from '../../services/common/src/config.js';
+import { retryConcurrentTransactions } from '../../services/common/src/kafka/concurrent-transactions.js';
 import { createKafka } from '../../services/common/src/kafka/kafka-client.js';
 import { createTopicsAndWait } from '../../services/common/src/kafka/topic-apply.js';
-import { sendOffsetsRetrying } from '../../services/transformer/src/eos/offsets-retry.js';
 import { trackChild } from './bench-children.js';
 import { benchJavaCommand } from './bench-java.js';
 import { benchStack } from './bench-stack.js';
@@ -69,10 +69,12 @@ async function smallestTransaction(i: number): Promise<void> {
           { topic: topics.changelog, messages: [{ key, value: 'x', partition: i % 6 }] },
         ],
       }),
-      sendOffsetsRetrying((offsets) => txn.sendOffsets(offsets), {
-        consumerGroupId: `${run}-group`,
-        topics: [{ topic: topics.raw, partitions: [{ partition: i % 6, offset: String(i) }] }],
-      }),
+      retryConcurrentTransactions(() =>
+        txn.sendOffsets({
+          consumerGroupId: `${run}-group`,
+          topics: [{ topic: topics.raw, partitions: [{ partition: i % 6, offset: String(i) }] }],
+        }),
+      ),
     ]);
   } catch (err) {
     await txn.abort().catch(() => undefined);

@@ -51,7 +51,7 @@ export const transformerConfigSchema = {
     min: 0,
     max: 1000,
     describe:
-      'pause between consecutive transactions of one partition (avoids CONCURRENT_TRANSACTIONS retries)',
+      'pause between two transactions of a partition, or two rounds of the instance transaction (fewer CONCURRENT_TRANSACTIONS retries)',
   }),
   TRANSFORMER_SLOW_TRANSACTION_MS: int({
     default: 2000,

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { concurrentTransactionsRetries } from '../../common/src/kafka/concurrent-transactions.js';
 import { createMetricsRegistry } from '../../common/src/metrics.js';
 
 export type TransformerMetrics = ReturnType<typeof createTransformerMetrics>;
@@ -17,6 +18,7 @@ export function createTransformerMetrics(
   opts: TransformerMetricsOptions = {},
 ) {
   const registers = [registry];
+  let concurrentRetriesSeen = 0;
   return {
     registry,
     /**
@@ -123,6 +125,23 @@ export function createTransformerMetrics(
       help: 'fence + dedup restore time when a partition is taken over',
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
+    }),
+    /**
+     * Requests the transaction coordinator answered CONCURRENT_TRANSACTIONS (the previous
+     * transaction's markers still being written), asked again within milliseconds. Read from the
+     * process-wide count at each scrape. Rising with the transaction rate is normal; several per
+     * transaction, with transformer_transaction_duration_seconds rising, means the coordinator is
+     * slow to write markers.
+     */
+    concurrentTransactionsRetries: new Counter({
+      name: 'transformer_concurrent_transactions_retries_total',
+      help: 'transactional requests asked again because the coordinator was still completing the previous transaction (CONCURRENT_TRANSACTIONS)',
+      registers,
+      collect() {
+        const total = concurrentTransactionsRetries();
+        this.inc(total - concurrentRetriesSeen);
+        concurrentRetriesSeen = total;
+      },
     }),
     retries: new Counter({
       name: 'transformer_retries_total',

@@ -1,6 +1,18 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import {
+  concurrentTransactionsRetries,
+  retryConcurrentTransactions,
+} from '../../../services/common/src/kafka/concurrent-transactions.js';
 import { createTransformerMetrics } from '../../../services/transformer/src/metrics.js';
+
+/** The counter's value in a scrape of `registry`. */
+async function concurrentRetriesIn(registry: Registry): Promise<number> {
+  const line = (await registry.metrics())
+    .split('\n')
+    .find((l) => l.startsWith('transformer_concurrent_transactions_retries_total '));
+  return Number(line?.split(' ')[1]);
+}
 
 describe('transformer metrics', () => {
   it('transformer_ready follows the readiness probe at each scrape', async () => {
@@ -39,5 +51,19 @@ describe('transformer metrics', () => {
     ]) {
       expect(text).toContain(line);
     }
+  });
+
+  it('transformer_concurrent_transactions_retries_total counts every request asked again', async () => {
+    const metrics = createTransformerMetrics(new Registry());
+    const before = await concurrentRetriesIn(metrics.registry);
+    expect(before).toBe(concurrentTransactionsRetries());
+    let calls = 0;
+    const concurrent = Object.assign(new Error('concurrent'), { type: 'CONCURRENT_TRANSACTIONS' });
+    await retryConcurrentTransactions(async () => {
+      if (++calls < 4) throw concurrent;
+    });
+    expect(await concurrentRetriesIn(metrics.registry)).toBe(before + 3);
+    // A second scrape without retries in between adds nothing.
+    expect(await concurrentRetriesIn(metrics.registry)).toBe(before + 3);
   });
 });

@@ -24,8 +24,9 @@ export async function fencedProducer(
     maxInFlightRequests: 1,
     transactionTimeout: transactionTimeoutMs,
     createPartitioner: Murmur2Partitioner,
-    // kafkajs retries CONCURRENT_TRANSACTIONS (the previous commit's markers still being written)
-    // with this backoff; its 300 ms default would add that much to every other transaction.
+    // Retriable failures (a leader moving, a coordinator loading) are retried from 10 ms, not
+    // kafkajs' 300 ms. CONCURRENT_TRANSACTIONS between two transactions reaches it only after
+    // 3 s of asking again every few milliseconds (concurrent-transactions.ts).
     retry: { initialRetryTime: 10, multiplier: 1.5, maxRetryTime: 500, retries: 12 },
   });
   try {

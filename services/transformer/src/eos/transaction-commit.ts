@@ -1,7 +1,7 @@
 import type { Transaction } from '../../../common/src/kafka/kafka-client.js';
+import { retryConcurrentTransactions } from '../../../common/src/kafka/concurrent-transactions.js';
 import { permanentRecordErrorType } from '../../../common/src/kafka/kafka-errors.js';
 import type { TopicRecords } from '../../../common/src/kafka/records.js';
-import { sendOffsetsRetrying } from './offsets-retry.js';
 import { chunkTopicMessages, MAX_SEND_BYTES, MAX_SEND_RECORDS_PER_TOPIC } from './send-chunks.js';
 import type { Phases } from './transaction-metrics.js';
 import { TransactionFailed } from './transaction-part.js';
@@ -43,7 +43,9 @@ export async function sendAndCommit(
         await txn.sendBatch({ topicMessages: call, acks: -1 });
       phases.sent = Date.now() - started;
     })();
-    const offsets = sendOffsetsRetrying(content.sendOffsets, content.offsets);
+    // Sent before the previous transaction's markers may be written: the coordinators answer
+    // CONCURRENT_TRANSACTIONS until they are, and kafkajs does not retry AddOffsetsToTxn.
+    const offsets = retryConcurrentTransactions(() => content.sendOffsets(content.offsets));
     const [sent, added] = await Promise.allSettled([sends, offsets]);
     if (sent.status === 'rejected') throw sent.reason;
     if (added.status === 'rejected') throw added.reason;
