@@ -128,14 +128,14 @@ export function createTransformerMetrics(
     }),
     /**
      * Requests the transaction coordinator answered CONCURRENT_TRANSACTIONS (the previous
-     * transaction's markers still being written), asked again within milliseconds. Read from the
-     * process-wide count at each scrape. Rising with the transaction rate is normal; several per
-     * transaction, with transformer_transaction_duration_seconds rising, means the coordinator is
-     * slow to write markers.
+     * transaction's markers still being written, or another add of the same transaction being
+     * logged), asked again within milliseconds. Read from the process-wide count at each scrape.
+     * Up to about one per transaction is normal; several per transaction, with
+     * transformer_transaction_duration_seconds rising, means the coordinator is slow.
      */
     concurrentTransactionsRetries: new Counter({
       name: 'transformer_concurrent_transactions_retries_total',
-      help: 'transactional requests asked again because the coordinator was still completing the previous transaction (CONCURRENT_TRANSACTIONS)',
+      help: 'transactional requests asked again because the coordinator was busy with the same transactional.id (CONCURRENT_TRANSACTIONS)',
       registers,
       collect() {
         const total = concurrentTransactionsRetries();

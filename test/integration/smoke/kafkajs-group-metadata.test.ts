@@ -11,6 +11,7 @@ import {
   sendOffsetsToTransaction,
   type ConsumerGroupMetadata,
 } from '../../../services/common/src/kafka/kafkajs-group-metadata.js';
+import { retryConcurrentTransactions } from '../../../services/common/src/kafka/concurrent-transactions.js';
 import { txnOffsetCommitV3Active } from '../../../services/common/src/kafka/kafkajs.js';
 import { createTopicsAndWait } from '../../../services/common/src/kafka/topic-apply.js';
 import { sleep, testKafka, uniquePrefix } from '../../helpers/integration.js';
@@ -96,8 +97,13 @@ describe('consumer group metadata in transactions (KIP-447)', () => {
     const txn = await p.transaction();
     const topics = [{ topic: input, partitions: [{ partition: 0, offset: String(offset) }] }];
     try {
-      if (group) await sendOffsetsToTransaction(txn, { consumerGroupId: groupId, topics }, group);
-      else await txn.sendOffsets({ consumerGroupId: groupId, topics });
+      // The first request after the previous commit or abort: CONCURRENT_TRANSACTIONS until its
+      // markers are written, asked again as the transformer does.
+      await retryConcurrentTransactions(() =>
+        group
+          ? sendOffsetsToTransaction(txn, { consumerGroupId: groupId, topics }, group)
+          : txn.sendOffsets({ consumerGroupId: groupId, topics }),
+      );
       await txn.commit();
     } catch (err) {
       await txn.abort().catch(() => undefined);

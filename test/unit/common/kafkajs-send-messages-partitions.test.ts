@@ -11,10 +11,14 @@ import {
 } from './kafkajs-send-messages-setup.js';
 
 describe('ADD_PARTITION_ONLY: partitions added to a transaction without a record', () => {
-  const harness = (transactional = true) => {
+  /**
+   * A one-broker cluster whose first `concurrent` AddPartitionsToTxn are answered
+   * CONCURRENT_TRANSACTIONS, and a retrier allowed no retry: the send must ask again itself.
+   */
+  const harness = (transactional = true, concurrent = 1) => {
     const added: unknown[] = [];
     const produced: unknown[] = [];
-    let concurrent = 1; // the first AddPartitionsToTxn is answered CONCURRENT_TRANSACTIONS
+    const retrierSaw: string[] = [];
     const broker = {
       nodeId: 1,
       async produce({
@@ -36,7 +40,7 @@ describe('ADD_PARTITION_ONLY: partitions added to a transaction without a record
       },
     };
     const deps = {
-      logger: { debug: () => undefined, error: () => undefined },
+      logger: { debug: () => undefined, error: (message: string) => retrierSaw.push(message) },
       cluster: {
         refreshMetadataIfNecessary: async () => undefined,
         refreshMetadata: async () => undefined,
@@ -61,15 +65,15 @@ describe('ADD_PARTITION_ONLY: partitions added to a transaction without a record
         getProducerEpoch: () => 0,
       },
       partitioner: ({ message }: { message: { partition: number } }) => message.partition,
-      retrier: createRetry({ initialRetryTime: 10, retries: 3 }),
+      retrier: createRetry({ initialRetryTime: 10, retries: 0 }),
     };
     const send = (topicMessages: object[]) =>
       fixedFactory(deps)({ acks: -1, timeout: 1000, topicMessages });
-    return { added, produced, send };
+    return { added, produced, retrierSaw, send };
   };
   const only = (partition?: number) => ({ partition, value: null, [ADD_PARTITION_ONLY]: true });
 
-  it('adds the flagged partitions (retrying CONCURRENT_TRANSACTIONS) and produces nothing', async () => {
+  it('adds the flagged partitions and produces nothing', async () => {
     const { added, produced, send } = harness();
     const results = await send([{ topic: 'out', messages: [only(0), only(2), only(2)] }]);
     expect(added).toEqual([
@@ -85,6 +89,23 @@ describe('ADD_PARTITION_ONLY: partitions added to a transaction without a record
     ]);
     expect(produced).toEqual([]);
     expect(results).toEqual([]);
+  });
+
+  it('asks a flagged add again itself too: the retrier never sees CONCURRENT_TRANSACTIONS', async () => {
+    const { added, retrierSaw, send } = harness(true, 4);
+    await send([{ topic: 'out', messages: [only(1)] }]);
+    expect(added).toEqual([[{ topic: 'out', partitions: [{ partition: 1, messages: [] }] }]]);
+    expect(retrierSaw).toEqual([]);
+  });
+
+  it('asks AddPartitionsToTxn again itself while it is answered CONCURRENT_TRANSACTIONS, before producing', async () => {
+    const { added, produced, retrierSaw, send } = harness(true, 3);
+    await send([{ topic: 'out', messages: [{ key: 'k', value: 'v', partition: 2 }] }]);
+    expect(added).toEqual([
+      [{ topic: 'out', partitions: [expect.objectContaining({ partition: 2 })] }],
+    ]);
+    expect(produced).toEqual([[['out', [2]]]]);
+    expect(retrierSaw).toEqual([]);
   });
 
   it('produces the other messages of the same send as usual', async () => {

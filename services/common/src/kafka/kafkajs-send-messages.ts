@@ -1,4 +1,4 @@
-import { retryConcurrentTransactions } from './concurrent-transactions.js';
+import { concurrentTransactionsRetrier } from './concurrent-transactions.js';
 import type {
   GroupArgs,
   Internals,
@@ -32,8 +32,9 @@ import type {
  *    transaction: 751 of 6,000 event IDs on a 3-node cluster, no fault injected).
  *
  * AddPartitionsToTxn answered CONCURRENT_TRANSACTIONS (the previous transaction's markers still
- * being written) is asked again within milliseconds (concurrent-transactions.ts) rather than after
- * the retrier's back-off, which would hold the whole send.
+ * being written, or another add of this transaction being logged) is asked again within
+ * milliseconds (concurrent-transactions.ts; one 1 s budget per send) rather than after the
+ * retrier's back-off, which would hold the whole send.
  *
  * This module keeps kafkajs' request path (partitioner, AddPartitionsToTxn, idempotent sequence
  * numbers, per-broker locks, produce, retry policy and error handling) and changes only the
@@ -132,12 +133,12 @@ export function createSendMessages(internals: Internals): SendFactory {
   return ({ logger, cluster, partitioner, eosManager, retrier }) =>
     async ({ acks, timeout, compression, topicMessages: requested }) => {
       const [markerOnly, topicMessages] = splitMarkerOnly(requested);
+      /** AddPartitionsToTxn asked again on CONCURRENT_TRANSACTIONS, one budget for the send. */
+      const addAgain = concurrentTransactionsRetrier();
       if (markerOnly.length > 0) {
         if (!eosManager.isTransactional())
           throw new Error('ADD_PARTITION_ONLY messages need a transactional producer');
-        await retrier(() =>
-          retryConcurrentTransactions(() => eosManager.addPartitionsToTransaction(markerOnly)),
-        );
+        await retrier(() => addAgain(() => eosManager.addPartitionsToTransaction(markerOnly)));
         if (topicMessages.length === 0) return [];
       }
       /** Per topic, its records by partition: decided once, so a retry never moves a record. */
@@ -189,9 +190,7 @@ export function createSendMessages(internals: Internals): SendFactory {
           await eosManager.acquireBrokerLock(broker);
           try {
             if (eosManager.isTransactional())
-              await retryConcurrentTransactions(() =>
-                eosManager.addPartitionsToTransaction(topicData),
-              );
+              await addAgain(() => eosManager.addPartitionsToTransaction(topicData));
             for (const { topic, partitions } of topicData) {
               for (const entry of partitions) {
                 (entry as Record<string, unknown>).firstSequence = eosManager.getSequence(

@@ -53,8 +53,8 @@ export class Takeover {
       // Same placement as kafkajs' default (Java murmur2), without its ~7 µs of Long arithmetic per key.
       createPartitioner: Murmur2Partitioner,
       // Retriable failures (a leader moving, a coordinator loading) are retried from 10 ms, not
-      // kafkajs' 300 ms. CONCURRENT_TRANSACTIONS between two transactions reaches it only after
-      // 3 s of asking again every few milliseconds (concurrent-transactions.ts).
+      // kafkajs' 300 ms. CONCURRENT_TRANSACTIONS reaches it only after a send has spent
+      // 1 s asking again every few milliseconds (concurrent-transactions.ts).
       retry: { initialRetryTime: 10, multiplier: 1.5, maxRetryTime: 500, retries: 12 },
     });
   }
