@@ -1,6 +1,7 @@
 // The results of a `npm run bench:e2e` phase (test/bench/e2e.bench.ts) and where an event's time
 // goes: latency percentiles, the per-stage summary of the transformer's
 // transformer_record_stage_seconds histogram between two scrapes, and that breakdown as a table.
+import { parseMetrics } from '../../services/console/src/service-health.js';
 import {
   histogramDelta,
   parseHistograms,
@@ -58,14 +59,15 @@ export interface TransformerScrape {
   concurrentRetries: number;
 }
 
-/** Sum of the samples of counter `name` whose labels include `having` (Prometheus text format). */
-export function counterTotal(text: string, name: string, having = ''): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const m = /^(\w+)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (m && m[1] === name && (m[2] ?? '').includes(having)) total += Number(m[3]);
-  }
-  return total;
+/** Sum of counter `name` over its label sets that carry every label of `having`. */
+export function counterTotal(
+  text: string,
+  name: string,
+  having: Record<string, string> = {},
+): number {
+  return parseMetrics(text)
+    .filter((s) => s.name === name && Object.entries(having).every(([k, v]) => s.labels[k] === v))
+    .reduce((sum, s) => sum + s.value, 0);
 }
 
 /** The transformer's stage histograms and transaction counters, from its /metrics page at `metricsUrl`. */
@@ -73,7 +75,7 @@ export async function scrapeTransformer(metricsUrl: string): Promise<Transformer
   const text = await (await fetch(metricsUrl)).text();
   return {
     stages: parseHistograms(text, STAGE_METRIC),
-    transactions: counterTotal(text, 'transformer_transactions_total', 'result="commit"'),
+    transactions: counterTotal(text, 'transformer_transactions_total', { result: 'commit' }),
     concurrentRetries: counterTotal(text, 'transformer_concurrent_transactions_retries_total'),
   };
 }

@@ -18,7 +18,6 @@ export function createTransformerMetrics(
   opts: TransformerMetricsOptions = {},
 ) {
   const registers = [registry];
-  let concurrentRetriesSeen = 0;
   return {
     registry,
     /**
@@ -138,9 +137,8 @@ export function createTransformerMetrics(
       help: 'transactional requests asked again because the coordinator was busy with the same transactional.id (CONCURRENT_TRANSACTIONS)',
       registers,
       collect() {
-        const total = concurrentTransactionsRetries();
-        this.inc(total - concurrentRetriesSeen);
-        concurrentRetriesSeen = total;
+        this.reset();
+        this.inc(concurrentTransactionsRetries());
       },
     }),
     retries: new Counter({

@@ -13,7 +13,7 @@ transformer_concurrent_transactions_retries_total 4
 
 describe('counterTotal', () => {
   it('sums the samples of one counter whose labels include the filter', () => {
-    expect(counterTotal(page, 'transformer_transactions_total', 'result="commit"')).toBe(120);
+    expect(counterTotal(page, 'transformer_transactions_total', { result: 'commit' })).toBe(120);
     expect(counterTotal(page, 'transformer_transactions_total')).toBe(123);
     expect(counterTotal(page, 'transformer_concurrent_transactions_retries_total')).toBe(21);
   });

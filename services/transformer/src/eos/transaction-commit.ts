@@ -43,8 +43,9 @@ export async function sendAndCommit(
         await txn.sendBatch({ topicMessages: call, acks: -1 });
       phases.sent = Date.now() - started;
     })();
-    // Sent before the previous transaction's markers may be written: the coordinators answer
-    // CONCURRENT_TRANSACTIONS until they are, and kafkajs does not retry AddOffsetsToTxn.
+    // Sent while the previous transaction's markers may still be written and alongside the
+    // records' AddPartitionsToTxn: the coordinators answer CONCURRENT_TRANSACTIONS meanwhile, and
+    // kafkajs does not retry AddOffsetsToTxn.
     const offsets = retryConcurrentTransactions(() => content.sendOffsets(content.offsets));
     const [sent, added] = await Promise.allSettled([sends, offsets]);
     if (sent.status === 'rejected') throw sent.reason;
