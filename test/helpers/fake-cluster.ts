@@ -29,6 +29,7 @@ export class FakeCluster {
   readonly commits: number[] = [];
   private readonly epochs = new Map<string, number>();
   private readonly faults: Fault[] = [];
+  private readonly rejections: { match: (r: CommittedRecord) => boolean; error: Error }[] = [];
   private gate: Promise<void> | undefined;
   private skipMarkers: { of: 'commit' | 'abort'; topics?: string[]; offsets: boolean } | undefined;
   /** The coordinator's state per transactional.id (DescribeTransactions). */
@@ -119,6 +120,19 @@ export class FakeCluster {
   /** The next time a transaction reaches `at`, it fails with `error`. */
   failNext(at: FaultPoint, error: Error = new Error(`injected ${at} failure`), applied = false) {
     this.faults.push({ at, error, applied });
+  }
+
+  /**
+   * From now on every send carrying a record that `match`es fails with `error`, as the broker
+   * keeps refusing a record it rejects for good (a size over the topic's limit, INVALID_RECORD).
+   */
+  rejectRecords(match: (record: CommittedRecord) => boolean, error: Error): void {
+    this.rejections.push({ match, error });
+  }
+
+  /** The error of the first rejection rule one of `records` matches (rejectRecords). */
+  rejectionOf(records: readonly CommittedRecord[]): Error | undefined {
+    return this.rejections.find(({ match }) => records.some(match))?.error;
   }
 
   /** Holds every commit until the returned function is called. */

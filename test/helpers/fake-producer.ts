@@ -1,6 +1,7 @@
 // A transactional producer of the fake cluster: its transactions buffer records and offsets and
-// hand them to the cluster at commit or abort, failing where the test injected a fault and when a
-// newer producer of its transactional.id has fenced it.
+// hand them to the cluster at commit or abort, failing where the test injected a fault, where a
+// send carries a record the cluster refuses (rejectRecords) and when a newer producer of its
+// transactional.id has fenced it.
 import type { Message } from 'kafkajs';
 import { ADD_PARTITION_ONLY } from '../../services/common/src/kafka/kafkajs-send-messages.js';
 import type { FakeCluster, FaultPoint } from './fake-cluster.js';
@@ -58,18 +59,23 @@ export class FakeProducer {
       this.checkEpoch();
     };
     const add = (topic: string, messages: Message[]) => {
-      cluster.began(id);
+      const records: CommittedRecord[] = [];
       for (const m of messages)
         if ((m as unknown as Record<symbol, unknown>)[ADD_PARTITION_ONLY])
           touched.add(`${topic}/${m.partition}`);
         else
-          pending.push({
+          records.push({
             topic,
             partition: m.partition,
             key: text(m.key),
             value: m.value === null || m.value === undefined ? null : Buffer.from(m.value),
             headers: headerText(m.headers),
           });
+      // The partitions were added (AddPartitionsToTxn) before the produce was refused.
+      cluster.began(id);
+      const rejected = cluster.rejectionOf(records);
+      if (rejected) throw rejected;
+      pending.push(...records);
     };
     return {
       send: async ({ topic, messages }: { topic: string; messages: Message[] }) => {

@@ -3,12 +3,19 @@
 // itself (ILLEGAL_GENERATION) is the broker's and is tested against it
 // (test/integration/smoke/kafkajs-group-metadata.test.ts).
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DLQ_HEADERS, RAW_HEADERS } from '../../../services/common/src/record-headers.js';
 import type { ConsumerGroupMetadata } from '../../../services/common/src/kafka/kafkajs-group-metadata.js';
 import { InstanceTransactions } from '../../../services/transformer/src/eos/instance-transactions.js';
 import { PartitionWorker } from '../../../services/transformer/src/eos/partition-worker.js';
 import { TransactionFailed } from '../../../services/transformer/src/eos/transaction-runner.js';
-import { FakeCluster } from '../../helpers/fake-kafka.js';
-import { fakeWorkerDeps, GROUP, names, rawRecords } from '../../helpers/fake-worker-deps.js';
+import { FakeCluster, protocolError } from '../../helpers/fake-kafka.js';
+import {
+  fakeWorkerDeps,
+  GROUP,
+  names,
+  outputIds,
+  rawRecords,
+} from '../../helpers/fake-worker-deps.js';
 import { batch } from './partition-worker-setup.js';
 
 const ID = 'test-group-ghl.raw-instance-a';
@@ -178,22 +185,54 @@ describe('per-instance transactions', () => {
     await vi.waitFor(() => expect(t.cluster.offsets.get(2)).toBe(2n));
   });
 
-  it('a record the broker rejects in a shared transaction: the parts go again one record each, and only a lone record counts an attempt', async () => {
+  it('a record the broker rejects in a shared transaction: each part goes again alone, and only the part rejected alone is taken apart one record per transaction', async () => {
     const t = setup();
     cleanup = () => t.shared.close();
     const [a, b] = await Promise.all([t.worker(1), t.worker(2)]);
-    const tooLarge = Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' });
-    t.cluster.failNext('sendBatch', tooLarge);
-    a.accept(batch(rawRecords(0, 3)), t.onFailure(1));
-    b.accept(batch(rawRecords(0, 2)), t.onFailure(2));
+    t.cluster.rejectRecords(
+      (r) => r.topic !== names.dlq && r.headers['ce_id'] === 'a-1',
+      protocolError('INVALID_RECORD'),
+    );
+    a.accept(batch(rawRecords(0, 3, (o) => `a-${o}`)), t.onFailure(1));
+    b.accept(batch(rawRecords(0, 40, (o) => `b-${o}`)), t.onFailure(2));
     await vi.waitFor(() => {
       expect(t.cluster.offsets.get(1)).toBe(3n);
-      expect(t.cluster.offsets.get(2)).toBe(2n);
+      expect(t.cluster.offsets.get(2)).toBe(40n);
     });
     expect(t.failures.size).toBe(0);
-    // Isolated: after the rejection, one transaction per record until the rejected chunks passed.
-    expect(t.cluster.commits.filter((n) => n > 0).length).toBeGreaterThanOrEqual(3);
-    expect(t.cluster.on(names.dlq)).toHaveLength(0);
+    const dlq = t.cluster.on(names.dlq);
+    expect(dlq.map((r) => [r.headers[RAW_HEADERS.eventId], r.headers[DLQ_HEADERS.reason]])).toEqual(
+      [['a-1', 'output_rejected']],
+    );
+    // Records per committed transaction: the two takeovers' markers; b's 40 outputs and their
+    // changelog entries in one; a's three one each (a-1 dead-lettered after its attempts).
+    // Taking both parts apart, as before, committed 43 transactions after the markers.
+    expect(t.cluster.commits).toEqual([1, 1, 80, 2, 1, 2]);
+  });
+
+  it('while a rejected record is searched for one record per transaction, the other partitions keep committing', async () => {
+    const t = setup();
+    cleanup = () => t.shared.close();
+    const [a, c] = await Promise.all([t.worker(1), t.worker(2)]);
+    t.cluster.rejectRecords(
+      (r) => r.topic !== names.dlq && r.headers['ce_id'] === 'a-29',
+      protocolError('INVALID_RECORD'),
+    );
+    a.accept(batch(rawRecords(0, 30, (o) => `a-${o}`)), t.onFailure(1));
+    // Three transactions' worth (maxTransactionRecords is 100 here).
+    c.accept(batch(rawRecords(0, 300, (o) => `c-${o}`)), t.onFailure(2));
+    await vi.waitFor(() => {
+      expect(t.cluster.offsets.get(1)).toBe(30n);
+      expect(t.cluster.offsets.get(2)).toBe(300n);
+    });
+    expect(t.failures.size).toBe(0);
+    // Commit order: c's last record committed while a's were still going one per transaction
+    // (rounds alternate); before, every a record went first, then c's first 100 one each.
+    const order = outputIds(t.cluster);
+    const lastOfC = order.lastIndexOf('c-299');
+    const aAfterC = order.filter((id, i) => id.startsWith('a-') && i > lastOfC);
+    expect(lastOfC).toBeGreaterThan(0);
+    expect(aAfterC.length).toBeGreaterThanOrEqual(25);
   });
 
   it('a size rejection: no later record of the partition commits before the rejected chunk is queued again (the offset never jumps past it)', async () => {

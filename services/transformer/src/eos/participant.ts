@@ -14,8 +14,12 @@ import type { PreparedPart, TransactionFailed } from './transaction-part.js';
  */
 export interface Participant {
   readonly partition: number;
-  /** True while a record the broker rejected is being isolated: its records go alone, one each. */
-  readonly isolating: boolean;
+  /**
+   * True while its next part must be its transaction's only one: the broker rejected a record
+   * of a transaction it shared (record-isolation.ts), or one of its own that is being isolated
+   * (its part then holds one record).
+   */
+  readonly alone: boolean;
   /**
    * After this instance's producer was replaced (fence and sweep): `committed` is the group's
    * committed offset for the partition now. A participant whose own differs must not go on

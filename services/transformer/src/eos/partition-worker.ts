@@ -182,9 +182,9 @@ export class PartitionWorker implements Participant {
     }
   }
 
-  /** Per-instance transactions: a rejected record is being isolated (its records go one each). */
-  get isolating(): boolean {
-    return this.queue.isolating;
+  /** Per-instance transactions: its next part goes in a transaction alone (record-isolation.ts). */
+  get alone(): boolean {
+    return this.queue.alone;
   }
 
   /** Per-instance transactions: records ready for the next round. */

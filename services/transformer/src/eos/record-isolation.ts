@@ -12,8 +12,14 @@ import type { WorkerDeps } from './worker-deps.js';
  * chunk goes back to the head of the worker's queue, which then hands those records out one per
  * transaction (record-queue.ts), so the rest commits and only the rejected record's attempts
  * count (the worker's transactions count them, transaction-runner.ts; the planner dead-letters
- * it after `maxRecordAttempts`). Per-instance transactions: the partition also stays out of
- * rounds while a rejected part's records are on their way back to the queue (`requeueing`).
+ * it after `maxRecordAttempts`).
+ *
+ * Per-instance transactions: when the rejected transaction held several partitions' parts, the
+ * record may be any of theirs, so each part first goes again in a transaction of its own, in the
+ * usual size; only a part rejected alone is taken apart one record per transaction. One rejected
+ * record thus costs its partition's records one transaction each, and every other partition of
+ * the round one transaction. The partition also stays out of rounds while a rejected part's
+ * records are on their way back to the queue (`requeueing`).
  */
 export class RecordIsolation {
   /**
@@ -36,8 +42,10 @@ export class RecordIsolation {
 
   /**
    * After the broker rejected a record of `chunk` for good (the transaction was aborted): puts
-   * the chunk back and retries it one record per transaction, so the rest commits and only the
-   * rejected record's attempts count; the planner dead-letters it after the configured attempts.
+   * the chunk back. `alone` (the chunk was the transaction's only records): retries it one record
+   * per transaction, so the rest commits and only the rejected record's attempts count; the
+   * planner dead-letters it after the configured attempts. Not alone: the chunk goes again in a
+   * transaction of this partition alone, which finds out whether the record was its own.
    * Returns false once even its last-resort DLQ record was rejected: the caller then backs off
    * and retries like any failure (an operator has to look at the DLQ topic).
    */
@@ -48,8 +56,15 @@ export class RecordIsolation {
         .catch((e: unknown) => this.log.warn({ err: e }, 'topic limits not refreshed'));
     this.queue.putBack(chunk);
     const last = chunk[chunk.length - 1] as FetchedRecord;
-    // Not alone: the rejected record may be another partition's; isolate these all the same.
-    if (chunk.length > 1 || !alone) {
+    if (!alone) {
+      this.queue.aloneThrough(BigInt(last.offset));
+      this.log.warn(
+        { err, rejectedAs: err.rejectedAs, from: chunk[0]?.offset, through: last.offset },
+        'the broker rejected a record of a transaction this partition shared; retrying these records in a transaction of their own',
+      );
+      return true;
+    }
+    if (chunk.length > 1) {
       this.queue.isolateThrough(BigInt(last.offset));
       this.log.warn(
         { err, rejectedAs: err.rejectedAs, from: chunk[0]?.offset, through: last.offset },

@@ -19,6 +19,9 @@ export interface FetchedBatch {
  * (epoch ms, for the `fetch_wait` and `queue_wait` stages of recordStage). Out: chunks of up to
  * `max` records, or one record per transaction from the head through the offset given to
  * `isolateThrough` while a record the broker rejected is being isolated (record-isolation.ts).
+ * Per-instance transactions: from the head through the offset given to `aloneThrough`, the
+ * records go in a transaction that holds no other partition's (a record was rejected in a
+ * transaction this partition shared, and may be another partition's).
  * Whoever waits for room (the consume side holds a partition's batch while more than
  * `maxQueuedRecords` records wait; eos-loop.ts) is woken as records are taken.
  */
@@ -28,6 +31,8 @@ export class RecordQueue {
   readonly fetchedAt = new WeakMap<FetchedRecord, number>();
   /** While set, records up to this offset go one per transaction, to find the one rejected. */
   private isolatingThrough: bigint | undefined;
+  /** While set, records up to this offset go in transactions of this partition alone. */
+  private aloneUntil: bigint | undefined;
   private roomWaiters: (() => void)[] = [];
 
   constructor(
@@ -94,13 +99,26 @@ export class RecordQueue {
     this.isolatingThrough = offset;
   }
 
-  /** True while the head record is one of those being isolated (it goes alone). */
-  get isolating(): boolean {
+  /**
+   * Per-instance transactions: from the head through `offset`, records go in transactions that
+   * hold no other partition's records (in chunks of the usual size; one record each once
+   * `isolateThrough` says so).
+   */
+  aloneThrough(offset: bigint): void {
+    this.aloneUntil = offset;
+  }
+
+  /**
+   * True while the head record must go in a transaction of this partition alone: it is one of
+   * those being isolated (`isolateThrough`) or of those given to `aloneThrough`.
+   */
+  get alone(): boolean {
     const head = this.records[0];
+    if (head === undefined) return false;
+    const offset = BigInt(head.offset);
     return (
-      this.isolatingThrough !== undefined &&
-      head !== undefined &&
-      BigInt(head.offset) <= this.isolatingThrough
+      (this.isolatingThrough !== undefined && offset <= this.isolatingThrough) ||
+      (this.aloneUntil !== undefined && offset <= this.aloneUntil)
     );
   }
 
@@ -126,11 +144,17 @@ export class RecordQueue {
     for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
-  /** Records for the next transaction: one at a time while a rejected record is being isolated. */
+  /**
+   * Records for the next transaction: one at a time while a rejected record is being isolated.
+   * Forgets an `isolateThrough` or `aloneThrough` offset the head has passed.
+   */
   private chunkSize(max: number): number {
     const head = this.records[0];
-    if (this.isolatingThrough === undefined || !head) return max;
-    if (BigInt(head.offset) <= this.isolatingThrough) return 1;
+    if (!head) return max;
+    const offset = BigInt(head.offset);
+    if (this.aloneUntil !== undefined && offset > this.aloneUntil) this.aloneUntil = undefined;
+    if (this.isolatingThrough === undefined) return max;
+    if (offset <= this.isolatingThrough) return 1;
     this.isolatingThrough = undefined;
     return max;
   }
