@@ -3,9 +3,10 @@
 // limit was lowered while the transformer ran and the broker refused the transaction), and a
 // record the broker refuses for another reason (INVALID_RECORD) ends as output_rejected after its
 // attempts, in a truncated last-resort DLQ record when the DLQ refuses the whole one. In every
-// case the records behind it are processed. When the refused transaction held several partitions'
-// records, only the part holding the refused record is retried one record per transaction. Real
-// broker, real registry, real ingress.
+// case the records behind it are processed. A transaction refused for size goes again whole once
+// with the topic limits re-read; one that held several partitions' records goes again one
+// partition per transaction; only what is refused again is retried one record per transaction.
+// Real broker, real registry, real ingress.
 import { randomUUID } from 'node:crypto';
 import type { Admin, Message, Producer } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -172,7 +173,7 @@ describe('records the broker rejects for good', () => {
     expect(aborts?.value ?? 0).toBe(0);
   });
 
-  it('a limit lowered while the transformer runs: the broker refuses the transaction (MESSAGE_TOO_LARGE), the record is isolated and dead-lettered, the others commit', async () => {
+  it('a limit lowered while the transformer runs: the broker refuses the transaction (MESSAGE_TOO_LARGE), its records go again with the limits re-read, the record is dead-lettered, the others commit', async () => {
     transformer = await startTransformer(fresh, { TRANSFORMER_BACKOFF_MAX_MS: '500' });
     await produceAll(producer, fresh.names.raw, [rawMessage(seedContactCreated(9))]);
     await readPipelineOutputs(kafka, fresh.names, { expected: 1, settleMs: 0 });
@@ -243,39 +244,41 @@ describe('a record the broker rejects in a transaction of several partitions', (
     await fresh.cleanup();
   });
 
-  const commits = async (t: Transformer) =>
-    (await t.metrics.transactions.get()).values.find((v) => v.labels.result === 'commit')?.value ??
-    0;
+  const transactions = async (t: Transformer, result: 'commit' | 'abort') =>
+    (await t.metrics.transactions.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
 
-  it('MESSAGE_TOO_LARGE in a round of several partitions: each part goes again in a transaction of its own instead of one record each, and every event comes out once', async () => {
+  /** `perPartition` records on each of the three partitions, in one send, interleaved. */
+  const interleaved = (perPartition: number, body: (partition: number, i: number) => Message) =>
+    Array.from({ length: perPartition }, (_, i) =>
+      [0, 1, 2].map((partition) => ({ ...body(partition, i), partition })),
+    ).flat();
+
+  /** Every event once (as an independent read_committed consumer counts them) but `poison`. */
+  function expectEachOnce(outputs: { headers: Record<string, string> }[], sent: Message[]) {
+    const ids = outputs.map((o) => o.headers.ce_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual(sent.map((m) => m.key).sort());
+  }
+
+  it('MESSAGE_TOO_LARGE after the limit shrank: the refused parts go again whole with the limits re-read, none one record each, and every event comes out once', async () => {
     transformer = await startTransformer(fresh, {
       TRANSFORMER_MAX_TRANSACTION_RECORDS: '100',
       TRANSFORMER_BACKOFF_MAX_MS: '500',
     });
-    const warm = [0, 1, 2].map((partition, i) => ({
-      ...rawMessage(seedContactCreated(100 + i)),
-      partition,
-    }));
+    const warm = interleaved(1, (p) => rawMessage(seedContactCreated(100 + p)));
     await producer.send({ topic: fresh.names.raw, acks: -1, messages: warm });
     await readPipelineOutputs(kafka, fresh.names, { expected: 3, settleMs: 0 });
-    const before = await commits(transformer);
-    // The transformer read the limits at start; the topic shrinks under it. The next round holds
-    // several partitions' parts, each a contact batch now over the limit: the broker refuses it
-    // (MESSAGE_TOO_LARGE) and the rejected record could be any part's. Partition 1 also holds one
-    // record over the limit on its own, which the re-read limits send to the DLQ.
+    const before = await transactions(transformer, 'commit');
+    // The transformer read the limits at start; the topic shrinks under it. The next round's
+    // contact batches are now over the limit and the broker refuses them (MESSAGE_TOO_LARGE).
+    // Partition 1 also holds one record over the limit on its own, for the DLQ.
     await setTopicConfigs(fresh.admin, fresh.names.contact, { 'max.message.bytes': '20000' });
-    const perPartition = 300;
-    const poisonAt = 250;
-    const messages = [0, 1, 2].flatMap((partition) =>
-      Array.from({ length: perPartition }, (_, i) => {
-        const n = 1000 * (partition + 1) + i;
-        const body =
-          partition === 1 && i === poisonAt ? paddedContact(n, 50_000) : seedContactCreated(n);
-        return { ...rawMessage(body), partition };
-      }),
-    );
-    await produceAll(producer, fresh.names.raw, messages);
-    const poison = messages[perPartition + poisonAt]!;
+    const messages = interleaved(300, (p, i) => {
+      const n = 1000 * (p + 1) + i;
+      return rawMessage(p === 1 && i === 250 ? paddedContact(n, 50_000) : seedContactCreated(n));
+    });
+    const poison = messages[250 * 3 + 1]!;
+    await producer.send({ topic: fresh.names.raw, acks: -1, messages });
     const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, {
       expected: warm.length + messages.length,
       timeoutMs: 60_000,
@@ -283,21 +286,53 @@ describe('a record the broker rejects in a transaction of several partitions', (
     expect(dlq.map((d) => [eventIdOf(d.headers), d.headers[DLQ_HEADERS.reason]])).toEqual([
       [poison.key, 'output_too_large'],
     ]);
-    // Exactly once, as an independent read_committed consumer counts them.
-    const ids = outputs.map((o) => o.headers.ce_id);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.sort()).toEqual(
-      [...warm, ...messages]
-        .filter((m) => m !== poison)
-        .map((m) => m.key)
-        .sort(),
+    expectEachOnce(
+      outputs,
+      [...warm, ...messages].filter((m) => m !== poison),
     );
-    const aborts = (await transformer.metrics.transactions.get()).values.find(
-      (v) => v.labels.result === 'abort',
+    expect(await transactions(transformer, 'abort')).toBeGreaterThanOrEqual(1);
+    // Measured: 7 transactions committed the 900 records. Taking the refused parts apart one
+    // record per transaction, as before, took 302.
+    expect((await transactions(transformer, 'commit')) - before).toBeLessThanOrEqual(20);
+  });
+
+  it('INVALID_RECORD in a round of several partitions: only the refusing partition is taken apart one record per transaction; every event comes out once', async () => {
+    // A compacted DLQ refuses a key-less record: the poison's DLQ record (INVALID_RECORD).
+    await setTopicConfigs(fresh.admin, fresh.names.dlq, { 'cleanup.policy': 'compact' });
+    transformer = await startTransformer(fresh, {
+      TRANSFORMER_MAX_TRANSACTION_RECORDS: '100',
+      TRANSFORMER_MAX_RECORD_ATTEMPTS: '2',
+    });
+    const warm = interleaved(1, (p) => rawMessage(seedContactCreated(100 + p)));
+    await producer.send({ topic: fresh.names.raw, acks: -1, messages: warm });
+    await readPipelineOutputs(kafka, fresh.names, { expected: 3, settleMs: 0 });
+    const before = await transactions(transformer, 'commit');
+    // 150 records on each partition: two parts each. The poison is in partition 1's second.
+    const messages = interleaved(150, (p, i) =>
+      p === 1 && i === 120
+        ? {
+            key: null,
+            value: Buffer.from(`{"event":"contact.created", truncated ${randomUUID()}`),
+            headers: { [RAW_HEADERS.receivedAt]: new Date().toISOString() },
+          }
+        : rawMessage(seedContactCreated(1000 * (p + 1) + i)),
     );
-    expect(aborts?.value ?? 0).toBeGreaterThanOrEqual(1);
-    // Measured: 5 transactions committed the 900 records. Taking the refused round's parts apart
-    // one record per transaction, as before, took 203.
-    expect((await commits(transformer)) - before).toBeLessThanOrEqual(20);
+    const poison = messages[120 * 3 + 1]!;
+    expect(poison.key).toBeNull();
+    await producer.send({ topic: fresh.names.raw, acks: -1, messages });
+    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, {
+      expected: warm.length + messages.length,
+      timeoutMs: 60_000,
+    });
+    expect(dlq.map((d) => d.headers[DLQ_HEADERS.reason])).toEqual(['output_rejected']);
+    expect(dlq[0]!.headers[DLQ_HEADERS.error]).toContain('INVALID_RECORD');
+    expectEachOnce(
+      outputs,
+      [...warm, ...messages].filter((m) => m !== poison),
+    );
+    // Partition 1's refused part (at most 100 records) one per transaction, the rest a few.
+    // Measured: 53. Taking every part of the refused round apart, as before, took 151.
+    const committed = (await transactions(transformer, 'commit')) - before;
+    expect(committed).toBeLessThanOrEqual(110);
   });
 });

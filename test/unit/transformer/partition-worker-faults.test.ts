@@ -83,8 +83,9 @@ describe('PartitionWorker: faults', () => {
   it('a record the broker rejects for good is isolated and dead-lettered; the others commit', async () => {
     const { cluster, deps, worker, onFailure, failures } = setup({ maxRecordAttempts: 3 });
     await worker.init();
-    // The chunk, then the record alone three times.
-    for (let i = 0; i < 4; i++) cluster.failNext('sendBatch', protocolError('MESSAGE_TOO_LARGE'));
+    // The chunk, the chunk again with the topic limits re-read (a size refusal the new limits
+    // may cure), then the record alone three times.
+    for (let i = 0; i < 5; i++) cluster.failNext('sendBatch', protocolError('MESSAGE_TOO_LARGE'));
     worker.accept(batch(rawRecords(0, 3)), onFailure);
     await committedAt(cluster, 3);
     expect(failures).toEqual([]);
@@ -92,6 +93,20 @@ describe('PartitionWorker: faults', () => {
     expect(cluster.on(names.dlq).map((r) => r.headers[DLQ_HEADERS.reason])).toEqual([
       'output_rejected',
     ]);
-    expect(deps.limitRefreshes()).toBe(4);
+    expect(deps.limitRefreshes()).toBe(5);
+  });
+
+  it('a size refusal the re-read topic limits cure: the chunk goes again whole, nothing is taken apart or counted', async () => {
+    const { cluster, deps, worker, onFailure, failures } = setup({ maxRecordAttempts: 3 });
+    await worker.init();
+    cluster.failNext('sendBatch', protocolError('MESSAGE_TOO_LARGE'));
+    worker.accept(batch(rawRecords(0, 30)), onFailure);
+    await committedAt(cluster, 30);
+    expect(failures).toEqual([]);
+    expect(cluster.on(names.dlq)).toEqual([]);
+    expect(deps.limitRefreshes()).toBe(1);
+    // Records per committed transaction: the takeover's marker, then the 30 records' outputs and
+    // changelog entries at once (taken apart, as before, 30 transactions).
+    expect(cluster.commits.filter((n) => n > 0).length).toBe(2);
   });
 });

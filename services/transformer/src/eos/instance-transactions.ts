@@ -16,7 +16,9 @@ import { TransactionFailed, type PreparedPart } from './transaction-part.js';
  * all, commits every part's next offset with the consumer's group metadata, and commits. The
  * group coordinator rejects the offsets of a member whose generation is stale (ILLEGAL_GENERATION,
  * UNKNOWN_MEMBER_ID), so a zombie that lost its partitions in a rebalance cannot commit; its
- * transaction aborts. A worker applies its part only after the commit.
+ * transaction aborts. A worker applies its part only after the commit. While the broker's refusal
+ * of a record is being traced to its partition (record-isolation.ts), that partition's rounds
+ * alternate with rounds of the others (takers).
  *
  * After any failed transaction the producer is replaced before the next one: the new producer's
  * InitProducerId bumps the epoch (which aborts this transactional.id's open transaction) and its
@@ -182,7 +184,10 @@ export class InstanceTransactions implements SharedTransactions {
     }
   }
 
-  /** One transaction over every participant with records ready. Returns true if records remain. */
+  /**
+   * One transaction over the participants with records ready (takers: all of them, or one that
+   * must go alone). Returns true if records remain.
+   */
   private async round(): Promise<boolean> {
     const started = Date.now();
     const more = () => [...this.participants].some((p) => p.ready > 0);

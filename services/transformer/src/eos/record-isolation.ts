@@ -14,12 +14,16 @@ import type { WorkerDeps } from './worker-deps.js';
  * count (the worker's transactions count them, transaction-runner.ts; the planner dead-letters
  * it after `maxRecordAttempts`).
  *
- * Per-instance transactions: when the rejected transaction held several partitions' parts, the
- * record may be any of theirs, so each part first goes again in a transaction of its own, in the
- * usual size; only a part rejected alone is taken apart one record per transaction. One rejected
- * record thus costs its partition's records one transaction each, and every other partition of
- * the round one transaction. The partition also stays out of rounds while a rejected part's
- * records are on their way back to the queue (`requeueing`).
+ * Two cases go again whole once first, since the refusal may not be the chunk's own:
+ * - a size refusal (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE): the topic limits are re-read, and
+ *   with them the planner dead-letters a record over its topic's limit as `output_too_large` and
+ *   the sends are cut to the new limit (send-chunks.ts);
+ * - per-instance transactions, a transaction that held several partitions' parts: the refused
+ *   record may be any part's, so each part goes again in a transaction of its own.
+ * Only a chunk refused again (alone) is taken apart one record per transaction: at most
+ * `maxTransactionRecords` transactions, while the instance's rounds alternate between this
+ * partition and the others (instance-transactions.ts). The partition also stays out of rounds
+ * while a rejected part's records are on their way back to the queue (`requeueing`).
  */
 export class RecordIsolation {
   /**
@@ -42,25 +46,28 @@ export class RecordIsolation {
 
   /**
    * After the broker rejected a record of `chunk` for good (the transaction was aborted): puts
-   * the chunk back. `alone` (the chunk was the transaction's only records): retries it one record
-   * per transaction, so the rest commits and only the rejected record's attempts count; the
-   * planner dead-letters it after the configured attempts. Not alone: the chunk goes again in a
-   * transaction of this partition alone, which finds out whether the record was its own.
-   * Returns false once even its last-resort DLQ record was rejected: the caller then backs off
-   * and retries like any failure (an operator has to look at the DLQ topic).
+   * the chunk back. It goes again whole, in a transaction of this partition alone, when it was
+   * not alone in its transaction or the refusal was for size, unless it already went again whole;
+   * else it is retried one record per transaction (`alone`: the chunk was the transaction's only
+   * records), and a lone record counts an attempt; the planner dead-letters it after the
+   * configured attempts. Returns false once even its last-resort DLQ record was rejected: the
+   * caller then backs off and retries like any failure (an operator has to look at the DLQ topic).
    */
   async isolate(chunk: FetchedRecord[], err: TransactionFailed, alone = true): Promise<boolean> {
-    if (isSizeError(err.rejectedAs))
+    const size = isSizeError(err.rejectedAs);
+    if (size)
       await this.deps.limits
         .refresh()
         .catch((e: unknown) => this.log.warn({ err: e }, 'topic limits not refreshed'));
     this.queue.putBack(chunk);
     const last = chunk[chunk.length - 1] as FetchedRecord;
-    if (!alone) {
+    if (!alone || (size && !this.queue.wentAloneThrough(BigInt(last.offset)))) {
       this.queue.aloneThrough(BigInt(last.offset));
       this.log.warn(
-        { err, rejectedAs: err.rejectedAs, from: chunk[0]?.offset, through: last.offset },
-        'the broker rejected a record of a transaction this partition shared; retrying these records in a transaction of their own',
+        { err, rejectedAs: err.rejectedAs, from: chunk[0]?.offset, through: last.offset, alone },
+        alone
+          ? 'the broker rejected a record for its size; retrying these records whole with the topic limits re-read'
+          : 'the broker rejected a record of a transaction this partition shared; retrying these records in a transaction of their own',
       );
       return true;
     }

@@ -19,9 +19,9 @@ export interface FetchedBatch {
  * (epoch ms, for the `fetch_wait` and `queue_wait` stages of recordStage). Out: chunks of up to
  * `max` records, or one record per transaction from the head through the offset given to
  * `isolateThrough` while a record the broker rejected is being isolated (record-isolation.ts).
- * Per-instance transactions: from the head through the offset given to `aloneThrough`, the
- * records go in a transaction that holds no other partition's (a record was rejected in a
- * transaction this partition shared, and may be another partition's).
+ * From the head through the offset given to `aloneThrough`, the records go again whole (chunks
+ * of the usual size) and, per-instance, in transactions that hold no other partition's records:
+ * a record was rejected that may not have been theirs (record-isolation.ts).
  * Whoever waits for room (the consume side holds a partition's batch while more than
  * `maxQueuedRecords` records wait; eos-loop.ts) is woken as records are taken.
  */
@@ -31,7 +31,7 @@ export class RecordQueue {
   readonly fetchedAt = new WeakMap<FetchedRecord, number>();
   /** While set, records up to this offset go one per transaction, to find the one rejected. */
   private isolatingThrough: bigint | undefined;
-  /** While set, records up to this offset go in transactions of this partition alone. */
+  /** While set, records up to this offset go again whole, in transactions of this partition alone. */
   private aloneUntil: bigint | undefined;
   private roomWaiters: (() => void)[] = [];
 
@@ -100,12 +100,16 @@ export class RecordQueue {
   }
 
   /**
-   * Per-instance transactions: from the head through `offset`, records go in transactions that
-   * hold no other partition's records (in chunks of the usual size; one record each once
-   * `isolateThrough` says so).
+   * From the head through `offset`, records go again whole and, per-instance, in transactions
+   * that hold no other partition's records (one record each once `isolateThrough` says so).
    */
   aloneThrough(offset: bigint): void {
     this.aloneUntil = offset;
+  }
+
+  /** Whether the records through `offset` were given to `aloneThrough` and went again whole. */
+  wentAloneThrough(offset: bigint): boolean {
+    return this.aloneUntil !== undefined && offset <= this.aloneUntil;
   }
 
   /**
