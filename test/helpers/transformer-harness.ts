@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { afterEach, beforeEach } from 'vitest';
 import { exactlyOnce, verifyCommitted, type VerifyReport } from '../../infra/verifier/verifier.js';
 import { createLogger } from '../../services/common/src/logger.js';
 import { projectRoot } from '../../services/common/src/project-root.js';
@@ -16,6 +17,7 @@ import {
 import { loadTransformerConfig } from '../../services/transformer/src/config.js';
 import { committedTotal } from './committed-offsets.js';
 import {
+  freshTopics,
   readCommitted,
   sleep,
   stackClientEnv,
@@ -23,6 +25,39 @@ import {
   type FreshTopics,
   type ReadRecord,
 } from './integration.js';
+
+/** What each test of a describe block gets from transformerTestBed. */
+export interface TransformerTestBed {
+  fresh: FreshTopics;
+  /** Idempotent, connected. */
+  producer: Producer;
+  /** The transformer the test starts, if any: closed after the test. */
+  transformer: Transformer | undefined;
+}
+
+/**
+ * Registers, in the calling describe block, fresh topics (`partitions` each, labelled `label`)
+ * and an idempotent producer before each test, and after it closes the test's transformer and
+ * the producer and deletes the topics. The returned object holds the current test's.
+ */
+export function transformerTestBed(
+  kafka: Kafka,
+  opts: { partitions: number; label: string },
+): TransformerTestBed {
+  const bed = { transformer: undefined } as TransformerTestBed;
+  beforeEach(async () => {
+    bed.fresh = await freshTopics(opts);
+    bed.producer = kafka.producer({ idempotent: true });
+    await bed.producer.connect();
+  });
+  afterEach(async () => {
+    await bed.transformer?.close();
+    bed.transformer = undefined;
+    await bed.producer.disconnect();
+    await bed.fresh.cleanup();
+  });
+  return bed;
+}
 
 /** Env for a transformer on the test stack; fast group failover so kill/restart tests stay short. */
 export function transformerEnv(

@@ -8,20 +8,19 @@
 // partition per transaction; only what is refused again is retried one record per transaction.
 // Real broker, real registry, real ingress.
 import { randomUUID } from 'node:crypto';
-import type { Admin, Message, Producer } from 'kafkajs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Admin, Message } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { ConfigResourceTypes } from '../../../services/common/src/kafka/kafkajs.js';
 import { DLQ_HEADERS, RAW_HEADERS } from '../../../services/common/src/record-headers.js';
 import { signHmac } from '../../../services/ingress/src/hmac-signature.js';
 import type { Transformer } from '../../../services/transformer/src/app.js';
-import {
-  freshTopics,
-  stackClientEnv,
-  testKafka,
-  type FreshTopics,
-} from '../../helpers/integration.js';
+import { stackClientEnv, testKafka } from '../../helpers/integration.js';
 import { produceAll, rawMessage } from '../../helpers/raw-events.js';
-import { readPipelineOutputs, startTransformer } from '../../helpers/transformer-harness.js';
+import {
+  readPipelineOutputs,
+  startTransformer,
+  transformerTestBed,
+} from '../../helpers/transformer-harness.js';
 import { postWebhook, seedContactCreated, startIngress } from '../ingress/ingress-harness.js';
 
 const BODY_LIMIT_BYTES = 1_048_576;
@@ -73,29 +72,15 @@ const eventIdOf = (headers: Record<string, string>) => headers[RAW_HEADERS.event
 
 describe('records the broker rejects for good', () => {
   const kafka = testKafka('broker-rejections');
-  let fresh: FreshTopics;
-  let producer: Producer;
-  let transformer: Transformer | undefined;
-
-  beforeEach(async () => {
-    fresh = await freshTopics({ partitions: 1, label: 'reject' });
-    producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-  });
-  afterEach(async () => {
-    await transformer?.close();
-    transformer = undefined;
-    await producer.disconnect();
-    await fresh.cleanup();
-  });
+  const bed = transformerTestBed(kafka, { partitions: 1, label: 'reject' });
 
   it('a signed body at the ingress limit: output_too_large on an output topic still at the broker default, and the events behind it come out', async () => {
-    const contact = fresh.names.contact;
+    const contact = bed.fresh.names.contact;
     // An existing deployment whose output topic predates the one size setting.
-    await setTopicConfigs(fresh.admin, contact, {
+    await setTopicConfigs(bed.fresh.admin, contact, {
       'max.message.bytes': BROKER_DEFAULT_MAX_MESSAGE_BYTES,
     });
-    const ingress = await startIngress(stackClientEnv(fresh.prefix));
+    const ingress = await startIngress(stackClientEnv(bed.fresh.prefix));
     try {
       const bodies = [
         paddedContact(1, BODY_LIMIT_BYTES),
@@ -110,8 +95,8 @@ describe('records the broker rejects for good', () => {
         expect(res.status).toBe(200);
         ids.push(res.body.eventId as string);
       }
-      transformer = await startTransformer(fresh);
-      const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, { expected: 3 });
+      bed.transformer = await startTransformer(bed.fresh);
+      const { outputs, dlq } = await readPipelineOutputs(kafka, bed.fresh.names, { expected: 3 });
       expect(dlq).toHaveLength(1);
       expect(dlq[0]!.headers[DLQ_HEADERS.reason]).toBe('output_too_large');
       expect(dlq[0]!.headers[DLQ_HEADERS.stage]).toBe('produce');
@@ -129,15 +114,15 @@ describe('records the broker rejects for good', () => {
   });
 
   it('with the one size setting, the same body goes out whole', async () => {
-    const ingress = await startIngress(stackClientEnv(fresh.prefix));
+    const ingress = await startIngress(stackClientEnv(bed.fresh.prefix));
     try {
       const body = paddedContact(4, BODY_LIMIT_BYTES);
       const res = await postWebhook(ingress.url, body, {
         'x-webhook-signature': signHmac(body, 's1'),
       });
       expect(res.status).toBe(200);
-      transformer = await startTransformer(fresh);
-      const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, { expected: 1 });
+      bed.transformer = await startTransformer(bed.fresh);
+      const { outputs, dlq } = await readPipelineOutputs(kafka, bed.fresh.names, { expected: 1 });
       expect(dlq).toHaveLength(0);
       expect(outputs).toHaveLength(1);
       const attributes = outputs[0]!.decoded.attributes as Record<string, string>;
@@ -149,16 +134,18 @@ describe('records the broker rejects for good', () => {
   });
 
   it('an output topic with a lowered max.message.bytes: output_too_large, nothing retried, the rest processed', async () => {
-    await setTopicConfigs(fresh.admin, fresh.names.contact, { 'max.message.bytes': '20000' });
-    transformer = await startTransformer(fresh);
+    await setTopicConfigs(bed.fresh.admin, bed.fresh.names.contact, {
+      'max.message.bytes': '20000',
+    });
+    bed.transformer = await startTransformer(bed.fresh);
     const messages = [
       rawMessage(seedContactCreated(5)),
       rawMessage(paddedContact(6, 50_000)),
       rawMessage(seedContactCreated(7)),
       rawMessage(seedContactCreated(8)),
     ];
-    await produceAll(producer, fresh.names.raw, messages);
-    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, { expected: 4 });
+    await produceAll(bed.producer, bed.fresh.names.raw, messages);
+    const { outputs, dlq } = await readPipelineOutputs(kafka, bed.fresh.names, { expected: 4 });
     expect(dlq.map((d) => [eventIdOf(d.headers), d.headers[DLQ_HEADERS.reason]])).toEqual([
       [messages[1]!.key, 'output_too_large'],
     ]);
@@ -167,26 +154,28 @@ describe('records the broker rejects for good', () => {
       messages[2]!.key,
       messages[3]!.key,
     ]);
-    const aborts = (await transformer.metrics.transactions.get()).values.find(
+    const aborts = (await bed.transformer.metrics.transactions.get()).values.find(
       (v) => v.labels.result === 'abort',
     );
     expect(aborts?.value ?? 0).toBe(0);
   });
 
   it('a limit lowered while the transformer runs: the broker refuses the transaction (MESSAGE_TOO_LARGE), its records go again with the limits re-read, the record is dead-lettered, the others commit', async () => {
-    transformer = await startTransformer(fresh, { TRANSFORMER_BACKOFF_MAX_MS: '500' });
-    await produceAll(producer, fresh.names.raw, [rawMessage(seedContactCreated(9))]);
-    await readPipelineOutputs(kafka, fresh.names, { expected: 1, settleMs: 0 });
+    bed.transformer = await startTransformer(bed.fresh, { TRANSFORMER_BACKOFF_MAX_MS: '500' });
+    await produceAll(bed.producer, bed.fresh.names.raw, [rawMessage(seedContactCreated(9))]);
+    await readPipelineOutputs(kafka, bed.fresh.names, { expected: 1, settleMs: 0 });
     // The transformer read the limits at start; the topic shrinks under it.
-    await setTopicConfigs(fresh.admin, fresh.names.contact, { 'max.message.bytes': '20000' });
+    await setTopicConfigs(bed.fresh.admin, bed.fresh.names.contact, {
+      'max.message.bytes': '20000',
+    });
     const messages = [
       rawMessage(seedContactCreated(10)),
       rawMessage(paddedContact(11, 50_000)),
       rawMessage(seedContactCreated(12)),
       rawMessage(seedContactCreated(13)),
     ];
-    await producer.send({ topic: fresh.names.raw, acks: -1, messages });
-    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, { expected: 5 });
+    await bed.producer.send({ topic: bed.fresh.names.raw, acks: -1, messages });
+    const { outputs, dlq } = await readPipelineOutputs(kafka, bed.fresh.names, { expected: 5 });
     expect(dlq.map((d) => [eventIdOf(d.headers), d.headers[DLQ_HEADERS.reason]])).toEqual([
       [messages[1]!.key, 'output_too_large'],
     ]);
@@ -195,15 +184,15 @@ describe('records the broker rejects for good', () => {
       messages[2]!.key,
       messages[3]!.key,
     ]);
-    const aborts = (await transformer.metrics.transactions.get()).values.find(
+    const aborts = (await bed.transformer.metrics.transactions.get()).values.find(
       (v) => v.labels.result === 'abort',
     );
     expect(aborts?.value ?? 0).toBeGreaterThanOrEqual(1);
   });
 
   it('a DLQ that refuses the record itself (compacted, key-less record: INVALID_RECORD): output_rejected in a truncated, keyed last-resort record; the rest processed', async () => {
-    await setTopicConfigs(fresh.admin, fresh.names.dlq, { 'cleanup.policy': 'compact' });
-    transformer = await startTransformer(fresh, { TRANSFORMER_MAX_RECORD_ATTEMPTS: '2' });
+    await setTopicConfigs(bed.fresh.admin, bed.fresh.names.dlq, { 'cleanup.policy': 'compact' });
+    bed.transformer = await startTransformer(bed.fresh, { TRANSFORMER_MAX_RECORD_ATTEMPTS: '2' });
     const poison: Message = {
       key: null,
       value: Buffer.from(`{"event":"contact.created", truncated ${randomUUID()}`),
@@ -211,16 +200,20 @@ describe('records the broker rejects for good', () => {
     };
     const before = rawMessage(seedContactCreated(14));
     const after = rawMessage(seedContactCreated(15));
-    await producer.send({ topic: fresh.names.raw, acks: -1, messages: [before, poison, after] });
-    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, { expected: 3 });
+    await bed.producer.send({
+      topic: bed.fresh.names.raw,
+      acks: -1,
+      messages: [before, poison, after],
+    });
+    const { outputs, dlq } = await readPipelineOutputs(kafka, bed.fresh.names, { expected: 3 });
     expect(outputs.map((o) => o.headers.ce_id)).toEqual([before.key, after.key]);
     expect(dlq).toHaveLength(1);
     const record = dlq[0]!;
     expect(record.headers[DLQ_HEADERS.reason]).toBe('output_rejected');
     expect(record.headers[DLQ_HEADERS.stage]).toBe('produce');
     expect(record.headers[DLQ_HEADERS.error]).toContain('INVALID_RECORD');
-    expect(record.headers[DLQ_HEADERS.source]).toBe(`${fresh.names.raw}/0/1`);
-    expect(record.key?.toString()).toBe(`${fresh.names.raw}/0/1`);
+    expect(record.headers[DLQ_HEADERS.source]).toBe(`${bed.fresh.names.raw}/0/1`);
+    expect(record.key?.toString()).toBe(`${bed.fresh.names.raw}/0/1`);
     expect(record.headers[DLQ_HEADERS.truncated]).toBe(String(poison.value!.length));
     expect(record.value!.equals(poison.value as Buffer)).toBe(true); // small enough to keep whole
   });
@@ -228,21 +221,7 @@ describe('records the broker rejects for good', () => {
 
 describe('a record the broker rejects in a transaction of several partitions', () => {
   const kafka = testKafka('broker-rejections-shared');
-  let fresh: FreshTopics;
-  let producer: Producer;
-  let transformer: Transformer | undefined;
-
-  beforeEach(async () => {
-    fresh = await freshTopics({ partitions: 3, label: 'reject3' });
-    producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-  });
-  afterEach(async () => {
-    await transformer?.close();
-    transformer = undefined;
-    await producer.disconnect();
-    await fresh.cleanup();
-  });
+  const bed = transformerTestBed(kafka, { partitions: 3, label: 'reject3' });
 
   const transactions = async (t: Transformer, result: 'commit' | 'abort') =>
     (await t.metrics.transactions.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
@@ -253,7 +232,23 @@ describe('a record the broker rejects in a transaction of several partitions', (
       [0, 1, 2].map((partition) => ({ ...body(partition, i), partition })),
     ).flat();
 
-  /** Every event once (as an independent read_committed consumer counts them) but `poison`. */
+  /**
+   * Starts the transformer (100 records of a partition per transaction at most, plus `env`) and
+   * has it commit one record of each partition. Returns it, those records and its commits so far.
+   */
+  async function startWarm(env: Record<string, string>) {
+    const transformer = await startTransformer(bed.fresh, {
+      TRANSFORMER_MAX_TRANSACTION_RECORDS: '100',
+      ...env,
+    });
+    bed.transformer = transformer;
+    const warm = interleaved(1, (p) => rawMessage(seedContactCreated(100 + p)));
+    await bed.producer.send({ topic: bed.fresh.names.raw, acks: -1, messages: warm });
+    await readPipelineOutputs(kafka, bed.fresh.names, { expected: 3, settleMs: 0 });
+    return { transformer, warm, before: await transactions(transformer, 'commit') };
+  }
+
+  /** Each of `sent` exactly once in `outputs` (an independent read_committed consumer's). */
   function expectEachOnce(outputs: { headers: Record<string, string> }[], sent: Message[]) {
     const ids = outputs.map((o) => o.headers.ce_id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -261,25 +256,20 @@ describe('a record the broker rejects in a transaction of several partitions', (
   }
 
   it('MESSAGE_TOO_LARGE after the limit shrank: the refused parts go again whole with the limits re-read, none one record each, and every event comes out once', async () => {
-    transformer = await startTransformer(fresh, {
-      TRANSFORMER_MAX_TRANSACTION_RECORDS: '100',
-      TRANSFORMER_BACKOFF_MAX_MS: '500',
-    });
-    const warm = interleaved(1, (p) => rawMessage(seedContactCreated(100 + p)));
-    await producer.send({ topic: fresh.names.raw, acks: -1, messages: warm });
-    await readPipelineOutputs(kafka, fresh.names, { expected: 3, settleMs: 0 });
-    const before = await transactions(transformer, 'commit');
+    const { transformer, warm, before } = await startWarm({ TRANSFORMER_BACKOFF_MAX_MS: '500' });
     // The transformer read the limits at start; the topic shrinks under it. The next round's
     // contact batches are now over the limit and the broker refuses them (MESSAGE_TOO_LARGE).
     // Partition 1 also holds one record over the limit on its own, for the DLQ.
-    await setTopicConfigs(fresh.admin, fresh.names.contact, { 'max.message.bytes': '20000' });
+    await setTopicConfigs(bed.fresh.admin, bed.fresh.names.contact, {
+      'max.message.bytes': '20000',
+    });
     const messages = interleaved(300, (p, i) => {
       const n = 1000 * (p + 1) + i;
       return rawMessage(p === 1 && i === 250 ? paddedContact(n, 50_000) : seedContactCreated(n));
     });
     const poison = messages[250 * 3 + 1]!;
-    await producer.send({ topic: fresh.names.raw, acks: -1, messages });
-    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, {
+    await bed.producer.send({ topic: bed.fresh.names.raw, acks: -1, messages });
+    const { outputs, dlq } = await readPipelineOutputs(kafka, bed.fresh.names, {
       expected: warm.length + messages.length,
       timeoutMs: 60_000,
     });
@@ -298,15 +288,8 @@ describe('a record the broker rejects in a transaction of several partitions', (
 
   it('INVALID_RECORD in a round of several partitions: only the refusing partition is taken apart one record per transaction; every event comes out once', async () => {
     // A compacted DLQ refuses a key-less record: the poison's DLQ record (INVALID_RECORD).
-    await setTopicConfigs(fresh.admin, fresh.names.dlq, { 'cleanup.policy': 'compact' });
-    transformer = await startTransformer(fresh, {
-      TRANSFORMER_MAX_TRANSACTION_RECORDS: '100',
-      TRANSFORMER_MAX_RECORD_ATTEMPTS: '2',
-    });
-    const warm = interleaved(1, (p) => rawMessage(seedContactCreated(100 + p)));
-    await producer.send({ topic: fresh.names.raw, acks: -1, messages: warm });
-    await readPipelineOutputs(kafka, fresh.names, { expected: 3, settleMs: 0 });
-    const before = await transactions(transformer, 'commit');
+    await setTopicConfigs(bed.fresh.admin, bed.fresh.names.dlq, { 'cleanup.policy': 'compact' });
+    const { transformer, warm, before } = await startWarm({ TRANSFORMER_MAX_RECORD_ATTEMPTS: '2' });
     // 150 records on each partition: two parts each. The poison is in partition 1's second.
     const messages = interleaved(150, (p, i) =>
       p === 1 && i === 120
@@ -319,8 +302,8 @@ describe('a record the broker rejects in a transaction of several partitions', (
     );
     const poison = messages[120 * 3 + 1]!;
     expect(poison.key).toBeNull();
-    await producer.send({ topic: fresh.names.raw, acks: -1, messages });
-    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, {
+    await bed.producer.send({ topic: bed.fresh.names.raw, acks: -1, messages });
+    const { outputs, dlq } = await readPipelineOutputs(kafka, bed.fresh.names, {
       expected: warm.length + messages.length,
       timeoutMs: 60_000,
     });

@@ -4,52 +4,37 @@
 // unknown tenants and unmapped types do what they say. Faults are injected through the
 // encoder/transform dependencies; Kafka and the registry are real.
 import { randomUUID } from 'node:crypto';
-import type { Producer } from 'kafkajs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TransformerError } from '../../../services/common/src/errors.js';
 import { DLQ_HEADERS, RAW_HEADERS } from '../../../services/common/src/record-headers.js';
-import type { Transformer } from '../../../services/transformer/src/app.js';
 import { registerSchemas } from '../../../services/transformer/src/avro/schema-catalog.js';
 import { transform } from '../../../services/transformer/src/mapping/transform.js';
 import { POISON_FIXTURES, SEED_FIXTURES } from '../../fixtures/index.js';
-import { freshTopics, stackEnv, testKafka, type FreshTopics } from '../../helpers/integration.js';
+import { stackEnv, testKafka } from '../../helpers/integration.js';
 import { produceAll, rawMessage } from '../../helpers/raw-events.js';
 import {
   countBy,
   readPipelineOutputs,
   startTransformer,
+  transformerTestBed,
 } from '../../helpers/transformer-harness.js';
 
 const body = SEED_FIXTURES.find((f) => f.name === 'contact.created')!.bytes;
 
 describe('transformer failure handling and policies', () => {
   const kafka = testKafka('failure-policies');
-  let fresh: FreshTopics;
-  let producer: Producer;
-  let transformer: Transformer | undefined;
-
-  beforeEach(async () => {
-    fresh = await freshTopics({ partitions: 1, label: 'fail' });
-    producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-  });
-  afterEach(async () => {
-    await transformer?.close();
-    transformer = undefined;
-    await producer.disconnect();
-    await fresh.cleanup();
-  });
+  const bed = transformerTestBed(kafka, { partitions: 1, label: 'fail' });
 
   it('DLQs schema_validation and retries_exhausted, retries transient errors without DLQ, and keeps going', async () => {
-    const catalog = await registerSchemas(stackEnv().registryUrl, fresh.names);
+    const catalog = await registerSchemas(stackEnv().registryUrl, bed.fresh.names);
     const invalid = `invalid-${randomUUID()}`;
     const buggy = `buggy-${randomUUID()}`;
     const flaky = `flaky-${randomUUID()}`;
     const fine = `fine-${randomUUID()}`;
     let flakyFailures = 0;
     let buggyCalls = 0;
-    transformer = await startTransformer(
-      fresh,
+    bed.transformer = await startTransformer(
+      bed.fresh,
       {
         TRANSFORMER_MAX_RECORD_ATTEMPTS: '3',
         TRANSFORMER_BACKOFF_INITIAL_MS: '50',
@@ -79,13 +64,13 @@ describe('transformer failure handling and policies', () => {
         },
       },
     );
-    await produceAll(producer, fresh.names.raw, [
+    await produceAll(bed.producer, bed.fresh.names.raw, [
       rawMessage(body, { eventId: invalid }),
       rawMessage(body, { eventId: buggy }),
       rawMessage(body, { eventId: flaky }),
       rawMessage(body, { eventId: fine }),
     ]);
-    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, {
+    const { outputs, dlq } = await readPipelineOutputs(kafka, bed.fresh.names, {
       expected: 4,
       timeoutMs: 60_000,
       settleMs: 1000,
@@ -112,19 +97,19 @@ describe('transformer failure handling and policies', () => {
   });
 
   it('with UNKNOWN_TENANT_POLICY=dlq sends unmapped locations to the DLQ and maps known ones from the tenants topic', async () => {
-    await produceAll(producer, fresh.names.tenants, [
+    await produceAll(bed.producer, bed.fresh.names.tenants, [
       { key: 'loc_known', value: '{"tenantId":"tenant_acme"}' },
     ]);
-    transformer = await startTransformer(fresh, { UNKNOWN_TENANT_POLICY: 'dlq' });
+    bed.transformer = await startTransformer(bed.fresh, { UNKNOWN_TENANT_POLICY: 'dlq' });
     const known = `known-${randomUUID()}`;
     const unknown = `unknown-${randomUUID()}`;
     const withLocation = (location: string) =>
       Buffer.from(body.toString().replace('"loc_123"', `"${location}"`));
-    await produceAll(producer, fresh.names.raw, [
+    await produceAll(bed.producer, bed.fresh.names.raw, [
       rawMessage(withLocation('loc_known'), { eventId: known }),
       rawMessage(withLocation('loc_nobody'), { eventId: unknown }),
     ]);
-    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, {
+    const { outputs, dlq } = await readPipelineOutputs(kafka, bed.fresh.names, {
       expected: 2,
       settleMs: 1000,
     });
@@ -137,21 +122,21 @@ describe('transformer failure handling and policies', () => {
   });
 
   it('with UNMAPPED_EVENT_POLICY=skip drops unmapped types without a DLQ record', async () => {
-    transformer = await startTransformer(fresh, { UNMAPPED_EVENT_POLICY: 'skip' });
+    bed.transformer = await startTransformer(bed.fresh, { UNMAPPED_EVENT_POLICY: 'skip' });
     const unmapped = POISON_FIXTURES.find((p) => p.name === 'unmapped-ghl-type')!.bytes!;
     const after = `after-${randomUUID()}`;
-    await produceAll(producer, fresh.names.raw, [
+    await produceAll(bed.producer, bed.fresh.names.raw, [
       rawMessage(unmapped, { eventId: `skip-${randomUUID()}` }),
       rawMessage(body, { eventId: after }),
     ]);
-    const { outputs, dlq } = await readPipelineOutputs(kafka, fresh.names, {
+    const { outputs, dlq } = await readPipelineOutputs(kafka, bed.fresh.names, {
       expected: 1,
       settleMs: 1500,
     });
     expect(outputs.map((o) => o.decoded.eventId)).toEqual([after]);
     expect(dlq).toHaveLength(0);
     expect(
-      await transformer.metrics.registry.getSingleMetricAsString('transformer_skipped_total'),
+      await bed.transformer.metrics.registry.getSingleMetricAsString('transformer_skipped_total'),
     ).toMatch(/ 1$/m);
   });
 });
