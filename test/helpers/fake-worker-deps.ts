@@ -44,6 +44,7 @@ export function fakeWorkerDeps(
     limits: {
       limitOf,
       fits: (_topic: string, m: Message) => singleRecordBatchBytes(m) <= limitOf(),
+      current: () => true,
       refresh: async () => void refreshes++,
     },
     settings: {

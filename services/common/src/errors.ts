@@ -163,6 +163,11 @@ export const TRANSFORMER_ERRORS = {
   TRF_ERR_OUTPUT_TOO_LARGE: { retriable: false, dlqReason: 'output_too_large' },
   /** The broker rejected a record for good (INVALID_RECORD, a policy …) on every attempt. */
   TRF_ERR_OUTPUT_REJECTED: { retriable: false, dlqReason: 'output_rejected' },
+  /**
+   * A record is over its topic's max.message.bytes as last read, and that reading is too old to
+   * dead-letter or truncate it by: the limits are read again and the record planned again.
+   */
+  TRF_ERR_TOPIC_LIMITS_STALE: { retriable: true },
   /** A Kafka transaction did not commit (TransactionFailed): aborted, backed off, retried. */
   TRF_ERR_TRANSACTION_FAILED: { retriable: true },
   /** The registry did not answer, or answered 5xx. */

@@ -99,7 +99,11 @@ export function createTransformer(
       (await registerSchemas(config.SCHEMA_REGISTRY_URL, names, { logger, deadline }));
     admin = kafka.admin();
     await admin.connect();
-    const limits = new TopicLimits(admin, [...domainTopicNames(names), names.dlq, names.dedup]);
+    const limits = new TopicLimits(
+      admin,
+      [...domainTopicNames(names), names.dlq, names.dedup],
+      config.TRANSFORMER_TOPIC_LIMITS_MAX_AGE_MS,
+    );
     await limits.refresh();
     await tenants.follow(kafka, names.tenants, groupId, Math.max(1000, deadline - Date.now()));
     reader = new ChangelogReader(kafka, names.dedup, groupId, logger);

@@ -102,6 +102,12 @@ export const transformerConfigSchema = {
     min: 1000,
     describe: 'max time to restore a partition dedup state',
   }),
+  TRANSFORMER_TOPIC_LIMITS_MAX_AGE_MS: int({
+    default: 10_000,
+    min: 0,
+    describe:
+      "how old the output, DLQ and changelog topics' max.message.bytes as last read may be to dead-letter a record as output_too_large (or truncate a DLQ record) by it; older, they are read again first",
+  }),
   TRANSFORMER_MAX_RECORD_ATTEMPTS: int({
     default: 5,
     min: 1,

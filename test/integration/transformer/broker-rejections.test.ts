@@ -14,7 +14,7 @@ import { ConfigResourceTypes } from '../../../services/common/src/kafka/kafkajs.
 import { DLQ_HEADERS, RAW_HEADERS } from '../../../services/common/src/record-headers.js';
 import { signHmac } from '../../../services/ingress/src/hmac-signature.js';
 import type { Transformer } from '../../../services/transformer/src/app.js';
-import { stackClientEnv, testKafka } from '../../helpers/integration.js';
+import { sleep, stackClientEnv, testKafka } from '../../helpers/integration.js';
 import { produceAll, rawMessage } from '../../helpers/raw-events.js';
 import {
   readPipelineOutputs,
@@ -69,6 +69,7 @@ async function setTopicConfigs(
 }
 
 const eventIdOf = (headers: Record<string, string>) => headers[RAW_HEADERS.eventId];
+const eventIdOfRecord = (r: { headers: Record<string, string> }) => eventIdOf(r.headers);
 
 describe('records the broker rejects for good', () => {
   const kafka = testKafka('broker-rejections');
@@ -158,6 +159,29 @@ describe('records the broker rejects for good', () => {
       (v) => v.labels.result === 'abort',
     );
     expect(aborts?.value ?? 0).toBe(0);
+  });
+
+  it('a limit raised back while the transformer runs: a record over the old limit goes out, not to the DLQ (the limits are read again before dead-lettering by an old reading)', async () => {
+    const { contact } = bed.fresh.names;
+    await setTopicConfigs(bed.fresh.admin, contact, { 'max.message.bytes': '20000' });
+    bed.transformer = await startTransformer(bed.fresh, {
+      TRANSFORMER_TOPIC_LIMITS_MAX_AGE_MS: '1000',
+      TRANSFORMER_BACKOFF_MAX_MS: '500',
+    });
+    const first = rawMessage(paddedContact(16, 50_000));
+    await produceAll(bed.producer, bed.fresh.names.raw, [first]);
+    const before = await readPipelineOutputs(kafka, bed.fresh.names, { expected: 1, settleMs: 0 });
+    expect(before.dlq.map((d) => d.headers[DLQ_HEADERS.reason])).toEqual(['output_too_large']);
+    // An operator undoes the lowered limit; the transformer's reading grows old.
+    await setTopicConfigs(bed.fresh.admin, contact, {
+      'max.message.bytes': BROKER_DEFAULT_MAX_MESSAGE_BYTES,
+    });
+    await sleep(1500);
+    const second = rawMessage(paddedContact(17, 50_000));
+    await produceAll(bed.producer, bed.fresh.names.raw, [second]);
+    const { outputs, dlq } = await readPipelineOutputs(kafka, bed.fresh.names, { expected: 2 });
+    expect(dlq.map(eventIdOfRecord)).toEqual([first.key]);
+    expect(outputs.map((o) => o.headers.ce_id)).toEqual([second.key]);
   });
 
   it('a limit lowered while the transformer runs: the broker refuses the transaction (MESSAGE_TOO_LARGE), its records go again with the limits re-read, the record is dead-lettered, the others commit', async () => {

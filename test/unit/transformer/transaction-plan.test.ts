@@ -33,14 +33,17 @@ const WINDOW = 24 * 3600_000;
 const IDS = Object.fromEntries(DOMAIN_KEYS.map((d, i) => [d, 100 + i])) as Record<Domain, number>;
 const catalog = createCatalog(IDS, { schemas: loadSchemas() });
 
+/** Topic limits: `limit` for every topic but `overrides`; `current`: read recently enough. */
 const limitsOf = (
   limit = KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
   overrides: Record<string, number> = {},
+  current = true,
 ) => {
   const limitOf = (topic: string) => overrides[topic] ?? limit;
   return {
     limitOf,
     fits: (topic: string, m: Message) => singleRecordBatchBytes(m) <= limitOf(topic),
+    current: () => current,
   };
 };
 
@@ -266,6 +269,33 @@ describe('planTransaction: failures', () => {
       [DLQ_HEADERS.reason]: 'output_too_large',
       [DLQ_HEADERS.stage]: 'produce',
     });
+  });
+
+  it('an output over its topic limit as read too long ago: retried once the limits are read again, not dead-lettered, no attempt counted', () => {
+    const fixture = SEED_FIXTURES[0]!;
+    const topic = names[fixture.expected.domain];
+    const stale = deps({ limits: limitsOf(undefined, { [topic]: 100 }, false) });
+    let thrown: unknown;
+    try {
+      plan(records([fixture.bytes]), { deps: stale });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(RecordFailure);
+    const failure = thrown as RecordFailure;
+    expect(failure.offset).toBe('0');
+    expect(failure.error).toMatchObject({ code: 'TRF_ERR_TOPIC_LIMITS_STALE', retriable: true });
+    expect((failure.error as Error).message).toContain(`${topic}'s max.message.bytes (100)`);
+  });
+
+  it('a DLQ record over the DLQ limit as read too long ago: retried once the limits are read again, not truncated', () => {
+    const unmapped = POISON_FIXTURES.find((f) => f.expected.reason === 'unmapped_event_type')!;
+    const stale = deps({ limits: limitsOf(undefined, { [names.dlq]: 200 }, false) });
+    expect(() => plan(records([unmapped.bytes]), { deps: stale })).toThrow(RecordFailure);
+    const fresh = plan(records([unmapped.bytes]), {
+      deps: deps({ limits: limitsOf(undefined, { [names.dlq]: 200 }) }),
+    });
+    expect(dlqHeaders(fresh.dlq[0]!)[DLQ_HEADERS.truncated]).toBe(String(unmapped.bytes!.length));
   });
 
   it('counts a skip (UNMAPPED_EVENT_POLICY=skip)', () => {

@@ -63,8 +63,15 @@ export class RecordIsolation {
     const last = chunk[chunk.length - 1] as FetchedRecord;
     if (!alone || (size && !this.queue.wentAloneThrough(BigInt(last.offset)))) {
       this.queue.aloneThrough(BigInt(last.offset));
+      // Not alone: the round logged the error once (instance-transactions.ts); each part names it.
       this.log.warn(
-        { err, rejectedAs: err.rejectedAs, from: chunk[0]?.offset, through: last.offset, alone },
+        {
+          ...(alone ? { err } : {}),
+          rejectedAs: err.rejectedAs,
+          from: chunk[0]?.offset,
+          through: last.offset,
+          alone,
+        },
         alone
           ? 'the broker rejected a record for its size; retrying these records whole with the topic limits re-read'
           : 'the broker rejected a record of a transaction this partition shared; retrying these records in a transaction of their own',

@@ -54,7 +54,7 @@ export interface PlannerDeps {
   encoder: Encoder;
   context: TransformContext;
   transform: (raw: RawRecord, ctx: TransformContext) => Decision;
-  limits: Pick<TopicLimits, 'limitOf' | 'fits'>;
+  limits: Pick<TopicLimits, 'limitOf' | 'fits' | 'current'>;
   settings: {
     dedupWindowMs: number;
     /** Tombstones for expired dedup keys written per transaction at most. */
@@ -112,6 +112,22 @@ export class RecordFailure extends Error {
 }
 
 /**
+ * The record at `offset` is over `topic`'s max.message.bytes (`limit`) as last read, and that
+ * reading is too old to dead-letter or truncate it by (TopicLimits.current): retry it once the
+ * limits are read again (the caller reads them), without counting an attempt.
+ */
+function staleLimits(offset: string, topic: string, limit: number): RecordFailure {
+  return new RecordFailure(
+    offset,
+    'produce',
+    new TransformerError(
+      'TRF_ERR_TOPIC_LIMITS_STALE',
+      `record over ${topic}'s max.message.bytes (${limit}) as last read; reading the limits again`,
+    ),
+  );
+}
+
+/**
  * Decides every record of the chunk: output, DLQ, duplicate or skip. Reads the committed dedup
  * state and the records' failed attempts, changes neither. Throws RecordFailure only to retry.
  */
@@ -156,7 +172,10 @@ export function planTransaction(
       let dlq = dlqMessage(source, failure, now);
       const limit = limits.limitOf(names.dlq);
       if (lastResort) dlq = truncateDlqMessage(dlq, Math.min(limit, LAST_RESORT_DLQ_BYTES));
-      else if (singleRecordBatchBytes(dlq) > limit) dlq = truncateDlqMessage(dlq, limit);
+      else if (singleRecordBatchBytes(dlq) > limit) {
+        if (!limits.current(now)) throw staleLimits(m.offset, names.dlq, limit);
+        dlq = truncateDlqMessage(dlq, limit);
+      }
       plan.dlq.push(dlq);
       span?.setAttribute(DLQ_REASON_ATTRIBUTE, failure.reason);
       plan.dlqByReason.set(failure.reason, (plan.dlqByReason.get(failure.reason) ?? 0) + 1);
@@ -256,6 +275,8 @@ export function planTransaction(
         ? { topic: names.dedup, record: entry }
         : undefined;
     if (oversized) {
+      if (!limits.current(now))
+        throw staleLimits(m.offset, oversized.topic, limits.limitOf(oversized.topic));
       toDlq({
         reason: dlqReasonOf('TRF_ERR_OUTPUT_TOO_LARGE'),
         stage: 'produce',

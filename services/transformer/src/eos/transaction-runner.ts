@@ -263,7 +263,10 @@ export class TransactionRunner {
     this.deps.onCommitted?.(this.partition);
   }
 
-  /** Decides every record of the chunk (transaction-plan.ts). Throws only to retry. */
+  /**
+   * Decides every record of the chunk (transaction-plan.ts). Throws only to retry; when the topic
+   * limits were too old to dead-letter a record by, reads them again first.
+   */
   private plan(topic: string, messages: FetchedRecord[], now: number): Plan {
     try {
       return planTransaction(this.planner, this.dedup, this.attempts, {
@@ -273,8 +276,12 @@ export class TransactionRunner {
         now,
       });
     } catch (err) {
-      if (err instanceof RecordFailure) throw this.noteFailure(err.offset, err.error, err.stage);
-      throw err;
+      if (!(err instanceof RecordFailure)) throw err;
+      if (err.error instanceof TransformerError && err.error.code === 'TRF_ERR_TOPIC_LIMITS_STALE')
+        this.deps.limits
+          .refresh()
+          .catch((e: unknown) => this.log.warn({ err: e }, 'topic limits not refreshed'));
+      throw this.noteFailure(err.offset, err.error, err.stage);
     }
   }
 
