@@ -20,11 +20,16 @@ export const names = topicNames('');
 const IDS = Object.fromEntries(DOMAIN_KEYS.map((d, i) => [d, 100 + i])) as Record<Domain, number>;
 const catalog = createCatalog(IDS, { schemas: loadSchemas() });
 
+/**
+ * `limits`: every topic's max.message.bytes (default Kafka's), and whether a reading is always
+ * recent enough to judge a record by (`current`; false: only a reading since may, TopicLimits).
+ */
 export function fakeWorkerDeps(
   cluster: FakeCluster,
   settings: Partial<WorkerSettings> = {},
+  limits: { limit?: number; current?: boolean } = {},
 ): WorkerDeps & { limitRefreshes: () => number } {
-  const limitOf = () => KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+  const limitOf = () => limits.limit ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
   let refreshes = 0;
   return {
     kafka: cluster.kafka(),
@@ -44,8 +49,13 @@ export function fakeWorkerDeps(
     limits: {
       limitOf,
       fits: (_topic: string, m: Message) => singleRecordBatchBytes(m) <= limitOf(),
-      current: () => true,
+      current: () => limits.current ?? true,
       refresh: async () => void refreshes++,
+      // Each reading starts and ends at once: readings numbered 1, 2, … as refreshed.
+      get readingsStarted() {
+        return refreshes;
+      },
+      readSince: (n: number) => refreshes > n,
     },
     settings: {
       groupId: GROUP,

@@ -3,6 +3,7 @@
 // moved is ambiguous too, and a record the broker rejects for good is dead-lettered alone.
 // Transactions whose markers Kafka skipped are in partition-worker-sweep.test.ts.
 import { describe, expect, it } from 'vitest';
+import { TransformerError } from '../../../services/common/src/errors.js';
 import { DLQ_HEADERS } from '../../../services/common/src/record-headers.js';
 import { TransactionFailed } from '../../../services/transformer/src/eos/transaction-runner.js';
 import { protocolError } from '../../helpers/fake-kafka.js';
@@ -108,5 +109,34 @@ describe('PartitionWorker: faults', () => {
     // Records per committed transaction: the takeover's marker, then the 30 records' outputs and
     // changelog entries at once (taken apart, as before, 30 transactions).
     expect(cluster.commits.filter((n) => n > 0).length).toBe(2);
+  });
+
+  it('an output over its topic limit by a reading too old to judge it: the limits are read again, and that reading judges it however long the partition backed off', async () => {
+    // Never current: as with TRANSFORMER_TOPIC_LIMITS_MAX_AGE_MS=0, or a back-off longer than it.
+    const { cluster, deps, worker, onFailure, failures } = setup(
+      { maxRecordAttempts: 3 },
+      undefined,
+      { limit: 300, current: false },
+    );
+    await worker.init();
+    worker.accept(batch(rawRecords(0, 1)), onFailure);
+    const err = await failureOf(failures);
+    expect(err).toBeInstanceOf(TransformerError);
+    expect((err as TransformerError).code).toBe('TRF_ERR_TOPIC_LIMITS_STALE');
+    expect(deps.limitRefreshes()).toBe(1);
+    expect(cluster.on(names.dlq)).toEqual([]);
+
+    failures.length = 0;
+    worker.rewound(worker.rewindTarget());
+    worker.accept(batch(rawRecords(0, 1)), onFailure);
+    await committedAt(cluster, 1);
+    expect(failures).toEqual([]);
+    expect(deps.limitRefreshes()).toBe(1);
+    const headers = cluster.on(names.dlq).map((r) => r.headers);
+    expect(headers).toHaveLength(1);
+    expect(headers[0]).toMatchObject({
+      [DLQ_HEADERS.reason]: 'output_too_large',
+      [DLQ_HEADERS.attempts]: '1',
+    });
   });
 });

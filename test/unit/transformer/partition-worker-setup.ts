@@ -11,8 +11,12 @@ import { fakeWorkerDeps } from '../../helpers/fake-worker-deps.js';
 
 export const P = 2;
 
-export function setup(settings: Partial<WorkerSettings> = {}, cluster = new FakeCluster()) {
-  const deps = fakeWorkerDeps(cluster, settings);
+export function setup(
+  settings: Partial<WorkerSettings> = {},
+  cluster = new FakeCluster(),
+  limits: Parameters<typeof fakeWorkerDeps>[2] = {},
+) {
+  const deps = fakeWorkerDeps(cluster, settings, limits);
   const failures: unknown[] = [];
   const onFailure = (err: unknown) => void failures.push(err);
   const worker = new PartitionWorker(P, deps);

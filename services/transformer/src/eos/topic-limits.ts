@@ -15,13 +15,19 @@ export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
  * The limits are read at start, after the broker refuses a record for its size (a limit was
  * lowered), and before a record is dead-lettered or truncated for its size once the last reading
  * is older than `maxAgeMs` (`current`): a limit raised since is seen before it costs an event its
- * output.
+ * output. Such a record is then judged by the first reading that started after it was found too
+ * old to judge (`readingsStarted`, `readSince`), however long its partition backed off meanwhile.
  */
 export class TopicLimits {
   private readonly limits = new Map<string, number>();
-  /** When the last reading ended, read or failed (epoch ms). */
+  /** When the newest ended reading started, read or failed (epoch ms). */
   private checkedAt = Number.NEGATIVE_INFINITY;
+  /** Readings started so far; each reading's number is the count when it started. */
+  private started = 0;
+  /** The highest number of a reading that ended, read or failed. */
+  private ended = 0;
   private reading: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
 
   /** `maxAgeMs`: how old a reading may be to dead-letter or truncate a record by it. */
   constructor(
@@ -31,16 +37,32 @@ export class TopicLimits {
   ) {}
 
   /**
-   * Reads the limits from the broker (DescribeConfigs); joins a reading in flight. Throws what
-   * kafkajs throws; a failed reading counts as checked too (`current`), so a broker that cannot
-   * describe configs never holds a record back for good.
+   * Reads the limits from the broker (DescribeConfigs) in a reading that starts no earlier than
+   * this call: one in flight is followed by another, which later callers join. Throws what
+   * kafkajs throws; a failed reading counts as checked too (`current`, `readSince`), so a broker
+   * that cannot describe configs never holds a record back for good.
    */
   refresh(): Promise<void> {
-    this.reading ??= this.read().finally(() => {
-      this.checkedAt = Date.now();
-      this.reading = undefined;
+    if (!this.reading) return this.start();
+    this.queued ??= this.reading
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.start();
+      });
+    return this.queued;
+  }
+
+  private start(): Promise<void> {
+    const number = ++this.started;
+    const startedAt = Date.now();
+    const reading = this.read().finally(() => {
+      this.checkedAt = Math.max(this.checkedAt, startedAt);
+      this.ended = Math.max(this.ended, number);
+      if (this.reading === reading) this.reading = undefined;
     });
-    return this.reading;
+    this.reading = reading;
+    return reading;
   }
 
   private async read(): Promise<void> {
@@ -51,8 +73,16 @@ export class TopicLimits {
     }
   }
 
-  /** Whether the limits were read (or a reading failed) within `maxAgeMs` before `now` (epoch ms). */
+  /** Whether a reading that started within `maxAgeMs` before `now` (epoch ms) has ended. */
   current = (now: number): boolean => now - this.checkedAt <= this.maxAgeMs;
+
+  /** Readings started so far: `readSince` of this number tells whether a later one has ended. */
+  get readingsStarted(): number {
+    return this.started;
+  }
+
+  /** Whether a reading started after reading number `number` (`readingsStarted`) has ended. */
+  readSince = (number: number): boolean => this.ended > number;
 
   /** Largest record batch `topic` accepts, in bytes. */
   limitOf = (topic: string): number => this.limits.get(topic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;

@@ -74,6 +74,11 @@ export interface PlanInput {
   partition: number;
   messages: readonly FetchedRecord[];
   now: number;
+  /**
+   * Whether the topic limits were read again since the record at `offset` was found over one by
+   * a reading too old to judge it (TRF_ERR_TOPIC_LIMITS_STALE): it is judged by them, however old.
+   */
+  limitsReadSince?: (offset: string) => boolean;
 }
 
 export interface Plan {
@@ -135,7 +140,7 @@ export function planTransaction(
   deps: PlannerDeps,
   dedup: DedupView,
   attempts: ReadonlyMap<string, RecordAttempts>,
-  { topic, partition, messages, now }: PlanInput,
+  { topic, partition, messages, now, limitsReadSince }: PlanInput,
 ): Plan {
   const { names, settings, context, transform, encoder, limits, tracing } = deps;
   const plan: Plan = {
@@ -168,12 +173,14 @@ export function planTransaction(
       value: m.value,
       headers: m.headers,
     };
+    // The topic limits may dead-letter or truncate this record (TopicLimits).
+    const judgeable = () => limits.current(now) || limitsReadSince?.(m.offset) === true;
     const toDlq = (failure: DlqFailure, lastResort = false) => {
       let dlq = dlqMessage(source, failure, now);
       const limit = limits.limitOf(names.dlq);
       if (lastResort) dlq = truncateDlqMessage(dlq, Math.min(limit, LAST_RESORT_DLQ_BYTES));
       else if (singleRecordBatchBytes(dlq) > limit) {
-        if (!limits.current(now)) throw staleLimits(m.offset, names.dlq, limit);
+        if (!judgeable()) throw staleLimits(m.offset, names.dlq, limit);
         dlq = truncateDlqMessage(dlq, limit);
       }
       plan.dlq.push(dlq);
@@ -275,7 +282,7 @@ export function planTransaction(
         ? { topic: names.dedup, record: entry }
         : undefined;
     if (oversized) {
-      if (!limits.current(now))
+      if (!judgeable())
         throw staleLimits(m.offset, oversized.topic, limits.limitOf(oversized.topic));
       toDlq({
         reason: dlqReasonOf('TRF_ERR_OUTPUT_TOO_LARGE'),

@@ -45,6 +45,11 @@ export class TransactionRunner {
    */
   private producerStale = false;
   private readonly attempts = new Map<string, RecordAttempts>();
+  /**
+   * Records found over a topic limit by a reading too old to judge them: the readings started
+   * then (TopicLimits.readingsStarted). The next reading judges them, however long they wait.
+   */
+  private readonly limitsStale = new Map<string, number>();
   private inFlight: Promise<unknown> | undefined;
   private inFence: Promise<unknown> | undefined;
   private closed = false;
@@ -244,7 +249,10 @@ export class TransactionRunner {
     const { plan, messages, next } = part;
     for (const key of plan.expired) this.dedup.remove(key);
     for (const [key, expiry] of plan.added) this.dedup.add(key, expiry);
-    for (const m of messages) this.attempts.delete(m.offset);
+    for (const m of messages) {
+      this.attempts.delete(m.offset);
+      this.limitsStale.delete(m.offset);
+    }
     this.offsets.committedThrough(BigInt(next));
     if (this.log.isLevelEnabled('debug'))
       this.log.debug(
@@ -274,13 +282,22 @@ export class TransactionRunner {
         partition: this.partition,
         messages,
         now,
+        limitsReadSince: (offset) => {
+          const at = this.limitsStale.get(offset);
+          return at !== undefined && this.deps.limits.readSince(at);
+        },
       });
     } catch (err) {
       if (!(err instanceof RecordFailure)) throw err;
-      if (err.error instanceof TransformerError && err.error.code === 'TRF_ERR_TOPIC_LIMITS_STALE')
+      if (
+        err.error instanceof TransformerError &&
+        err.error.code === 'TRF_ERR_TOPIC_LIMITS_STALE'
+      ) {
+        this.limitsStale.set(err.offset, this.deps.limits.readingsStarted);
         this.deps.limits
           .refresh()
           .catch((e: unknown) => this.log.warn({ err: e }, 'topic limits not refreshed'));
+      }
       throw this.noteFailure(err.offset, err.error, err.stage);
     }
   }

@@ -44,7 +44,10 @@ export interface WorkerDeps {
   logger: Logger;
   settings: WorkerSettings;
   /** max.message.bytes of the output, DLQ and changelog topics. */
-  limits: Pick<TopicLimits, 'limitOf' | 'fits' | 'current' | 'refresh'>;
+  limits: Pick<
+    TopicLimits,
+    'limitOf' | 'fits' | 'current' | 'refresh' | 'readingsStarted' | 'readSince'
+  >;
   /** Called after each committed transaction (the loop resets the partition's backoff). */
   onCommitted?: (partition: number) => void;
   /**
