@@ -21,15 +21,15 @@ const IDS = Object.fromEntries(DOMAIN_KEYS.map((d, i) => [d, 100 + i])) as Recor
 const catalog = createCatalog(IDS, { schemas: loadSchemas() });
 
 /**
- * `limits`: every topic's max.message.bytes (default Kafka's), and whether a reading is always
- * recent enough to judge a record by (`current`; false: only a reading since may, TopicLimits).
+ * `limits`: the topic limits, by default Kafka's default max.message.bytes for every topic, always
+ * recent enough to judge a record by, each refresh counted (limitRefreshes).
  */
 export function fakeWorkerDeps(
   cluster: FakeCluster,
   settings: Partial<WorkerSettings> = {},
-  limits: { limit?: number; current?: boolean } = {},
+  limits?: WorkerDeps['limits'],
 ): WorkerDeps & { limitRefreshes: () => number } {
-  const limitOf = () => limits.limit ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+  const limitOf = () => KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
   let refreshes = 0;
   return {
     kafka: cluster.kafka(),
@@ -46,10 +46,10 @@ export function fakeWorkerDeps(
     transform,
     metrics: createTransformerMetrics(new Registry()),
     logger: createLogger('test', 'silent'),
-    limits: {
+    limits: limits ?? {
       limitOf,
       fits: (_topic: string, m: Message) => singleRecordBatchBytes(m) <= limitOf(),
-      current: () => limits.current ?? true,
+      current: () => true,
       refresh: async () => void refreshes++,
       // Each reading starts and ends at once: readings numbered 1, 2, … as refreshed.
       get readingsStarted() {

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { TransformerError } from '../../../services/common/src/errors.js';
 import { DLQ_HEADERS } from '../../../services/common/src/record-headers.js';
 import { TransactionFailed } from '../../../services/transformer/src/eos/transaction-runner.js';
+import { TopicLimits } from '../../../services/transformer/src/eos/topic-limits.js';
+import { fakeConfigAdmin } from '../../helpers/fake-config-admin.js';
 import { protocolError } from '../../helpers/fake-kafka.js';
 import { names, outputIds, rawRecords } from '../../helpers/fake-worker-deps.js';
 import { P, batch, committedAt, failureOf, setup } from './partition-worker-setup.js';
@@ -111,32 +113,65 @@ describe('PartitionWorker: faults', () => {
     expect(cluster.commits.filter((n) => n > 0).length).toBe(2);
   });
 
-  it('an output over its topic limit by a reading too old to judge it: the limits are read again, and that reading judges it however long the partition backed off', async () => {
-    // Never current: as with TRANSFORMER_TOPIC_LIMITS_MAX_AGE_MS=0, or a back-off longer than it.
-    const { cluster, deps, worker, onFailure, failures } = setup(
-      { maxRecordAttempts: 3 },
-      undefined,
-      { limit: 300, current: false },
-    );
+  it('an output over its topic limit by a reading too old to judge it waits for a reading that started after it, however long that reading or the back-off takes', async () => {
+    // Never current (a max age below zero): as with a back-off longer than the max age.
+    const { admin, calls } = fakeConfigAdmin(['300', '300']);
+    const limits = new TopicLimits(admin, [names.contact, names.dlq, names.dedup], -1);
+    const start = limits.refresh(); // as at start: every topic takes 300 bytes
+    calls[0]!.release();
+    await start;
+    const { cluster, worker, onFailure, failures } = setup({}, undefined, limits);
     await worker.init();
+    const retry = async () => {
+      failures.length = 0;
+      worker.rewound(worker.rewindTarget());
+      worker.accept(batch(rawRecords(0, 1)), onFailure);
+    };
     worker.accept(batch(rawRecords(0, 1)), onFailure);
     const err = await failureOf(failures);
     expect(err).toBeInstanceOf(TransformerError);
     expect((err as TransformerError).code).toBe('TRF_ERR_TOPIC_LIMITS_STALE');
-    expect(deps.limitRefreshes()).toBe(1);
-    expect(cluster.on(names.dlq)).toEqual([]);
-
-    failures.length = 0;
-    worker.rewound(worker.rewindTarget());
-    worker.accept(batch(rawRecords(0, 1)), onFailure);
+    expect(calls).toHaveLength(2); // the reading asked for by the verdict, still in flight
+    // Retried before that reading ended: held back again, and that reading still decides it.
+    await retry();
+    await failureOf(failures);
+    calls[1]!.release();
+    await new Promise((r) => setImmediate(r)); // the reading's end is seen
+    await retry();
     await committedAt(cluster, 1);
     expect(failures).toEqual([]);
-    expect(deps.limitRefreshes()).toBe(1);
     const headers = cluster.on(names.dlq).map((r) => r.headers);
     expect(headers).toHaveLength(1);
     expect(headers[0]).toMatchObject({
       [DLQ_HEADERS.reason]: 'output_too_large',
       [DLQ_HEADERS.attempts]: '1',
     });
+  });
+
+  it('records over their topic limits by a reading too old to judge them: one reading judges the whole chunk, one rewind', async () => {
+    const { admin, calls } = fakeConfigAdmin(['300', '300']);
+    const limits = new TopicLimits(admin, [names.contact, names.dlq, names.dedup], -1);
+    const start = limits.refresh();
+    calls[0]!.release();
+    await start;
+    const { cluster, worker, onFailure, failures } = setup({}, undefined, limits);
+    await worker.init();
+    worker.accept(batch(rawRecords(0, 3)), onFailure);
+    expect(((await failureOf(failures)) as TransformerError).code).toBe(
+      'TRF_ERR_TOPIC_LIMITS_STALE',
+    );
+    calls[1]!.release();
+    await new Promise((r) => setImmediate(r));
+    failures.length = 0;
+    worker.rewound(worker.rewindTarget());
+    worker.accept(batch(rawRecords(0, 3)), onFailure);
+    await committedAt(cluster, 3);
+    expect(failures).toEqual([]);
+    expect(cluster.on(names.dlq).map((r) => r.headers[DLQ_HEADERS.reason])).toEqual([
+      'output_too_large',
+      'output_too_large',
+      'output_too_large',
+    ]);
+    expect(calls).toHaveLength(2);
   });
 });

@@ -14,7 +14,7 @@ export const P = 2;
 export function setup(
   settings: Partial<WorkerSettings> = {},
   cluster = new FakeCluster(),
-  limits: Parameters<typeof fakeWorkerDeps>[2] = {},
+  limits?: Parameters<typeof fakeWorkerDeps>[2],
 ) {
   const deps = fakeWorkerDeps(cluster, settings, limits);
   const failures: unknown[] = [];

@@ -3,43 +3,15 @@
 // asked during a reading getting a reading of its own that starts after it. The admin client is
 // a stand-in answering DescribeConfigs; the broker's side is tested in
 // test/integration/transformer/broker-rejections.test.ts.
-import type { Admin } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
   TopicLimits,
 } from '../../../services/transformer/src/eos/topic-limits.js';
+import { fakeConfigAdmin as admin } from '../../helpers/fake-config-admin.js';
 
 const TOPIC = 'neuronx.contact';
 const MAX_AGE_MS = 10_000;
-
-/** An admin whose DescribeConfigs answers in turn from `answers` once the test releases it. */
-function admin(answers: (string | Error)[]) {
-  const calls: { release: () => void }[] = [];
-  const fake = {
-    describeConfigs: () => {
-      const answer = answers.shift() ?? new Error('no answer left');
-      return new Promise((resolve, reject) => {
-        calls.push({
-          release: () =>
-            answer instanceof Error
-              ? reject(answer)
-              : resolve({
-                  resources: [
-                    {
-                      resourceName: TOPIC,
-                      configEntries: [
-                        { configName: 'max.message.bytes', configValue: answer, isDefault: false },
-                      ],
-                    },
-                  ],
-                }),
-        });
-      });
-    },
-  };
-  return { admin: fake as unknown as Admin, calls };
-}
 
 /** Lets pending promise callbacks run. */
 const settle = () => new Promise<void>((r) => setImmediate(r));
@@ -100,5 +72,20 @@ describe('TopicLimits', () => {
     await second;
     expect(limits.readSince(asked)).toBe(true);
     expect(limits.limitOf(TOPIC)).toBe(1_048_588);
+  });
+
+  it('a refresh asked after a reading ended but before the queued one started joins the queued one', async () => {
+    const { admin: a, calls } = admin(['20000', '30000']);
+    const limits = new TopicLimits(a, [TOPIC], MAX_AGE_MS);
+    const first = limits.refresh();
+    const queued = limits.refresh();
+    calls[0]!.release();
+    await first;
+    expect(limits.refresh()).toBe(queued);
+    await settle();
+    expect(calls).toHaveLength(2);
+    calls[1]!.release();
+    await queued;
+    expect(limits.limitOf(TOPIC)).toBe(30_000);
   });
 });

@@ -43,8 +43,10 @@ export class TopicLimits {
    * that cannot describe configs never holds a record back for good.
    */
   refresh(): Promise<void> {
+    // Until the queued reading starts, callers join it (also once the reading before it ended).
+    if (this.queued) return this.queued;
     if (!this.reading) return this.start();
-    this.queued ??= this.reading
+    this.queued = this.reading
       .catch(() => undefined)
       .then(() => {
         this.queued = undefined;

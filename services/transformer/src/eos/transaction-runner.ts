@@ -46,8 +46,9 @@ export class TransactionRunner {
   private producerStale = false;
   private readonly attempts = new Map<string, RecordAttempts>();
   /**
-   * Records found over a topic limit by a reading too old to judge them: the readings started
-   * then (TopicLimits.readingsStarted). The next reading judges them, however long they wait.
+   * Records found over a topic limit by a reading too old to judge them, and the records after
+   * them in that chunk: the readings started then (TopicLimits.readingsStarted). The first
+   * reading started after that judges them, however long they wait. Forgotten at the commit.
    */
   private readonly limitsStale = new Map<string, number>();
   private inFlight: Promise<unknown> | undefined;
@@ -293,7 +294,12 @@ export class TransactionRunner {
         err.error instanceof TransformerError &&
         err.error.code === 'TRF_ERR_TOPIC_LIMITS_STALE'
       ) {
-        this.limitsStale.set(err.offset, this.deps.limits.readingsStarted);
+        // The first verdict holds: a later one would wait for a later reading, and a reading
+        // slower than the back-off would never end in time. The chunk's later records go with it.
+        const started = this.deps.limits.readingsStarted;
+        for (const m of messages)
+          if (BigInt(m.offset) >= BigInt(err.offset) && !this.limitsStale.has(m.offset))
+            this.limitsStale.set(m.offset, started);
         this.deps.limits
           .refresh()
           .catch((e: unknown) => this.log.warn({ err: e }, 'topic limits not refreshed'));
