@@ -7,7 +7,7 @@ import { ConsoleError } from '../../common/src/errors.js';
 import { headerValues } from '../../common/src/record-headers.js';
 import type { OpsContext } from '../../common/src/ops/context.js';
 import { collectDlq, type DlqRecord } from '../../common/src/ops/dlq-records.js';
-import { redriveMessage, redriveRecords } from '../../common/src/ops/redrive.js';
+import { redriveMessage, redriveRecords, restoreTruncated } from '../../common/src/ops/redrive.js';
 import { runReplay, type ReplayOptions } from '../../common/src/ops/replay.js';
 import { parsePosition, parseTime } from '../../common/src/ops/specs.js';
 import { partitionBounds } from '../../common/src/ops/topic-positions.js';
@@ -68,9 +68,11 @@ const rateOf = (rate: unknown): number => {
 async function previewOf(ctx: OpsContext, records: readonly DlqRecord[]) {
   const raw = await ctx.resolveTopic(ctx.names.raw);
   const partitions = (await partitionBounds(await ctx.admin(), raw)).size;
+  const { records: writable, unrecoverable } = await restoreTruncated(ctx, records, raw);
   return {
     topic: raw,
-    records: records.map((r) => {
+    unrecoverable,
+    records: writable.map((r) => {
       const m = redriveMessage(r, raw, partitions);
       return {
         dlq: r.entry.address,

@@ -15,6 +15,7 @@ import { DLQ_HEADERS, RAW_HEADERS } from '../../../services/common/src/record-he
 import { signHmac } from '../../../services/ingress/src/hmac-signature.js';
 import type { Transformer } from '../../../services/transformer/src/app.js';
 import { sleep, stackClientEnv, testKafka } from '../../helpers/integration.js';
+import { cli, cliEnv } from '../../helpers/cli.js';
 import { produceAll, rawMessage } from '../../helpers/raw-events.js';
 import {
   readPipelineOutputs,
@@ -182,6 +183,46 @@ describe('records the broker rejects for good', () => {
     const { outputs, dlq } = await readPipelineOutputs(kafka, bed.fresh.names, { expected: 2 });
     expect(dlq.map(eventIdOfRecord)).toEqual([first.key]);
     expect(outputs.map((o) => o.headers.ce_id)).toEqual([second.key]);
+  });
+
+  it('a DLQ record written truncated: its redrive sends the whole ghl.raw record (the event comes out whole), and one whose ghl.raw record is gone is not redriven', async () => {
+    const { contact, dlq: dlqTopic, raw } = bed.fresh.names;
+    await setTopicConfigs(bed.fresh.admin, contact, { 'max.message.bytes': '2048' });
+    await setTopicConfigs(bed.fresh.admin, dlqTopic, { 'max.message.bytes': '2048' });
+    bed.transformer = await startTransformer(bed.fresh, {
+      TRANSFORMER_TOPIC_LIMITS_MAX_AGE_MS: '1000',
+    });
+    const whole = rawMessage(paddedContact(18, 3000));
+    const gone = rawMessage(paddedContact(19, 3000));
+    await produceAll(bed.producer, raw, [gone, whole]);
+    const before = await readPipelineOutputs(kafka, bed.fresh.names, { expected: 2, settleMs: 0 });
+    expect(before.dlq.map((d) => d.headers[DLQ_HEADERS.truncated])).toEqual(['3000', '3000']);
+    // The limits are raised back; retention has taken ghl.raw's first record (offset 0).
+    await setTopicConfigs(bed.fresh.admin, contact, {
+      'max.message.bytes': BROKER_DEFAULT_MAX_MESSAGE_BYTES,
+    });
+    await bed.fresh.admin.deleteTopicRecords({
+      topic: raw,
+      partitions: [{ partition: 0, offset: '1' }],
+    });
+    await sleep(1500);
+    const env = cliEnv(bed.fresh.prefix, { TRANSFORMER_GROUP_ID: bed.fresh.group });
+    const result = await cli(['dlq', 'redrive', '--reason', 'output_too_large', '--json'], env);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout) as {
+      selected: number;
+      redriven: number;
+      unrecoverable: { record: string; reason: string }[];
+    };
+    expect(summary).toMatchObject({ selected: 2, redriven: 1 });
+    expect(summary.unrecoverable).toHaveLength(1);
+    expect(summary.unrecoverable[0]!.reason).toContain(`${raw}/0/0`);
+    expect(result.stderr).toContain('not redriven');
+    const after = await readPipelineOutputs(kafka, bed.fresh.names, { expected: 3 });
+    expect(after.dlq).toHaveLength(2); // no invalid_json: the truncated bytes were not sent
+    expect(after.outputs.map((o) => o.headers.ce_id)).toEqual([whole.key]);
+    const attributes = after.outputs[0]!.decoded.attributes as Record<string, string>;
+    expect(Object.values(attributes).some((v) => v.length > 2000)).toBe(true);
   });
 
   it('a limit lowered while the transformer runs: the broker refuses the transaction (MESSAGE_TOO_LARGE), its records go again with the limits re-read, the record is dead-lettered, the others commit', async () => {

@@ -204,5 +204,6 @@ async function redrive(
           )}`
       : `redriven ${summary.redriven} of ${records.length} DLQ record(s) to ${raw}${interrupted ? ' - INTERRUPTED' : ''}`,
   );
+  for (const u of summary.unrecoverable) ctx.warn(`not redriven: ${u.record}: ${u.reason}`);
   return interrupted ? CLI_ERRORS.CLI_ERR_INTERRUPTED.exitCode : 0;
 }

@@ -1,7 +1,10 @@
 // Redrive: republishes DLQ records to ghl.raw as they were first written (without dlq-*) plus
-// `redrive-of`, for `ghl-pipeline dlq redrive` and the console's Failures page.
+// `redrive-of`, for `ghl-pipeline dlq redrive` and the console's Failures page. A DLQ record
+// written truncated holds only part of the event: its redrive takes the whole record from ghl.raw
+// (`dlq-source`), or is skipped when ghl.raw no longer has it.
 import type { RecordHeaders } from '../kafka/records.js';
-import { isDlqHeader } from '../dlq-record.js';
+import { isDlqHeader, parseDlqHeaders } from '../dlq-record.js';
+import { readTopicRange } from '../kafka/topic-reader.js';
 import { REPLAY_HEADERS } from '../record-headers.js';
 import type { OpsContext } from './context.js';
 import type { DlqRecord } from './dlq-records.js';
@@ -49,6 +52,70 @@ export function redriveMessage(
   };
 }
 
+/** A selected DLQ record a redrive cannot write (the `unrecoverable` of RedriveSummary). */
+export interface Unrecoverable {
+  /** `ghl.dlq/partition/offset`. */
+  record: string;
+  /** Why, e.g. that ghl.raw no longer holds the record the truncated copy came from. */
+  reason: string;
+}
+
+/**
+ * `records` as a redrive writes them: each DLQ record written truncated (`dlq-truncated`) with
+ * the key, bytes and headers of the whole ghl.raw record its `dlq-source` names, read
+ * read_committed from ghl.raw. One whose source ghl.raw no longer holds (retention, another
+ * topic) is left out and listed in `unrecoverable`: redriving the truncated bytes would fail the
+ * event as `invalid_json` and lose what the DLQ record still says of it. Rejects with Kafka errors.
+ */
+export async function restoreTruncated(
+  ctx: OpsContext,
+  records: readonly DlqRecord[],
+  rawTopic: string,
+): Promise<{ records: DlqRecord[]; unrecoverable: Unrecoverable[] }> {
+  const restored: DlqRecord[] = [];
+  const unrecoverable: Unrecoverable[] = [];
+  for (const r of records) {
+    const size = parseDlqHeaders(r.headers).truncated;
+    if (size === null) {
+      restored.push(r);
+      continue;
+    }
+    const source = parseRecordAddress(r.entry.source ?? '');
+    const original =
+      source && source.topic === rawTopic
+        ? await readRecordAt(ctx, rawTopic, source.partition, source.offset)
+        : undefined;
+    if (original?.value?.length === size)
+      restored.push({ ...r, key: original.key, value: original.value, headers: original.headers });
+    else
+      unrecoverable.push({
+        record: r.entry.address,
+        reason: `written truncated, and ${r.entry.source ?? 'its dlq-source'} no longer holds the ${size} bytes`,
+      });
+  }
+  return { records: restored, unrecoverable };
+}
+
+/** The record at `offset` of `topic`'s `partition`, read read_committed; undefined if gone. */
+async function readRecordAt(
+  ctx: OpsContext,
+  topic: string,
+  partition: number,
+  offset: bigint,
+): Promise<Pick<DlqRecord, 'key' | 'value' | 'headers'> | undefined> {
+  let found: Pick<DlqRecord, 'key' | 'value' | 'headers'> | undefined;
+  await readTopicRange(ctx.kafka(), {
+    topic,
+    ranges: [{ partition, start: offset, end: offset + 1n }],
+    signal: ctx.interruptSignal(),
+    onRecord: (_partition, m) => {
+      if (BigInt(m.offset) === offset) found = { key: m.key, value: m.value, headers: m.headers };
+      return false;
+    },
+  });
+  return found;
+}
+
 /** The outcome of a redrive (the `--json` output of `dlq redrive`). */
 export interface RedriveSummary {
   dryRun: boolean;
@@ -59,13 +126,16 @@ export interface RedriveSummary {
   redriven: number;
   /** Addresses (`ghl.dlq/partition/offset`) of the selected DLQ records. */
   records: string[];
+  /** Selected records not written, and why (restoreTruncated). */
+  unrecoverable: Unrecoverable[];
   interrupted: boolean;
 }
 
 /**
- * Republishes `records` to ghl.raw (redriveMessage each), at most `rate` records/s, ticking
- * `progress` once per record queued. Stops early when the context's interrupt signal aborts
- * (`interrupted: true`). Rejects with Kafka errors.
+ * Republishes `records` to ghl.raw (redriveMessage each, truncated ones restored from ghl.raw
+ * first: restoreTruncated), at most `rate` records/s, ticking `progress` once per record queued.
+ * Stops early when the context's interrupt signal aborts (`interrupted: true`). Rejects with
+ * Kafka errors.
  */
 export async function redriveRecords(
   ctx: OpsContext,
@@ -75,14 +145,15 @@ export async function redriveRecords(
   const { dryRun } = opts;
   const raw = await ctx.resolveTopic(ctx.names.raw);
   const rawPartitions = (await partitionBounds(await ctx.admin(), raw)).size;
+  const { records: writable, unrecoverable } = await restoreTruncated(ctx, records, raw);
   const signal = ctx.interruptSignal();
   const publisher = dryRun
     ? undefined
     : new Republisher(ctx.kafka(), raw, { rate: opts.rate, signal });
   const progress =
-    opts.progress ?? progressBar(ctx.io.stderr, 'redriving', dryRun ? 0 : records.length);
+    opts.progress ?? progressBar(ctx.io.stderr, 'redriving', dryRun ? 0 : writable.length);
   await republishing(publisher, progress, signal, async () => {
-    for (const r of records) {
+    for (const r of writable) {
       if (signal.aborted) break;
       await publisher?.add(redriveMessage(r, raw, rawPartitions));
       progress.tick();
@@ -94,6 +165,7 @@ export async function redriveRecords(
     selected: records.length,
     redriven: publisher?.sent ?? 0,
     records: records.map((r) => r.entry.address),
+    unrecoverable,
     interrupted: signal.aborted,
   };
 }
