@@ -2,21 +2,16 @@ import type { Command } from 'commander';
 import { CLI_ERRORS, DLQ_REASONS } from '../../../common/src/errors.js';
 import { topicNames } from '../../../common/src/topics.js';
 import type { OpsContext } from '../../../common/src/ops/context.js';
-import {
-  collectDlq,
-  dlqEntry,
-  type DlqEntry,
-  type DlqFilter,
-} from '../../../common/src/ops/dlq-records.js';
+import { collectDlq, dlqEntry, type DlqFilter } from '../../../common/src/ops/dlq-records.js';
 import { CommandFailed, UsageError } from '../../../common/src/ops/errors.js';
-import { recordView, type RecordView } from '../../../common/src/ops/record-view.js';
+import { recordView } from '../../../common/src/ops/record-view.js';
 import { redriveRecords } from '../../../common/src/ops/redrive.js';
 import { collectList, parseRecordRef, parseTime } from '../../../common/src/ops/specs.js';
 import { partitionBounds } from '../../../common/src/ops/topic-positions.js';
 import type { Runner } from '../runner.js';
 import { asArg, parseCount, parseRate } from '../specs.js';
 import { table, truncate } from '../table.js';
-import { readTopicRange } from '../../../common/src/kafka/topic-reader.js';
+import { readRecordAt } from '../../../common/src/kafka/topic-reader.js';
 
 interface FilterOptions {
   reason?: string[];
@@ -139,25 +134,18 @@ async function show(ctx: OpsContext, refText: string): Promise<number> {
     throw new CommandFailed(
       `no record at ${topic} ${ref.partition}:${ref.offset} (partition ${ref.partition} holds offsets ${bounds.low}..${bounds.high - 1n})`,
     );
-  let found: { entry: DlqEntry; view: RecordView; value: Buffer | null } | undefined;
-  await readTopicRange(ctx.kafka(), {
-    topic,
-    ranges: [{ partition: ref.partition, start: ref.offset, end: ref.offset + 1n }],
-    signal: ctx.interruptSignal(),
-    onRecord: async (partition, message) => {
-      found = {
-        entry: dlqEntry(topic, partition, message),
-        view: await recordView(topic, partition, message, undefined),
-        value: message.value,
-      };
-      return false;
-    },
-  });
-  if (!found)
+  const message = await readRecordAt(
+    ctx.kafka(),
+    { topic, partition: ref.partition, offset: ref.offset },
+    ctx.interruptSignal(),
+  );
+  if (!message)
     throw new CommandFailed(
       `no readable record at ${topic} ${ref.partition}:${ref.offset} (a transaction marker or an aborted write)`,
     );
-  const { entry, view, value } = found;
+  const entry = dlqEntry(topic, ref.partition, message);
+  const view = await recordView(topic, ref.partition, message, undefined);
+  const value = message.value;
   ctx.print({ ...entry, record: view }, () =>
     [
       `${entry.address}  (record ${entry.ref})`,

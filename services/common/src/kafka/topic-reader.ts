@@ -279,6 +279,29 @@ export async function readTopicRange(kafka: Kafka, opts: ReadOptions): Promise<R
 }
 
 /**
+ * The record at `offset` of `topic`'s `partition`, read read_committed in one bounded read;
+ * undefined when there is none there (a transaction marker, an aborted write, or a record that
+ * retention or compaction removed). Rejects like readTopicRange.
+ */
+export async function readRecordAt(
+  kafka: Kafka,
+  at: { topic: string; partition: number; offset: bigint },
+  signal?: AbortSignal,
+): Promise<KafkaMessage | undefined> {
+  let found: KafkaMessage | undefined;
+  await readTopicRange(kafka, {
+    topic: at.topic,
+    ranges: [{ partition: at.partition, start: at.offset, end: at.offset + 1n }],
+    ...(signal ? { signal } : {}),
+    onRecord: (_partition, message) => {
+      if (BigInt(message.offset) === at.offset) found = message;
+      return false;
+    },
+  });
+  return found;
+}
+
+/**
  * Every partition of `topic` from its first retained offset, with the end captured now (the last
  * stable offset: kafkajs' admin reads offsets read_committed) as `caughtUpAt`: what a follower
  * that must first catch up reads. Retries leader errors of a just-created topic.

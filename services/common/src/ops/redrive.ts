@@ -4,7 +4,7 @@
 // (`dlq-source`), or is skipped when ghl.raw no longer has it.
 import type { RecordHeaders } from '../kafka/records.js';
 import { isDlqHeader, parseDlqHeaders } from '../dlq-record.js';
-import { readTopicRange } from '../kafka/topic-reader.js';
+import { readRecordAt } from '../kafka/topic-reader.js';
 import { REPLAY_HEADERS } from '../record-headers.js';
 import type { OpsContext } from './context.js';
 import type { DlqRecord } from './dlq-records.js';
@@ -83,7 +83,7 @@ export async function restoreTruncated(
     const source = parseRecordAddress(r.entry.source ?? '');
     const original =
       source && source.topic === rawTopic
-        ? await readRecordAt(ctx, rawTopic, source.partition, source.offset)
+        ? await readRecordAt(ctx.kafka(), source, ctx.interruptSignal())
         : undefined;
     if (original?.value?.length === size)
       restored.push({ ...r, key: original.key, value: original.value, headers: original.headers });
@@ -94,26 +94,6 @@ export async function restoreTruncated(
       });
   }
   return { records: restored, unrecoverable };
-}
-
-/** The record at `offset` of `topic`'s `partition`, read read_committed; undefined if gone. */
-async function readRecordAt(
-  ctx: OpsContext,
-  topic: string,
-  partition: number,
-  offset: bigint,
-): Promise<Pick<DlqRecord, 'key' | 'value' | 'headers'> | undefined> {
-  let found: Pick<DlqRecord, 'key' | 'value' | 'headers'> | undefined;
-  await readTopicRange(ctx.kafka(), {
-    topic,
-    ranges: [{ partition, start: offset, end: offset + 1n }],
-    signal: ctx.interruptSignal(),
-    onRecord: (_partition, m) => {
-      if (BigInt(m.offset) === offset) found = { key: m.key, value: m.value, headers: m.headers };
-      return false;
-    },
-  });
-  return found;
 }
 
 /** The outcome of a redrive (the `--json` output of `dlq redrive`). */

@@ -20,11 +20,11 @@ export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
  */
 export class TopicLimits {
   private readonly limits = new Map<string, number>();
-  /** When the newest ended reading started, read or failed (epoch ms). */
+  /** When the last reading that ended started, read or failed (epoch ms). */
   private checkedAt = Number.NEGATIVE_INFINITY;
   /** Readings started so far; each reading's number is the count when it started. */
   private started = 0;
-  /** The highest number of a reading that ended, read or failed. */
+  /** The number of the last reading that ended, read or failed. */
   private ended = 0;
   private reading: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
@@ -55,16 +55,16 @@ export class TopicLimits {
     return this.queued;
   }
 
+  /** Starts a reading; refresh() never lets two overlap, so they end in the order they start. */
   private start(): Promise<void> {
     const number = ++this.started;
     const startedAt = Date.now();
-    const reading = this.read().finally(() => {
-      this.checkedAt = Math.max(this.checkedAt, startedAt);
-      this.ended = Math.max(this.ended, number);
-      if (this.reading === reading) this.reading = undefined;
+    this.reading = this.read().finally(() => {
+      this.checkedAt = startedAt;
+      this.ended = number;
+      this.reading = undefined;
     });
-    this.reading = reading;
-    return reading;
+    return this.reading;
   }
 
   private async read(): Promise<void> {

@@ -159,6 +159,8 @@ export function planTransaction(
   // be the later record of the two, or compaction would keep the tombstone.
   for (const key of plan.expired) plan.changelog.push({ key, value: null, partition });
   const expiry = now + settings.dedupWindowMs;
+  // Whether the topic limits may dead-letter or truncate the record at `offset` (TopicLimits).
+  const judgeable = (offset: string) => limits.current(now) || limitsReadSince?.(offset) === true;
   const expiryBytes = encodeExpiry(expiry);
 
   for (const m of messages) {
@@ -173,14 +175,12 @@ export function planTransaction(
       value: m.value,
       headers: m.headers,
     };
-    // The topic limits may dead-letter or truncate this record (TopicLimits).
-    const judgeable = () => limits.current(now) || limitsReadSince?.(m.offset) === true;
     const toDlq = (failure: DlqFailure, lastResort = false) => {
       let dlq = dlqMessage(source, failure, now);
       const limit = limits.limitOf(names.dlq);
       if (lastResort) dlq = truncateDlqMessage(dlq, Math.min(limit, LAST_RESORT_DLQ_BYTES));
       else if (singleRecordBatchBytes(dlq) > limit) {
-        if (!judgeable()) throw staleLimits(m.offset, names.dlq, limit);
+        if (!judgeable(m.offset)) throw staleLimits(m.offset, names.dlq, limit);
         dlq = truncateDlqMessage(dlq, limit);
       }
       plan.dlq.push(dlq);
@@ -282,7 +282,7 @@ export function planTransaction(
         ? { topic: names.dedup, record: entry }
         : undefined;
     if (oversized) {
-      if (!judgeable())
+      if (!judgeable(m.offset))
         throw staleLimits(m.offset, oversized.topic, limits.limitOf(oversized.topic));
       toDlq({
         reason: dlqReasonOf('TRF_ERR_OUTPUT_TOO_LARGE'),
